@@ -1,0 +1,1 @@
+"""Chat channels (Telegram, WeChat): turn platform traffic into core inputs and back."""

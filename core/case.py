@@ -1,0 +1,388 @@
+"""The case aggregate: one piece of feedback, its status machine and its audit trail.
+
+Every method that changes a case checks the state machine first, applies the change and
+appends an immutable `CaseEvent` (actor, time, action, before -> after). The repository
+persists the new events together with the case, in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from core.classification import BusinessType, Cause, Channel
+from core.errors import DomainError, ExtensionRefused, IllegalTransition
+from core.identity import Contact, CustomerId
+
+
+class CaseType(StrEnum):
+    COMPLAINT = "complaint"
+    SUGGESTION = "suggestion"
+    PRAISE = "praise"
+
+    @property
+    def prefix(self) -> str:
+        """The case-number prefix that shows the type at a glance."""
+        return _PREFIXES[self]
+
+
+_PREFIXES = {CaseType.COMPLAINT: "CP", CaseType.SUGGESTION: "SG", CaseType.PRAISE: "PR"}
+
+
+class CaseStatus(StrEnum):
+    NEW = "new"
+    ASSIGNED = "assigned"
+    IN_PROGRESS = "in_progress"
+    WAITING_FOR_CUSTOMER = "waiting_for_customer"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def is_open(self) -> bool:
+        """Still needs work from the bank (counts against its deadline)."""
+        return self in OPEN_STATUSES
+
+
+class Priority(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+S = CaseStatus
+# The whole state machine. ASSIGNED -> ASSIGNED is a reassignment; CLOSED and WITHDRAWN are
+# final: a customer who is unhappy after closure files a new case, which staff may link.
+TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
+    S.NEW: frozenset({S.ASSIGNED, S.WITHDRAWN}),
+    S.ASSIGNED: frozenset({S.ASSIGNED, S.IN_PROGRESS, S.WITHDRAWN}),
+    S.IN_PROGRESS: frozenset({S.ASSIGNED, S.WAITING_FOR_CUSTOMER, S.RESOLVED, S.WITHDRAWN}),
+    S.WAITING_FOR_CUSTOMER: frozenset({S.ASSIGNED, S.IN_PROGRESS, S.WITHDRAWN}),
+    S.RESOLVED: frozenset({S.CLOSED, S.REOPENED}),
+    S.CLOSED: frozenset(),
+    S.REOPENED: frozenset({S.ASSIGNED, S.IN_PROGRESS, S.WITHDRAWN}),
+    S.WITHDRAWN: frozenset(),
+}
+OPEN_STATUSES = frozenset({S.NEW, S.ASSIGNED, S.IN_PROGRESS, S.WAITING_FOR_CUSTOMER, S.REOPENED})
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """The JR/T 0169 axes; the cause is usually unknown until staff look at the case."""
+
+    channel: Channel
+    business_type: BusinessType
+    cause: Cause | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A reference to media kept by the chat platform (Telegram file_id, WeChat MediaId)."""
+
+    kind: str  # photo, voice, video, document
+    ref: str
+    caption: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Extension:
+    """An extension of the legal deadline, with the reason and who approved it."""
+
+    days: int
+    reason: str
+    approver: str
+    senior_approval: bool
+    granted_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CaseEvent:
+    """One immutable line of a case's audit trail."""
+
+    case_number: str
+    at: datetime
+    actor: str
+    action: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+    note: str | None = None
+
+
+# The regulation: decide within 15 calendar days; complex cases up to 30; a further 30 with
+# senior approval. Extensions always carry a reason and an approver.
+LEGAL_DAYS = 15
+LEGAL_MAX_DAYS = 30
+LEGAL_SENIOR_MAX_DAYS = 60
+
+
+def _require_aware(moment: datetime) -> None:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("timestamps must be timezone-aware")
+
+
+@dataclass(eq=False)
+class Case:
+    number: str
+    type: CaseType
+    customer: CustomerId
+    contact: Contact
+    classification: Classification
+    description: str
+    received_at: datetime
+    due_at: datetime
+    legal_due_at: datetime
+    branch: str | None = None
+    desired_outcome: str | None = None
+    tags: list[str] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+    status: CaseStatus = CaseStatus.NEW
+    priority: Priority = Priority.NORMAL
+    department: str | None = None
+    assignee: str | None = None
+    resolution: str | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    extensions: list[Extension] = field(default_factory=list)
+    # Optimistic-concurrency token: the repository refuses to save over a newer version.
+    version: int = 0
+    # Events recorded since the case was loaded; the repository persists and clears them.
+    pending_events: list[CaseEvent] = field(default_factory=list, repr=False)
+
+    @classmethod
+    def file(
+        cls,
+        *,
+        number: str,
+        type: CaseType,
+        customer: CustomerId,
+        contact: Contact,
+        classification: Classification,
+        description: str,
+        received_at: datetime,
+        due_at: datetime,
+        branch: str | None = None,
+        desired_outcome: str | None = None,
+        attachments: list[Attachment] | None = None,
+        department: str | None = None,
+        priority: Priority = Priority.NORMAL,
+        actor: str | None = None,
+    ) -> Case:
+        """Open a new case; its first audit event is `filed`."""
+        _require_aware(received_at)
+        _require_aware(due_at)
+        if due_at < received_at:
+            raise DomainError("a case cannot fall due before it was received")
+        if not description.strip():
+            raise DomainError("a case needs a description")
+        case = cls(
+            number=number,
+            type=type,
+            customer=customer,
+            contact=contact,
+            classification=classification,
+            description=description,
+            received_at=received_at,
+            due_at=due_at,
+            legal_due_at=received_at + timedelta(days=LEGAL_DAYS),
+            branch=branch,
+            desired_outcome=desired_outcome,
+            attachments=list(attachments or []),
+            department=department,
+            priority=priority,
+        )
+        case._record(
+            actor or f"customer:{customer}",
+            received_at,
+            "filed",
+            {},
+            {"status": case.status, "type": type, "due_at": due_at, "department": department},
+        )
+        return case
+
+    # -- status changes -------------------------------------------------------------
+
+    def assign(self, *, department: str, assignee: str | None, actor: str, now: datetime) -> None:
+        """Give the case to a department and, optionally, a person in it."""
+        self._move(
+            CaseStatus.ASSIGNED, actor, now, "assigned", department=department, assignee=assignee
+        )
+
+    def start(self, *, actor: str, now: datetime, action: str = "started") -> None:
+        """Someone works on it (also: the customer answered a question)."""
+        self._move(CaseStatus.IN_PROGRESS, actor, now, action)
+
+    def ask_customer(self, *, question: str, actor: str, now: datetime) -> None:
+        self._move(CaseStatus.WAITING_FOR_CUSTOMER, actor, now, "asked_customer", note=question)
+
+    def resolve(self, *, result: str, actor: str, now: datetime) -> None:
+        """Record the answer the customer receives."""
+        if not result.strip():
+            raise DomainError("a resolution needs the result the customer will receive")
+        self._move(CaseStatus.RESOLVED, actor, now, "resolved", resolution=result, resolved_at=now)
+
+    def close(self, *, actor: str, now: datetime) -> None:
+        self._move(CaseStatus.CLOSED, actor, now, "closed", closed_at=now)
+
+    def reopen(self, *, reason: str, due_at: datetime, actor: str, now: datetime) -> None:
+        """Back to work with a fresh deadline: new facts restart the clock."""
+        _require_aware(due_at)
+        self._move(
+            CaseStatus.REOPENED,
+            actor,
+            now,
+            "reopened",
+            note=reason,
+            resolved_at=None,
+            closed_at=None,
+            due_at=due_at,
+        )
+
+    def withdraw(self, *, reason: str | None, actor: str, now: datetime) -> None:
+        self._move(CaseStatus.WITHDRAWN, actor, now, "withdrawn", note=reason, closed_at=now)
+
+    # -- changes that keep the status -------------------------------------------------
+
+    def add_note(self, *, text: str, actor: str, now: datetime) -> None:
+        """An internal note: visible to staff in the history, never to the customer."""
+        if not text.strip():
+            raise DomainError("a note needs text")
+        self._record(actor, now, "noted", {}, {}, note=text)
+
+    def add_attachment(self, attachment: Attachment, *, actor: str, now: datetime) -> None:
+        self._require_open("add an attachment")
+        self.attachments.append(attachment)
+        self._record(actor, now, "attached", {}, {"kind": attachment.kind, "ref": attachment.ref})
+
+    def classify(self, *, cause: Cause, actor: str, now: datetime) -> None:
+        self._change(
+            actor,
+            now,
+            "classified",
+            classification=Classification(
+                self.classification.channel, self.classification.business_type, cause
+            ),
+        )
+
+    def set_priority(self, priority: Priority, *, actor: str, now: datetime) -> None:
+        self._change(actor, now, "prioritised", priority=priority)
+
+    def tag(self, label: str, *, actor: str, now: datetime) -> None:
+        label = label.strip()
+        if not label or label in self.tags:
+            return
+        self._change(actor, now, "tagged", tags=[*self.tags, label])
+
+    def extend(
+        self,
+        *,
+        days: int,
+        reason: str,
+        approver: str,
+        senior_approval: bool,
+        actor: str,
+        now: datetime,
+    ) -> Extension:
+        """Push the legal ceiling out, within what the regulation allows."""
+        self._require_open("extend")
+        if days <= 0:
+            raise ExtensionRefused("an extension needs a positive number of days")
+        if not reason.strip() or not approver.strip():
+            raise ExtensionRefused("an extension needs a reason and an approver")
+        total = LEGAL_DAYS + sum(e.days for e in self.extensions) + days
+        ceiling = LEGAL_SENIOR_MAX_DAYS if senior_approval else LEGAL_MAX_DAYS
+        if total > ceiling:
+            raise ExtensionRefused(
+                f"the legal deadline may reach at most {ceiling} days after receipt"
+                + ("" if senior_approval else " without senior approval")
+            )
+        extension = Extension(days, reason, approver, senior_approval, now)
+        self._change(
+            actor,
+            now,
+            "extended",
+            note=reason,
+            extensions=[*self.extensions, extension],
+            legal_due_at=self.received_at + timedelta(days=total),
+        )
+        return extension
+
+    # -- machinery ---------------------------------------------------------------------
+
+    def can_move_to(self, target: CaseStatus) -> bool:
+        return target in TRANSITIONS[self.status]
+
+    def _require_open(self, what: str) -> None:
+        if not self.status.is_open:
+            raise DomainError(f"case {self.number} is {self.status.value}: cannot {what}")
+
+    def _move(
+        self,
+        target: CaseStatus,
+        actor: str,
+        now: datetime,
+        action: str,
+        note: str | None = None,
+        **changes: Any,
+    ) -> None:
+        if not self.can_move_to(target):
+            raise IllegalTransition(self.number, self.status.value, target.value)
+        self._change(actor, now, action, note=note, status=target, **changes)
+
+    def _change(
+        self, actor: str, now: datetime, action: str, note: str | None = None, **changes: Any
+    ) -> None:
+        _require_aware(now)
+        before = {k: getattr(self, k) for k in changes}
+        for name, value in changes.items():
+            setattr(self, name, value)
+        self._record(actor, now, action, before, changes, note=note)
+
+    def _record(
+        self,
+        actor: str,
+        now: datetime,
+        action: str,
+        before: dict[str, Any],
+        after: dict[str, Any],
+        note: str | None = None,
+    ) -> None:
+        self.pending_events.append(
+            CaseEvent(
+                case_number=self.number,
+                at=now,
+                actor=actor,
+                action=action,
+                before={k: _audit(v) for k, v in before.items()},
+                after={k: _audit(v) for k, v in after.items()},
+                note=note,
+            )
+        )
+
+
+def _audit(v: Any) -> Any:
+    """Make a field value JSON-friendly for the audit trail."""
+    if isinstance(v, Classification):
+        return {
+            "channel": v.channel.value,
+            "business_type": v.business_type.value,
+            "cause": v.cause.value if v.cause else None,
+        }
+    if isinstance(v, Extension):
+        return {
+            "days": v.days,
+            "reason": v.reason,
+            "approver": v.approver,
+            "senior_approval": v.senior_approval,
+            "granted_at": v.granted_at.isoformat(),
+        }
+    if isinstance(v, list):
+        return [_audit(x) for x in v]
+    if isinstance(v, datetime):
+        return v.isoformat()
+    if isinstance(v, StrEnum):
+        return v.value
+    return v

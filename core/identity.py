@@ -1,0 +1,54 @@
+"""Who a case belongs to: a customer identity per chat platform, and optional contact data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class Platform(StrEnum):
+    """The chat platform a customer or staff member writes from."""
+
+    TELEGRAM = "telegram"
+    WECHAT = "wechat"
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerId:
+    """A customer as one platform knows them; ids of different platforms never collide."""
+
+    platform: Platform
+    user_id: str
+
+    def __str__(self) -> str:
+        return f"{self.platform.value}:{self.user_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """Name and phone the customer chose to give, and when they consented to their use."""
+
+    name: str | None = None
+    phone: str | None = None
+    consent_at: datetime | None = None
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.name is None and self.phone is None
+
+
+def mask_name(name: str | None) -> str:
+    """Keep the first character only: 张三丰 -> 张**, Alice -> A****."""
+    if not name:
+        return ""
+    return name[0] + "*" * (len(name) - 1)
+
+
+def mask_phone(phone: str | None) -> str:
+    """Keep the first three and last four digits: 13812348000 -> 138****8000."""
+    if not phone:
+        return ""
+    if len(phone) <= 7:
+        return "*" * len(phone)
+    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]

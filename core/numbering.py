@@ -1,0 +1,20 @@
+"""Human-readable case numbers: CP-20261129-0007 (type prefix, local receipt date, serial)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from core.case import CaseType
+
+CASE_NUMBER = re.compile(r"^(CP|SG|PR)-(\d{8})-(\d{4,})$")
+
+
+def format_case_number(case_type: CaseType, day: date, serial: int) -> str:
+    return f"{case_type.prefix}-{day:%Y%m%d}-{serial:04d}"
+
+
+def normalize_case_number(text: str) -> str | None:
+    """Accept what a customer types (lower case, spaces, full-width dash); None if no number."""
+    candidate = re.sub(r"\s+", "", text).upper().replace("－", "-").replace("—", "-")
+    return candidate if CASE_NUMBER.match(candidate) else None

@@ -1,0 +1,93 @@
+"""Application services: the use cases every entry point (bot, CLI, scheduler) calls."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TypeVar
+
+from core.calendar import WorkingCalendar
+from core.case import Attachment, Case, CaseEvent, CaseType, Classification, Priority
+from core.classification import BusinessType, Channel
+from core.deadlines import DeadlinePolicy
+from core.errors import CaseNotFound
+from core.identity import Contact, CustomerId
+from core.numbering import format_case_number
+from core.ports import UnitOfWork
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class CaseDraft:
+    """Everything the intake collected, ready to become a case."""
+
+    type: CaseType
+    customer: CustomerId
+    channel: Channel
+    business_type: BusinessType
+    description: str
+    contact: Contact = field(default_factory=Contact)
+    branch: str | None = None
+    desired_outcome: str | None = None
+    attachments: tuple[Attachment, ...] = field(default_factory=tuple)
+    department: str | None = None
+    priority: Priority = Priority.NORMAL
+
+
+async def file_case(
+    uow: UnitOfWork,
+    draft: CaseDraft,
+    *,
+    calendar: WorkingCalendar,
+    policy: DeadlinePolicy,
+    now: datetime,
+) -> Case:
+    """Number, date and store a new case. The deadline is computed before anything is
+    written, so an unknown calendar year refuses the case instead of storing a guess."""
+    due_at = policy.due_at(calendar, draft.type, now)
+    day = now.astimezone(calendar.tz).date()
+    async with uow:
+        serial = await uow.cases.next_sequence(draft.type.prefix, day)
+        case = Case.file(
+            number=format_case_number(draft.type, day, serial),
+            type=draft.type,
+            customer=draft.customer,
+            contact=draft.contact,
+            classification=Classification(draft.channel, draft.business_type),
+            description=draft.description,
+            received_at=now,
+            due_at=due_at,
+            branch=draft.branch,
+            desired_outcome=draft.desired_outcome,
+            attachments=list(draft.attachments),
+            department=draft.department,
+            priority=draft.priority,
+        )
+        await uow.cases.add(case)
+        await uow.commit()
+    return case
+
+
+async def change_case(uow: UnitOfWork, number: str, change: Callable[[Case], T]) -> T:
+    """Load a case, apply one domain change and save it in one transaction.
+
+    A domain refusal raised by `change` leaves the case untouched; a concurrent change
+    by someone else surfaces as `ConcurrentUpdate` instead of being overwritten.
+    """
+    async with uow:
+        case = await uow.cases.get(number)
+        if case is None:
+            raise CaseNotFound(number)
+        result = change(case)
+        await uow.cases.save(case)
+        await uow.commit()
+    return result
+
+
+async def case_history(uow: UnitOfWork, number: str) -> list[CaseEvent]:
+    async with uow:
+        if await uow.cases.get(number) is None:
+            raise CaseNotFound(number)
+        return await uow.cases.history(number)

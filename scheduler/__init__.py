@@ -1,0 +1,1 @@
+"""Timed jobs (deadline chasing, outbox dispatch, digests) that call the core services."""

@@ -1,0 +1,196 @@
+"""`CaseRepository` on SQL: maps the `Case` aggregate to rows and back."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.case import (
+    OPEN_STATUSES,
+    Attachment,
+    Case,
+    CaseEvent,
+    CaseStatus,
+    CaseType,
+    Classification,
+    Extension,
+    Priority,
+)
+from core.classification import BusinessType, Cause, Channel
+from core.errors import ConcurrentUpdate
+from core.identity import Contact, CustomerId, Platform
+from storage.tables import CaseCounterRow, CaseEventRow, CaseRow
+
+_OPEN = [s.value for s in OPEN_STATUSES]
+
+
+class SqlCaseRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def next_sequence(self, prefix: str, day: date) -> int:
+        # An atomic upsert: concurrent filings on PostgreSQL queue on the counter row, and
+        # SQLite serialises writers anyway, so no two cases ever get the same number.
+        dialect_insert = (
+            pg_insert if self._session.bind.dialect.name == "postgresql" else (sqlite_insert)
+        )
+        stmt = (
+            dialect_insert(CaseCounterRow)
+            .values(prefix=prefix, day=day, last=1)
+            .on_conflict_do_update(
+                index_elements=["prefix", "day"], set_={"last": CaseCounterRow.last + 1}
+            )
+            .returning(CaseCounterRow.last)
+        )
+        return int((await self._session.execute(stmt)).scalar_one())
+
+    async def add(self, case: Case) -> None:
+        await self._session.execute(insert(CaseRow).values(**_to_row(case), version=case.version))
+        await self._write_events(case)
+
+    async def get(self, number: str) -> Case | None:
+        row = await self._session.get(CaseRow, number, populate_existing=True)
+        return None if row is None else _from_row(row)
+
+    async def save(self, case: Case) -> None:
+        result = await self._session.execute(
+            update(CaseRow)
+            .where(CaseRow.number == case.number, CaseRow.version == case.version)
+            .values(**_to_row(case), version=case.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            raise ConcurrentUpdate(case.number)
+        case.version += 1
+        await self._write_events(case)
+
+    async def history(self, number: str) -> list[CaseEvent]:
+        rows = await self._session.scalars(
+            select(CaseEventRow).where(CaseEventRow.case_number == number).order_by(CaseEventRow.id)
+        )
+        return [
+            CaseEvent(r.case_number, r.at, r.actor, r.action, r.before, r.after, r.note)
+            for r in rows
+        ]
+
+    async def open_due_before(self, moment: datetime, limit: int = 100) -> list[Case]:
+        return await self._cases(
+            select(CaseRow)
+            .where(CaseRow.status.in_(_OPEN), CaseRow.due_at <= moment)
+            .order_by(CaseRow.due_at, CaseRow.number)
+            .limit(limit)
+        )
+
+    async def open_for_department(self, department: str, limit: int = 100) -> list[Case]:
+        return await self._cases(
+            select(CaseRow)
+            .where(CaseRow.department == department, CaseRow.status.in_(_OPEN))
+            .order_by(CaseRow.due_at, CaseRow.number)
+            .limit(limit)
+        )
+
+    async def for_customer(self, customer: CustomerId, limit: int = 20) -> list[Case]:
+        return await self._cases(
+            select(CaseRow)
+            .where(
+                CaseRow.customer_platform == customer.platform.value,
+                CaseRow.customer_user_id == customer.user_id,
+            )
+            .order_by(CaseRow.received_at.desc(), CaseRow.number.desc())
+            .limit(limit)
+        )
+
+    async def _cases(self, stmt: Any) -> list[Case]:
+        return [_from_row(r) for r in await self._session.scalars(stmt)]
+
+    async def _write_events(self, case: Case) -> None:
+        if case.pending_events:
+            await self._session.execute(
+                insert(CaseEventRow),
+                [
+                    {
+                        "case_number": e.case_number,
+                        "at": e.at,
+                        "actor": e.actor,
+                        "action": e.action,
+                        "before": e.before,
+                        "after": e.after,
+                        "note": e.note,
+                    }
+                    for e in case.pending_events
+                ],
+            )
+            case.pending_events.clear()
+
+
+def _to_row(case: Case) -> dict[str, Any]:
+    return {
+        "number": case.number,
+        "type": case.type.value,
+        "status": case.status.value,
+        "priority": case.priority.value,
+        "customer_platform": case.customer.platform.value,
+        "customer_user_id": case.customer.user_id,
+        "contact_name": case.contact.name,
+        "contact_phone": case.contact.phone,
+        "consent_at": case.contact.consent_at,
+        "channel": case.classification.channel.value,
+        "business_type": case.classification.business_type.value,
+        "cause": case.classification.cause.value if case.classification.cause else None,
+        "tags": list(case.tags),
+        "branch": case.branch,
+        "description": case.description,
+        "desired_outcome": case.desired_outcome,
+        "attachments": [asdict(a) for a in case.attachments],
+        "department": case.department,
+        "assignee": case.assignee,
+        "resolution": case.resolution,
+        "received_at": case.received_at,
+        "due_at": case.due_at,
+        "legal_due_at": case.legal_due_at,
+        "resolved_at": case.resolved_at,
+        "closed_at": case.closed_at,
+        "extensions": [
+            {**asdict(e), "granted_at": e.granted_at.isoformat()} for e in case.extensions
+        ],
+    }
+
+
+def _from_row(row: CaseRow) -> Case:
+    return Case(
+        number=row.number,
+        type=CaseType(row.type),
+        customer=CustomerId(Platform(row.customer_platform), row.customer_user_id),
+        contact=Contact(row.contact_name, row.contact_phone, row.consent_at),
+        classification=Classification(
+            Channel(row.channel),
+            BusinessType(row.business_type),
+            Cause(row.cause) if row.cause else None,
+        ),
+        description=row.description,
+        received_at=row.received_at,
+        due_at=row.due_at,
+        legal_due_at=row.legal_due_at,
+        branch=row.branch,
+        desired_outcome=row.desired_outcome,
+        tags=list(row.tags),
+        attachments=[Attachment(**a) for a in row.attachments],
+        status=CaseStatus(row.status),
+        priority=Priority(row.priority),
+        department=row.department,
+        assignee=row.assignee,
+        resolution=row.resolution,
+        resolved_at=row.resolved_at,
+        closed_at=row.closed_at,
+        extensions=[
+            Extension(**{**e, "granted_at": datetime.fromisoformat(e["granted_at"])})
+            for e in row.extensions
+        ],
+        version=row.version,
+    )

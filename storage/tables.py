@@ -1,0 +1,86 @@
+"""The tables behind the case core (sqlmodel). Alembic migrations mirror these."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Text
+from sqlmodel import Field, SQLModel
+
+from storage.types import UtcDateTime
+
+
+def _ts(nullable: bool = False, index: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(UtcDateTime(), nullable=nullable, index=index))
+
+
+class CaseRow(SQLModel, table=True):
+    __tablename__ = "cases"
+    __table_args__ = (
+        # The scheduler's sweep: open cases by due time.
+        Index("ix_cases_status_due_at", "status", "due_at"),
+        # Queues and reports per department.
+        Index("ix_cases_department_status_due_at", "department", "status", "due_at"),
+        # "My cases" for a customer.
+        Index("ix_cases_customer", "customer_platform", "customer_user_id", "received_at"),
+        Index("ix_cases_assignee_status", "assignee", "status"),
+    )
+
+    number: str = Field(primary_key=True, max_length=32)
+    type: str = Field(max_length=16)
+    status: str = Field(max_length=24)
+    priority: str = Field(max_length=12)
+    customer_platform: str = Field(max_length=16)
+    customer_user_id: str = Field(max_length=128)
+    contact_name: str | None = Field(default=None, max_length=128)
+    contact_phone: str | None = Field(default=None, max_length=32)
+    consent_at: datetime | None = _ts(nullable=True)
+    channel: str = Field(max_length=24)
+    business_type: str = Field(max_length=24)
+    cause: str | None = Field(default=None, max_length=24)
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    branch: str | None = Field(default=None, max_length=128)
+    description: str = Field(sa_column=Column(Text, nullable=False))
+    desired_outcome: str | None = Field(default=None, sa_column=Column(Text))
+    attachments: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    department: str | None = Field(default=None, max_length=64)
+    assignee: str | None = Field(default=None, max_length=64)
+    resolution: str | None = Field(default=None, sa_column=Column(Text))
+    received_at: datetime = _ts()
+    due_at: datetime = _ts()
+    legal_due_at: datetime = _ts()
+    resolved_at: datetime | None = _ts(nullable=True)
+    closed_at: datetime | None = _ts(nullable=True)
+    extensions: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    version: int = Field(default=0)
+
+
+class CaseEventRow(SQLModel, table=True):
+    """Append-only: database triggers refuse UPDATE and DELETE (see the first migration)."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (Index("ix_case_events_case_number_id", "case_number", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_number: str = Field(foreign_key="cases.number", max_length=32)
+    at: datetime = _ts()
+    actor: str = Field(max_length=128)
+    action: str = Field(max_length=32)
+    before: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    after: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    note: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class CaseCounterRow(SQLModel, table=True):
+    """The last serial handed out per case-number prefix and local day."""
+
+    __tablename__ = "case_counters"
+
+    prefix: str = Field(primary_key=True, max_length=4)
+    day: date = Field(primary_key=True)
+    last: int = Field(default=0)

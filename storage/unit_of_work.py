@@ -1,0 +1,48 @@
+"""`UnitOfWork` on SQL: one session, one transaction, commit or roll back as one."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from storage.repository import SqlCaseRepository
+
+
+class SqlUnitOfWork:
+    """Enter for a transaction; leaving without `commit()` (or with an error) rolls back."""
+
+    cases: SqlCaseRepository
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._session: AsyncSession | None = None
+
+    async def __aenter__(self) -> Self:
+        if self._session is not None:
+            raise RuntimeError("this unit of work is already in a transaction")
+        self._session = self._sessions()
+        self.cases = SqlCaseRepository(self._session)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session = self._open_session()
+        try:
+            await session.rollback()  # a no-op after commit()
+        finally:
+            await session.close()
+            self._session = None
+
+    async def commit(self) -> None:
+        await self._open_session().commit()
+
+    def _open_session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("enter the unit of work first")
+        return self._session

@@ -1,0 +1,53 @@
+"""Builders for test data, so each test states only what matters to it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from core.calendar import SHANGHAI
+from core.case import Case, CaseType, Classification
+from core.classification import BusinessType, Channel
+from core.identity import Contact, CustomerId, Platform
+from core.services import CaseDraft
+
+
+def at(text: str) -> datetime:
+    """A moment in the bank's time zone: at('2026-09-30 17:00')."""
+    return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
+
+
+ALICE = CustomerId(Platform.TELEGRAM, "1001")
+BOB = CustomerId(Platform.WECHAT, "oBob-openid")
+
+
+def draft(**overrides: Any) -> CaseDraft:
+    base = CaseDraft(
+        type=CaseType.COMPLAINT,
+        customer=ALICE,
+        channel=Channel.PUBLIC_PLATFORM,
+        business_type=BusinessType.DEBIT_CARD,
+        description="The ATM at the branch kept my card and nobody helped.",
+        contact=Contact("张三", "13812348000", at("2026-11-02 10:00")),
+        branch="Pudong Lujiazui",
+    )
+    return replace(base, **overrides)
+
+
+def new_case(number: str = "CP-20261102-0001", **overrides: Any) -> Case:
+    """A case straight from `Case.file`, with its `filed` event pending."""
+    d = draft()
+    fields: dict[str, Any] = {
+        "number": number,
+        "type": d.type,
+        "customer": d.customer,
+        "contact": d.contact,
+        "classification": Classification(d.channel, d.business_type),
+        "description": d.description,
+        "received_at": at("2026-11-02 10:00"),
+        "due_at": at("2026-11-05 10:00"),
+        "branch": d.branch,
+    }
+    fields.update(overrides)
+    return Case.file(**fields)

@@ -1,0 +1,151 @@
+"""`intake serve`: the health check, start-up migrations and a clean shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import text
+
+from intake.config import Settings
+from intake.server import StartupRefused, build_web_app, prepare_database
+from intake.wiring import Wiring, build
+from storage.migrate import pending_revisions
+from tests.conftest import database_url, fresh_engine
+
+
+def wiring_for(url: str) -> Wiring:
+    return build(Settings(database_url=url, _env_file=None))
+
+
+@pytest.fixture
+async def client(engine: object, tmp_path: Path) -> AsyncIterator[TestClient]:
+    wiring = wiring_for(database_url(tmp_path))
+    async with TestClient(TestServer(build_web_app(wiring))) as client:
+        yield client
+    await wiring.close()
+
+
+async def test_healthz_answers_200_when_the_database_answers(client: TestClient) -> None:
+    response = await client.get("/healthz")
+    assert response.status == 200
+    body = await response.json()
+    assert body["database"] == "ok"
+    assert body["calendar_years"].endswith("2026")
+
+
+async def test_healthz_answers_503_when_the_database_is_down() -> None:
+    # Nothing listens on port 1: the connection is refused at once.
+    wiring = wiring_for("postgresql+asyncpg://postgres@127.0.0.1:1/test")
+    async with TestClient(TestServer(build_web_app(wiring))) as client:
+        response = await client.get("/healthz")
+        assert response.status == 503
+        assert (await response.json())["database"] == "down"
+    await wiring.close()
+
+
+async def test_start_up_migrates_sqlite_and_refuses_a_stale_postgresql(tmp_path: Path) -> None:
+    url = database_url(tmp_path)
+    wiring = wiring_for(url)
+    if wiring.engine.dialect.name == "postgresql":
+        async with wiring.engine.begin() as conn:
+            await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+        with pytest.raises(StartupRefused, match="intake db upgrade"):
+            await prepare_database(wiring)
+    else:
+        await prepare_database(wiring)
+        assert await pending_revisions(wiring.engine) == []
+    await wiring.close()
+
+
+async def read_log_until(stream: asyncio.StreamReader, message: str) -> dict[str, object]:
+    while True:
+        line = await stream.readline()
+        if not line:
+            raise AssertionError(f"the service exited before logging {message!r}")
+        entry = json.loads(line)
+        if entry["msg"] == message:
+            return entry
+
+
+async def test_the_service_starts_answers_and_stops_cleanly(tmp_path: Path) -> None:
+    url = database_url(tmp_path)
+    if url.startswith("postgresql"):
+        await (await fresh_engine(url)).dispose()  # as the deploy step would have migrated it
+    env = {**os.environ, "DATABASE_URL": url, "INTAKE_HTTP_PORT": "0", "INTAKE_LOG_LEVEL": "INFO"}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "intake.cli",
+        "serve",
+        cwd=tmp_path,
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stderr is not None
+    try:
+        listening = await asyncio.wait_for(read_log_until(process.stderr, "listening"), 10)
+        port = listening["port"]
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"http://127.0.0.1:{port}/healthz") as response,
+        ):
+            assert response.status == 200
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(read_log_until(process.stderr, "stopped"), 10)
+        assert await asyncio.wait_for(process.wait(), 10) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    if url.startswith("sqlite"):
+        assert (tmp_path / "test.sqlite3").exists()
+
+
+async def test_cli_prints_a_due_moment(tmp_path: Path) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "intake.cli",
+        "calendar",
+        "due",
+        "2026-09-30T17:00",
+        "3",
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "INTAKE_CALENDAR_FILE": ""},
+    )
+    out, _ = await asyncio.wait_for(process.communicate(), 20)
+    assert process.returncode == 0
+    assert out.decode().strip() == "2026-10-10T17:00:00+08:00 Saturday"
+
+
+async def test_cli_names_the_missing_year(tmp_path: Path) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "intake.cli",
+        "calendar",
+        "due",
+        "2026-12-29T10:00",
+        "3",
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 20)
+    assert process.returncode == 2
+    assert out == b""
+    assert "no working-day calendar for 2027" in err.decode()
