@@ -7,7 +7,9 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from core.case import Case, CaseEvent
+from core.dialogue.state import Dialogue
 from core.identity import CustomerId
+from core.rewards import RewardEntry
 
 
 class CaseRepository(Protocol):
@@ -42,6 +44,38 @@ class CaseRepository(Protocol):
         ...
 
 
+class DialogueStore(Protocol):
+    async def lock(self, customer: CustomerId) -> Dialogue | None:
+        """Lock the customer's dialogue for this transaction, then read it (None: new).
+
+        Locking before reading means two messages of one customer handled at once are
+        applied one after the other, never both to the same old state.
+        """
+        ...
+
+    async def save(self, customer: CustomerId, dialogue: Dialogue) -> None: ...
+
+
+class DeliveryLog(Protocol):
+    async def first_time(self, key: str, now: datetime) -> bool:
+        """Record a platform delivery id; False if it was recorded before (a redelivery)."""
+        ...
+
+
+class RewardLedger(Protocol):
+    async def balance(self, customer: CustomerId) -> int: ...
+
+    async def recent(self, customer: CustomerId, limit: int = 5) -> list[RewardEntry]:
+        """The customer's latest entries, newest first."""
+        ...
+
+
+class Alerts(Protocol):
+    """Tells the administrators about a problem only they can fix."""
+
+    async def alert_admins(self, problem: str) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything done inside commits together or not at all.
 
@@ -50,6 +84,9 @@ class UnitOfWork(Protocol):
     """
 
     cases: CaseRepository
+    dialogues: DialogueStore
+    deliveries: DeliveryLog
+    rewards: RewardLedger
 
     async def __aenter__(self) -> Self: ...
 

@@ -44,29 +44,45 @@ async def file_case(
     policy: DeadlinePolicy,
     now: datetime,
 ) -> Case:
-    """Number, date and store a new case. The deadline is computed before anything is
-    written, so an unknown calendar year refuses the case instead of storing a guess."""
+    """Number, date and store a new case in a transaction of its own."""
+    async with uow:
+        case = await open_case(uow, draft, calendar=calendar, policy=policy, now=now)
+        await uow.commit()
+    return case
+
+
+async def open_case(
+    uow: UnitOfWork,
+    draft: CaseDraft,
+    *,
+    calendar: WorkingCalendar,
+    policy: DeadlinePolicy,
+    now: datetime,
+) -> Case:
+    """Number, date and add a new case inside the caller's transaction.
+
+    The deadline is computed before anything is written, so an unknown calendar year
+    refuses the case instead of storing a guess.
+    """
     due_at = policy.due_at(calendar, draft.type, now)
     day = now.astimezone(calendar.tz).date()
-    async with uow:
-        serial = await uow.cases.next_sequence(draft.type.prefix, day)
-        case = Case.file(
-            number=format_case_number(draft.type, day, serial),
-            type=draft.type,
-            customer=draft.customer,
-            contact=draft.contact,
-            classification=Classification(draft.channel, draft.business_type),
-            description=draft.description,
-            received_at=now,
-            due_at=due_at,
-            branch=draft.branch,
-            desired_outcome=draft.desired_outcome,
-            attachments=list(draft.attachments),
-            department=draft.department,
-            priority=draft.priority,
-        )
-        await uow.cases.add(case)
-        await uow.commit()
+    serial = await uow.cases.next_sequence(draft.type.prefix, day)
+    case = Case.file(
+        number=format_case_number(draft.type, day, serial),
+        type=draft.type,
+        customer=draft.customer,
+        contact=draft.contact,
+        classification=Classification(draft.channel, draft.business_type),
+        description=draft.description,
+        received_at=now,
+        due_at=due_at,
+        branch=draft.branch,
+        desired_outcome=draft.desired_outcome,
+        attachments=list(draft.attachments),
+        department=draft.department,
+        priority=draft.priority,
+    )
+    await uow.cases.add(case)
     return case
 
 

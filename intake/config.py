@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# What Telegram accepts as a webhook secret_token.
+_SECRET_CHARS = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class Settings(BaseSettings):
@@ -26,8 +30,36 @@ class Settings(BaseSettings):
     intake_complaint_days: int = Field(default=3, ge=1)
     intake_suggestion_days: int = Field(default=5, ge=1)
     intake_praise_days: int = Field(default=5, ge=1)
+    intake_branches: str = Field(
+        default="", description="Branches offered in the dialogue, separated by '|'."
+    )
+    intake_dialogue_timeout_minutes: int = Field(default=30, ge=1)
 
-    @field_validator("intake_calendar_file", mode="before")
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str = "https://api.telegram.org"
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
+
+    @field_validator(
+        "intake_calendar_file",
+        "telegram_bot_token",
+        "telegram_webhook_url",
+        "telegram_webhook_secret",
+        mode="before",
+    )
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _webhook_needs_a_secret(self) -> Settings:
+        if self.telegram_webhook_url and not self.telegram_webhook_secret:
+            raise ValueError("TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_SECRET")
+        secret = self.telegram_webhook_secret
+        if secret is not None and not _SECRET_CHARS.fullmatch(secret.get_secret_value()):
+            raise ValueError("TELEGRAM_WEBHOOK_SECRET: 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return self
+
+    @property
+    def branches(self) -> tuple[str, ...]:
+        return tuple(b.strip() for b in self.intake_branches.split("|") if b.strip())

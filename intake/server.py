@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
+from bots.telegram.webhook import add_webhook_route
 from intake.wiring import Wiring
 from storage.database import is_sqlite, ping
 from storage.migrate import pending_revisions, upgrade
@@ -25,6 +26,9 @@ def build_web_app(wiring: Wiring) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024)
     app[WIRING] = wiring
     app.router.add_get("/healthz", healthz)
+    telegram = wiring.telegram
+    if telegram is not None and telegram.webhook is not None:
+        add_webhook_route(app, telegram, telegram.webhook.secret)
     return app
 
 
@@ -80,6 +84,8 @@ async def serve(wiring: Wiring) -> None:
     await site.start()
     port = runner.addresses[0][1]
     log.info("listening", extra={"host": settings.intake_http_host, "port": port})
+    if wiring.telegram is not None:
+        await wiring.telegram.start()
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -89,6 +95,8 @@ async def serve(wiring: Wiring) -> None:
         await stop.wait()
         log.info("stopping")
     finally:
+        if wiring.telegram is not None:
+            await wiring.telegram.stop()
         await runner.cleanup()
         await wiring.close()
         log.info("stopped")

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bots.telegram.channel import TelegramChannel, WebhookConfig
 from core.calendar import WorkingCalendar
+from core.conversation import ConversationService
 from core.deadlines import DeadlinePolicy
+from core.dialogue.engine import DialogueSettings
+from intake.alerts import LogAlerts
 from intake.calendar_source import load_calendar
 from intake.config import Settings
 from storage.database import create_engine
 from storage.unit_of_work import SqlUnitOfWork
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass
@@ -21,6 +31,8 @@ class Wiring:
     engine: AsyncEngine
     calendar: WorkingCalendar
     policy: DeadlinePolicy
+    conversations: ConversationService
+    telegram: TelegramChannel | None
 
     def unit_of_work(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine)
@@ -33,14 +45,48 @@ def build_calendar(settings: Settings) -> WorkingCalendar:
     return load_calendar(settings.intake_calendar_file, ZoneInfo(settings.intake_timezone))
 
 
-def build(settings: Settings) -> Wiring:
+def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> Wiring:
+    engine = create_engine(settings.database_url)
+    calendar = build_calendar(settings)
+    policy = DeadlinePolicy(
+        complaint_days=settings.intake_complaint_days,
+        suggestion_days=settings.intake_suggestion_days,
+        praise_days=settings.intake_praise_days,
+    )
+    conversations = ConversationService(
+        lambda: SqlUnitOfWork(engine),
+        calendar=calendar,
+        policy=policy,
+        settings=DialogueSettings(
+            branches=settings.branches,
+            idle_timeout=timedelta(minutes=settings.intake_dialogue_timeout_minutes),
+        ),
+        alerts=LogAlerts(),
+    )
     return Wiring(
         settings=settings,
-        engine=create_engine(settings.database_url),
-        calendar=build_calendar(settings),
-        policy=DeadlinePolicy(
-            complaint_days=settings.intake_complaint_days,
-            suggestion_days=settings.intake_suggestion_days,
-            praise_days=settings.intake_praise_days,
-        ),
+        engine=engine,
+        calendar=calendar,
+        policy=policy,
+        conversations=conversations,
+        telegram=_telegram(settings, conversations, clock),
+    )
+
+
+def _telegram(
+    settings: Settings, conversations: ConversationService, clock: Callable[[], datetime]
+) -> TelegramChannel | None:
+    if settings.telegram_bot_token is None:
+        return None
+    webhook = None
+    if settings.telegram_webhook_url and settings.telegram_webhook_secret:
+        webhook = WebhookConfig(
+            settings.telegram_webhook_url, settings.telegram_webhook_secret.get_secret_value()
+        )
+    return TelegramChannel.build(
+        token=settings.telegram_bot_token.get_secret_value(),
+        api_base_url=settings.telegram_api_base_url,
+        service=conversations,
+        clock=clock,
+        webhook=webhook,
     )

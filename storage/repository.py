@@ -7,8 +7,6 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.case import (
@@ -25,6 +23,7 @@ from core.case import (
 from core.classification import BusinessType, Cause, Channel
 from core.errors import ConcurrentUpdate
 from core.identity import Contact, CustomerId, Platform
+from storage.dialect import upsert
 from storage.tables import CaseCounterRow, CaseEventRow, CaseRow
 
 _OPEN = [s.value for s in OPEN_STATUSES]
@@ -37,11 +36,8 @@ class SqlCaseRepository:
     async def next_sequence(self, prefix: str, day: date) -> int:
         # An atomic upsert: concurrent filings on PostgreSQL queue on the counter row, and
         # SQLite serialises writers anyway, so no two cases ever get the same number.
-        dialect_insert = (
-            pg_insert if self._session.bind.dialect.name == "postgresql" else (sqlite_insert)
-        )
         stmt = (
-            dialect_insert(CaseCounterRow)
+            upsert(self._session, CaseCounterRow)
             .values(prefix=prefix, day=day, last=1)
             .on_conflict_do_update(
                 index_elements=["prefix", "day"], set_={"last": CaseCounterRow.last + 1}

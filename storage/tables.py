@@ -84,3 +84,43 @@ class CaseCounterRow(SQLModel, table=True):
     prefix: str = Field(primary_key=True, max_length=4)
     day: date = Field(primary_key=True)
     last: int = Field(default=0)
+
+
+class DialogueRow(SQLModel, table=True):
+    """A customer's place in the intake dialogue, so a restart or another process resumes it."""
+
+    __tablename__ = "dialogues"
+
+    platform: str = Field(primary_key=True, max_length=16)
+    user_id: str = Field(primary_key=True, max_length=128)
+    state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Bumped by every lock, so that taking the lock is a write on every database.
+    version: int = Field(default=0)
+
+
+class DeliveryRow(SQLModel, table=True):
+    """Platform delivery ids already handled (Telegram update_id, WeChat MsgId...)."""
+
+    __tablename__ = "deliveries"
+
+    key: str = Field(primary_key=True, max_length=160)
+    at: datetime = _ts(index=True)
+
+
+class RewardEntryRow(SQLModel, table=True):
+    """The append-only points ledger."""
+
+    __tablename__ = "reward_entries"
+    __table_args__ = (
+        Index("ix_reward_entries_customer", "customer_platform", "customer_user_id", "id"),
+        # Each reason pays out once per case, whatever the retries or double taps.
+        Index("ux_reward_entries_case_reason", "case_number", "reason", unique=True),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_platform: str = Field(max_length=16)
+    customer_user_id: str = Field(max_length=128)
+    points: int
+    reason: str = Field(max_length=32)
+    case_number: str | None = Field(default=None, foreign_key="cases.number", max_length=32)
+    at: datetime = _ts()

@@ -7,13 +7,18 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from storage.dialogues import SqlDeliveryLog, SqlDialogueStore
 from storage.repository import SqlCaseRepository
+from storage.rewards import SqlRewardLedger
 
 
 class SqlUnitOfWork:
     """Enter for a transaction; leaving without `commit()` (or with an error) rolls back."""
 
     cases: SqlCaseRepository
+    dialogues: SqlDialogueStore
+    deliveries: SqlDeliveryLog
+    rewards: SqlRewardLedger
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
@@ -24,6 +29,9 @@ class SqlUnitOfWork:
             raise RuntimeError("this unit of work is already in a transaction")
         self._session = self._sessions()
         self.cases = SqlCaseRepository(self._session)
+        self.dialogues = SqlDialogueStore(self._session)
+        self.deliveries = SqlDeliveryLog(self._session)
+        self.rewards = SqlRewardLedger(self._session)
         return self
 
     async def __aexit__(

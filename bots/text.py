@@ -1,0 +1,45 @@
+"""Splitting long texts for platforms that cap a message's length."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+
+def utf16_length(text: str) -> int:
+    """Telegram counts a message's length in UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def utf8_length(text: str) -> int:
+    """WeChat counts a message's length in UTF-8 bytes."""
+    return len(text.encode("utf-8"))
+
+
+def split_text(text: str, limit: int, measure: Callable[[str], int] = len) -> list[str]:
+    """Cut `text` into pieces of at most `limit`, preferring line breaks, then spaces."""
+    pieces: list[str] = []
+    rest = text
+    while measure(rest) > limit:
+        cut = _longest_prefix(rest, limit, measure)
+        for separator in ("\n", " "):
+            at = rest.rfind(separator, 0, cut)
+            if at > 0:
+                cut = at + 1
+                break
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip("\n")
+    if rest or not pieces:
+        pieces.append(rest)
+    return [p for p in pieces if p] or [""]
+
+
+def _longest_prefix(text: str, limit: int, measure: Callable[[str], int]) -> int:
+    """The largest n with measure(text[:n]) <= limit (binary search: measure is monotone)."""
+    low, high = 1, len(text)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if measure(text[:middle]) <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    return low

@@ -1,0 +1,1 @@
+"""The intake dialogue: one channel-agnostic conversation that every chat adapter speaks."""

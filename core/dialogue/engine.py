@@ -1,0 +1,567 @@
+"""The intake dialogue as a pure function: (dialogue, input) -> (dialogue, replies, effect).
+
+The engine never performs I/O. What needs the outside world (filing the case, looking up
+a customer's cases or points) comes back as an `Effect` that the conversation service
+carries out. Every input gets at least one reply or an effect that produces one; no
+input makes it raise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from core.case import Attachment, CaseType
+from core.classification import BusinessType
+from core.dialogue.io import Choice, Input, Media, Option, Reply, SharedContact, Text
+from core.dialogue.state import Dialogue, Step
+from core.dialogue.validation import NAME_MAX, normalize_name, normalize_phone
+from core.identity import Contact
+from core.messages import LANGUAGES, language_from_code, t
+from core.numbering import normalize_case_number
+
+DESCRIPTION_MIN = 10
+DESCRIPTION_MAX = 2000
+OUTCOME_MAX = 500
+BRANCH_MAX = 64
+
+
+@dataclass(frozen=True, slots=True)
+class DialogueSettings:
+    branches: tuple[str, ...] = ()
+    idle_timeout: timedelta = timedelta(minutes=30)
+    max_attachments: int = 10
+
+
+# -- effects the service carries out ---------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitCase:
+    type: CaseType
+    business_type: BusinessType
+    branch: str | None
+    description: str
+    attachments: tuple[Attachment, ...]
+    desired_outcome: str | None
+    contact: Contact
+
+
+@dataclass(frozen=True, slots=True)
+class ShowStatus:
+    query: str  # what the customer typed; may not be a well-formed number
+
+
+@dataclass(frozen=True, slots=True)
+class ListCases:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ShowPoints:
+    pass
+
+
+Effect = SubmitCase | ShowStatus | ListCases | ShowPoints
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    dialogue: Dialogue
+    replies: tuple[Reply, ...] = ()
+    effect: Effect | None = None
+    # The dialogue to keep if the effect fails (a refused filing keeps the summary).
+    previous: Dialogue | None = field(default=None, repr=False)
+
+
+_CANCEL_WORDS = {"取消", "cancel", "退出"}
+_BACK_WORDS = {"返回", "上一步", "back"}
+_HELP_WORDS = {"帮助", "help", "?", "？"}
+
+
+def converse(
+    dialogue: Dialogue,
+    message: Input,
+    *,
+    now: datetime,
+    settings: DialogueSettings,
+    language_hint: str | None = None,
+) -> Turn:
+    """Answer one customer input."""
+    d = dialogue.copy()
+    if language_hint and not d.language_chosen:
+        d.language = language_from_code(language_hint)
+    notices: list[Reply] = []
+    if (
+        d.step is not Step.IDLE
+        and d.updated_at is not None
+        and now - d.updated_at > settings.idle_timeout
+    ):
+        d = d.restarted()
+        minutes = int(settings.idle_timeout.total_seconds() // 60)
+        notices.append(Reply(t(d.language, "expired", minutes=minutes)))
+    d.updated_at = now
+
+    turn = _dispatch(d, message, now, settings)
+    return Turn(turn.dialogue, (*notices, *turn.replies), turn.effect, turn.previous)
+
+
+def prompt(d: Dialogue, settings: DialogueSettings) -> Reply:
+    """What the customer is asked at the dialogue's current step."""
+    lang = d.language
+    match d.step:
+        case Step.IDLE:
+            return Reply(t(lang, "greeting"), _menu_options(lang))
+        case Step.BUSINESS:
+            return Reply(
+                t(lang, "ask.business", type=_type_word(d)),
+                tuple(Option(f"b:{b.value}", t(lang, f"business.{b.value}")) for b in BusinessType),
+            )
+        case Step.BRANCH:
+            options = [Option(f"r:{i}", name) for i, name in enumerate(settings.branches)]
+            options.append(Option("r:online", t(lang, "branch.online")))
+            return Reply(t(lang, "ask.branch"), tuple(options))
+        case Step.DESCRIPTION:
+            text = t(lang, "ask.description", min=DESCRIPTION_MIN, max=DESCRIPTION_MAX)
+            return Reply(text, _continue(lang) if d.description else ())
+        case Step.OUTCOME:
+            return Reply(t(lang, "ask.outcome"), (Option("o:skip", t(lang, "skip")),))
+        case Step.CONSENT:
+            if d.case_type is CaseType.PRAISE:
+                return Reply(
+                    t(lang, "ask.consent_praise"),
+                    (
+                        Option("c:yes", t(lang, "consent.yes")),
+                        Option("c:anon", t(lang, "consent.anonymous")),
+                    ),
+                )
+            return Reply(t(lang, "ask.consent"), (Option("c:yes", t(lang, "consent.yes")),))
+        case Step.NAME:
+            return Reply(t(lang, "ask.name"))
+        case Step.PHONE:
+            return Reply(t(lang, "ask.phone"), contact_button=t(lang, "phone.share"))
+        case Step.SUMMARY:
+            return Reply(
+                _summary(d),
+                (
+                    Option("s:submit", t(lang, "submit")),
+                    Option("s:edit", t(lang, "edit")),
+                    Option("s:cancel", t(lang, "cancel")),
+                ),
+            )
+        case Step.EDIT:
+            keys = ["business", "branch", "description"]
+            if d.case_type is CaseType.COMPLAINT:
+                keys.append("outcome")
+            keys.append("contact")
+            return Reply(
+                t(lang, "ask.edit"), tuple(Option(f"e:{k}", t(lang, f"edit.{k}")) for k in keys)
+            )
+
+
+# -- dispatch ------------------------------------------------------------------------
+
+
+def _dispatch(d: Dialogue, message: Input, now: datetime, settings: DialogueSettings) -> Turn:
+    if isinstance(message, Text):
+        text = message.text.strip()
+        if text.startswith("/"):
+            return _command(d, text, settings)
+        word = text.casefold()
+        if word in _CANCEL_WORDS:
+            return _cancel(d, settings)
+        if word in _BACK_WORDS:
+            return _back(d, settings)
+        if word in _HELP_WORDS:
+            return Turn(d, (Reply(t(d.language, "help")), prompt(d, settings)))
+        option = _match_option(prompt(d, settings).options, text)
+        if option is not None:
+            message = Choice(option.key)
+
+    if isinstance(message, Choice) and message.key.startswith("l:"):
+        return _set_language(d, message.key[2:], settings)
+    handler = _HANDLERS[d.step]
+    return handler(d, message, now, settings)
+
+
+def _command(d: Dialogue, text: str, settings: DialogueSettings) -> Turn:
+    head, _, arg = text.partition(" ")
+    name = head[1:].split("@", 1)[0].casefold()  # Telegram groups send /status@BankBot
+    arg = arg.strip()
+    lang = d.language
+    if name == "start":
+        fresh = d.restarted()
+        return Turn(fresh, (prompt(fresh, settings),))
+    if name == "cancel":
+        return _cancel(d, settings)
+    if name == "back":
+        return _back(d, settings)
+    if name == "help":
+        return Turn(d, (Reply(t(lang, "help")), prompt(d, settings)))
+    if name == "language":
+        if arg.casefold() in LANGUAGES:
+            return _set_language(d, arg.casefold(), settings)
+        return Turn(d, (Reply(t(lang, "ask.language"), _language_options()),))
+    effect: Effect | None = None
+    if name == "status":
+        effect = ShowStatus(arg) if arg else ListCases()
+    elif name == "mycases":
+        effect = ListCases()
+    elif name == "points":
+        effect = ShowPoints()
+    if effect is not None:
+        return Turn(d, _reprompt_unless_idle(d, settings), effect)
+    return Turn(d, (Reply(t(lang, "not_understood") + "\n" + t(lang, "help")), prompt(d, settings)))
+
+
+def _reprompt_unless_idle(d: Dialogue, settings: DialogueSettings) -> tuple[Reply, ...]:
+    """After an aside (/status mid-dialogue), remind the customer where they were."""
+    return () if d.step is Step.IDLE else (prompt(d, settings),)
+
+
+def _cancel(d: Dialogue, settings: DialogueSettings) -> Turn:
+    fresh = d.restarted()
+    return Turn(fresh, (Reply(t(d.language, "cancelled")), prompt(fresh, settings)))
+
+
+def _back(d: Dialogue, settings: DialogueSettings) -> Turn:
+    if not d.trail:
+        if d.step is Step.IDLE:
+            return Turn(d, (prompt(d, settings),))
+        return Turn(d, (Reply(t(d.language, "back.nothing")), prompt(d, settings)))
+    d.step = d.trail.pop()
+    d.editing = False
+    return Turn(d, (prompt(d, settings),))
+
+
+def _set_language(d: Dialogue, code: str, settings: DialogueSettings) -> Turn:
+    if code not in LANGUAGES:
+        return _not_understood(d, settings)
+    d.language = code
+    d.language_chosen = True
+    return Turn(d, (Reply(t(code, "language.set")), prompt(d, settings)))
+
+
+# -- steps ----------------------------------------------------------------------------
+
+Handler = Callable[[Dialogue, Input, datetime, DialogueSettings], Turn]
+
+
+def _idle(d: Dialogue, message: Input, _now: datetime, settings: DialogueSettings) -> Turn:
+    if isinstance(message, Choice):
+        if message.key.startswith("t:") and message.key[2:] in CaseType.__members__.values():
+            d.case_type = CaseType(message.key[2:])
+            d.step = Step.BUSINESS
+            d.trail = []
+            return Turn(d, (prompt(d, settings),))
+        if message.key == "m:status":
+            return Turn(d, (), ListCases())
+        if message.key == "m:points":
+            return Turn(d, (), ShowPoints())
+        return Turn(d, (Reply(t(d.language, "stale_button")), prompt(d, settings)))
+    if isinstance(message, Text):
+        number = normalize_case_number(message.text)
+        if number is not None:
+            return Turn(d, (), ShowStatus(number))
+    return Turn(d, (prompt(d, settings),))
+
+
+def _business(d: Dialogue, message: Input, _now: datetime, settings: DialogueSettings) -> Turn:
+    if isinstance(message, Choice) and message.key.startswith("b:"):
+        value = message.key[2:]
+        if value in BusinessType.__members__.values():
+            d.business_type = BusinessType(value)
+            return _advance(d, settings)
+    return _not_understood(d, settings)
+
+
+def _branch(d: Dialogue, message: Input, _now: datetime, settings: DialogueSettings) -> Turn:
+    if isinstance(message, Choice):
+        if message.key == "r:online":
+            d.branch = None
+            return _advance(d, settings)
+        index = message.key[2:]
+        if message.key.startswith("r:") and index.isdigit() and int(index) < len(settings.branches):
+            d.branch = settings.branches[int(index)]
+            return _advance(d, settings)
+    if isinstance(message, Text) and message.text.strip():
+        name = " ".join(message.text.split())
+        if len(name) > BRANCH_MAX:
+            return _refuse(d, settings, "branch.too_long", max=BRANCH_MAX)
+        d.branch = name
+        return _advance(d, settings)
+    return _not_understood(d, settings)
+
+
+def _description(d: Dialogue, message: Input, _now: datetime, settings: DialogueSettings) -> Turn:
+    lang = d.language
+    if isinstance(message, Choice) and message.key == "d:next":
+        if d.description:
+            return _advance(d, settings)
+        return _refuse(d, settings, "description.missing")
+    if isinstance(message, Media):
+        if len(d.attachments) >= settings.max_attachments:
+            return Turn(
+                d,
+                (
+                    Reply(
+                        t(lang, "attachment.too_many", max=settings.max_attachments),
+                        _continue(lang) if d.description else (),
+                    ),
+                ),
+            )
+        d.attachments.append(Attachment(message.kind, message.ref, message.caption))
+        text = t(lang, "attachment.added", count=len(d.attachments))
+        if not d.description:
+            text += "\n" + t(lang, "description.missing")
+        return Turn(d, (Reply(text, _continue(lang) if d.description else ()),))
+    if isinstance(message, Text) and message.text.strip():
+        addition = message.text.strip()
+        combined = f"{d.description}\n{addition}" if d.description else addition
+        if len(combined) > DESCRIPTION_MAX:
+            return _refuse(d, settings, "description.too_long", max=DESCRIPTION_MAX)
+        if len(combined) < DESCRIPTION_MIN:
+            return _refuse(d, settings, "description.too_short", min=DESCRIPTION_MIN)
+        d.description = combined
+        return Turn(d, (Reply(t(lang, "description.added"), _continue(lang)),))
+    return _not_understood(d, settings)
+
+
+def _outcome(d: Dialogue, message: Input, _now: datetime, settings: DialogueSettings) -> Turn:
+    if isinstance(message, Choice) and message.key == "o:skip":
+        d.desired_outcome = None
+        return _advance(d, settings)
+    if isinstance(message, Text) and message.text.strip():
+        outcome = message.text.strip()
+        if len(outcome) > OUTCOME_MAX:
+            return _refuse(d, settings, "outcome.too_long", max=OUTCOME_MAX)
+        d.desired_outcome = outcome
+        return _advance(d, settings)
+    return _not_understood(d, settings)
+
+
+def _consent(d: Dialogue, message: Input, now: datetime, settings: DialogueSettings) -> Turn:
+    if isinstance(message, Choice) and message.key == "c:yes":
+        d.consent_at, d.anonymous = now, False
+        return _advance(d, settings)
+    if isinstance(message, Choice) and message.key == "c:anon" and d.case_type is CaseType.PRAISE:
+        d.consent_at, d.anonymous, d.name, d.phone = None, True, None, None
+        return _advance(d, settings)
+    if d.case_type is not CaseType.PRAISE and isinstance(message, Text):
+        return _refuse(d, settings, "consent.required", type=_type_word(d))
+    return _not_understood(d, settings)
+
+
+def _name(d: Dialogue, message: Input, _now: datetime, settings: DialogueSettings) -> Turn:
+    if isinstance(message, SharedContact):
+        if not message.is_own:
+            return _refuse(d, settings, "phone.not_yours")
+        phone = normalize_phone(message.phone, from_platform=True)
+        name = normalize_name(message.name or "")
+        if phone and name:
+            d.name, d.phone = name, phone
+            d.trail.append(Step.NAME)
+            d.step = Step.PHONE
+            return _advance(d, settings)
+    if isinstance(message, Text):
+        name = normalize_name(message.text)
+        if name is not None:
+            d.name = name
+            return _advance(d, settings)
+        return _refuse(d, settings, "name.invalid", max=NAME_MAX)
+    return _not_understood(d, settings)
+
+
+def _phone(d: Dialogue, message: Input, _now: datetime, settings: DialogueSettings) -> Turn:
+    if isinstance(message, SharedContact):
+        if not message.is_own:
+            return _refuse(d, settings, "phone.not_yours")
+        phone = normalize_phone(message.phone, from_platform=True)
+    elif isinstance(message, Text):
+        phone = normalize_phone(message.text)
+    else:
+        return _not_understood(d, settings)
+    if phone is None:
+        return _refuse(d, settings, "phone.invalid")
+    d.phone = phone
+    return _advance(d, settings)
+
+
+def _summary(d: Dialogue) -> str:
+    lang = d.language
+    none = t(lang, "summary.none")
+    if d.anonymous or not d.name:
+        contact = t(lang, "summary.anonymous")
+    else:
+        contact = f"{d.name} {d.phone or ''}".strip()
+    outcome = (
+        t(lang, "summary.outcome", outcome=d.desired_outcome or none)
+        if d.case_type is CaseType.COMPLAINT
+        else ""
+    )
+    return t(
+        lang,
+        "summary",
+        type=_type_word(d),
+        business=t(lang, f"business.{d.business_type.value}") if d.business_type else none,
+        branch=d.branch or t(lang, "branch.online"),
+        description=d.description or none,
+        attachments=len(d.attachments),
+        outcome=outcome,
+        contact=contact,
+    )
+
+
+def _summary_step(d: Dialogue, message: Input, _now: datetime, settings: DialogueSettings) -> Turn:
+    if isinstance(message, Choice):
+        if message.key == "s:submit":
+            effect = _submission(d)
+            if effect is not None:
+                return Turn(d.restarted(), (), effect, previous=d)
+        if message.key == "s:edit":
+            d.trail.append(Step.SUMMARY)
+            d.step = Step.EDIT
+            return Turn(d, (prompt(d, settings),))
+        if message.key == "s:cancel":
+            return _cancel(d, settings)
+    return _not_understood(d, settings)
+
+
+def _submission(d: Dialogue) -> SubmitCase | None:
+    """The case to file, or None while an answer is missing."""
+    if d.anonymous:
+        contact = Contact()
+    elif d.consent_at is not None and d.name and d.phone:
+        contact = Contact(d.name, d.phone, d.consent_at)
+    else:
+        return None
+    if d.case_type is None or d.business_type is None or not d.description:
+        return None
+    return SubmitCase(
+        type=d.case_type,
+        business_type=d.business_type,
+        branch=d.branch,
+        description=d.description,
+        attachments=tuple(d.attachments),
+        desired_outcome=d.desired_outcome,
+        contact=contact,
+    )
+
+
+_EDIT_TARGETS = {
+    "business": Step.BUSINESS,
+    "branch": Step.BRANCH,
+    "description": Step.DESCRIPTION,
+    "outcome": Step.OUTCOME,
+    "contact": Step.CONSENT,
+}
+
+
+def _edit(d: Dialogue, message: Input, _now: datetime, settings: DialogueSettings) -> Turn:
+    if isinstance(message, Choice) and message.key.startswith("e:"):
+        target = _EDIT_TARGETS.get(message.key[2:])
+        if target is Step.OUTCOME and d.case_type is not CaseType.COMPLAINT:
+            target = None
+        if target is not None:
+            if target is Step.DESCRIPTION:
+                d.description = None  # retyped from scratch; attachments stay
+            d.trail.append(Step.EDIT)
+            d.step = target
+            d.editing = True
+            return Turn(d, (prompt(d, settings),))
+    return _not_understood(d, settings)
+
+
+_HANDLERS: dict[Step, Handler] = {
+    Step.IDLE: _idle,
+    Step.BUSINESS: _business,
+    Step.BRANCH: _branch,
+    Step.DESCRIPTION: _description,
+    Step.OUTCOME: _outcome,
+    Step.CONSENT: _consent,
+    Step.NAME: _name,
+    Step.PHONE: _phone,
+    Step.SUMMARY: _summary_step,
+    Step.EDIT: _edit,
+}
+
+
+# -- helpers --------------------------------------------------------------------------
+
+
+def _next_step(d: Dialogue) -> Step:
+    match d.step:
+        case Step.BUSINESS:
+            return Step.BRANCH
+        case Step.BRANCH:
+            return Step.DESCRIPTION
+        case Step.DESCRIPTION:
+            return Step.OUTCOME if d.case_type is CaseType.COMPLAINT else Step.CONSENT
+        case Step.OUTCOME:
+            return Step.CONSENT
+        case Step.CONSENT:
+            return Step.SUMMARY if d.anonymous else Step.NAME
+        case Step.NAME:
+            return Step.PHONE
+        case _:
+            return Step.SUMMARY
+
+
+def _advance(d: Dialogue, settings: DialogueSettings) -> Turn:
+    """Move past the current step; while editing, return to the summary after it (the
+    contact details are one answer, so consent -> name -> phone run through)."""
+    following = _next_step(d)
+    if d.editing and following in (Step.NAME, Step.PHONE):
+        d.step = following
+        return Turn(d, (prompt(d, settings),))
+    if d.editing:
+        following = Step.SUMMARY
+        d.editing = False
+        d.trail = d.trail[: d.trail.index(Step.SUMMARY)] if Step.SUMMARY in d.trail else []
+    else:
+        d.trail.append(d.step)
+    d.step = following
+    return Turn(d, (prompt(d, settings),))
+
+
+def _refuse(d: Dialogue, settings: DialogueSettings, key: str, **params: object) -> Turn:
+    """Explain what was wrong, then ask again."""
+    current = prompt(d, settings)
+    return Turn(d, (Reply(t(d.language, key, **params), current.options, current.contact_button),))
+
+
+def _not_understood(d: Dialogue, settings: DialogueSettings) -> Turn:
+    current = prompt(d, settings)
+    text = t(d.language, "not_understood") + "\n" + current.text
+    return Turn(d, (Reply(text, current.options, current.contact_button),))
+
+
+def _match_option(options: tuple[Option, ...], text: str) -> Option | None:
+    """WeChat customers answer menus with a number or the option's words."""
+    if text.isdigit() and 1 <= int(text) <= len(options):
+        return options[int(text) - 1]
+    folded = text.casefold()
+    return next((o for o in options if o.label.casefold() == folded), None)
+
+
+def _menu_options(lang: str) -> tuple[Option, ...]:
+    return (
+        Option("t:complaint", t(lang, "menu.complaint")),
+        Option("t:suggestion", t(lang, "menu.suggestion")),
+        Option("t:praise", t(lang, "menu.praise")),
+        Option("m:status", t(lang, "menu.status")),
+        Option("m:points", t(lang, "menu.points")),
+    )
+
+
+def _language_options() -> tuple[Option, ...]:
+    return (Option("l:zh", "中文"), Option("l:en", "English"))
+
+
+def _continue(lang: str) -> tuple[Option, ...]:
+    return (Option("d:next", t(lang, "continue")),)
+
+
+def _type_word(d: Dialogue) -> str:
+    return t(d.language, f"type.{d.case_type.value}") if d.case_type else ""

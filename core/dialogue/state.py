@@ -1,0 +1,98 @@
+"""A customer's place in the intake dialogue, and its JSON form for storage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from core.case import Attachment, CaseType
+from core.classification import BusinessType
+from core.messages import DEFAULT_LANGUAGE
+
+
+class Step(StrEnum):
+    IDLE = "idle"
+    BUSINESS = "business"
+    BRANCH = "branch"
+    DESCRIPTION = "description"
+    OUTCOME = "outcome"
+    CONSENT = "consent"
+    NAME = "name"
+    PHONE = "phone"
+    SUMMARY = "summary"
+    EDIT = "edit"
+
+
+@dataclass
+class Dialogue:
+    step: Step = Step.IDLE
+    language: str = DEFAULT_LANGUAGE
+    language_chosen: bool = False  # set by /language: the platform's hint no longer applies
+    case_type: CaseType | None = None
+    business_type: BusinessType | None = None
+    branch: str | None = None
+    description: str | None = None
+    attachments: list[Attachment] = field(default_factory=list)
+    desired_outcome: str | None = None
+    anonymous: bool = False
+    consent_at: datetime | None = None
+    name: str | None = None
+    phone: str | None = None
+    editing: bool = False  # changing one answer from the summary: go back there after it
+    trail: list[Step] = field(default_factory=list)  # steps behind this one, for "back"
+    updated_at: datetime | None = None
+
+    def copy(self) -> Dialogue:
+        return replace(self, attachments=list(self.attachments), trail=list(self.trail))
+
+    def restarted(self) -> Dialogue:
+        """A fresh dialogue that keeps only the customer's language choice."""
+        return Dialogue(
+            language=self.language, language_chosen=self.language_chosen, updated_at=self.updated_at
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "step": self.step.value,
+            "language": self.language,
+            "language_chosen": self.language_chosen,
+            "case_type": self.case_type.value if self.case_type else None,
+            "business_type": self.business_type.value if self.business_type else None,
+            "branch": self.branch,
+            "description": self.description,
+            "attachments": [[a.kind, a.ref, a.caption] for a in self.attachments],
+            "desired_outcome": self.desired_outcome,
+            "anonymous": self.anonymous,
+            "consent_at": self.consent_at.isoformat() if self.consent_at else None,
+            "name": self.name,
+            "phone": self.phone,
+            "editing": self.editing,
+            "trail": [s.value for s in self.trail],
+            "updated_at": self.updated_at.isoformat() if self.updated_at else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Dialogue:
+        def moment(value: str | None) -> datetime | None:
+            return datetime.fromisoformat(value) if value else None
+
+        return cls(
+            step=Step(data["step"]),
+            language=data["language"],
+            language_chosen=data["language_chosen"],
+            case_type=CaseType(data["case_type"]) if data["case_type"] else None,
+            business_type=(BusinessType(data["business_type"]) if data["business_type"] else None),
+            branch=data["branch"],
+            description=data["description"],
+            attachments=[Attachment(k, r, c) for k, r, c in data["attachments"]],
+            desired_outcome=data["desired_outcome"],
+            anonymous=data["anonymous"],
+            consent_at=moment(data["consent_at"]),
+            name=data["name"],
+            phone=data["phone"],
+            editing=data["editing"],
+            trail=[Step(s) for s in data["trail"]],
+            updated_at=moment(data["updated_at"]),
+        )

@@ -1,0 +1,101 @@
+"""Replies built from stored facts: the filing confirmation, case status, points."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from core.case import Case, CaseEvent
+from core.messages import t
+from core.rewards import RewardEntry
+
+# Audit actions a customer may see in "latest update"; notes and internal moves are not.
+_PUBLIC_ACTIONS = frozenset(
+    {
+        "filed",
+        "assigned",
+        "started",
+        "asked_customer",
+        "customer_replied",
+        "resolved",
+        "closed",
+        "reopened",
+        "withdrawn",
+        "extended",
+    }
+)
+
+
+def deadline(lang: str, due: datetime, tz: ZoneInfo) -> str:
+    return t(lang, "format.deadline", due=due.astimezone(tz))
+
+
+def confirmation(case: Case, lang: str, tz: ZoneInfo) -> str:
+    kind = case.type.value
+    return t(
+        lang,
+        "confirmation",
+        type=t(lang, f"type.{kind}"),
+        number=case.number,
+        next=t(lang, f"next.{kind}"),
+        due=deadline(lang, case.due_at, tz),
+    )
+
+
+def status_view(case: Case, history: list[CaseEvent], lang: str, tz: ZoneInfo) -> str:
+    return t(
+        lang,
+        "status.view",
+        number=case.number,
+        type=t(lang, f"type.{case.type.value}"),
+        status=t(lang, f"status.{case.status.value}"),
+        department=case.department or t(lang, "status.unrouted"),
+        due=deadline(lang, case.due_at, tz),
+        latest=_latest(case, history, lang, tz),
+    )
+
+
+def _latest(case: Case, history: list[CaseEvent], lang: str, tz: ZoneInfo) -> str:
+    public = [e for e in history if e.action in _PUBLIC_ACTIONS]
+    if not public:
+        return t(lang, "summary.none")
+    event = public[-1]
+    note = case.resolution if event.action == "resolved" else event.note
+    day = t(lang, "format.date", day=event.at.astimezone(tz))
+    return t(lang, f"latest.{event.action}", date=day, note=note or "")
+
+
+def case_list(cases: list[Case], lang: str, tz: ZoneInfo) -> str:
+    if not cases:
+        return t(lang, "mycases.none")
+    lines = [t(lang, "mycases.header")]
+    lines += [
+        t(
+            lang,
+            "mycases.line",
+            number=c.number,
+            type=t(lang, f"type.{c.type.value}"),
+            status=t(lang, f"status.{c.status.value}"),
+            due=deadline(lang, c.due_at, tz),
+        )
+        for c in cases
+    ]
+    lines.append(t(lang, "mycases.hint"))
+    return "\n".join(lines)
+
+
+def points_view(balance: int, entries: list[RewardEntry], lang: str, tz: ZoneInfo) -> str:
+    if not entries:
+        return t(lang, "points.none")
+    lines = [t(lang, "points.balance", points=balance)]
+    lines += [
+        t(
+            lang,
+            "points.line",
+            date=t(lang, "format.date", day=e.at.astimezone(tz)),
+            points=e.points,
+            reason=t(lang, f"reward.{e.reason.value}"),
+        )
+        for e in entries
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,28 @@
+"""Message catalogs: every customer- and staff-facing text, per language, by key.
+
+Texts never appear as literals in the dialogue or the adapters; they look them up here
+with `t(language, key, **params)`. A test checks that both catalogs have the same keys
+and the same placeholders.
+"""
+
+from __future__ import annotations
+
+from core.messages import en, zh
+
+CATALOGS: dict[str, dict[str, str]] = {"zh": zh.MESSAGES, "en": en.MESSAGES}
+DEFAULT_LANGUAGE = "zh"
+LANGUAGES = tuple(CATALOGS)
+
+
+def t(language: str, key: str, **params: object) -> str:
+    catalog = CATALOGS.get(language, CATALOGS[DEFAULT_LANGUAGE])
+    return catalog[key].format(**params) if params else catalog[key]
+
+
+def language_from_code(code: str | None) -> str:
+    """Map a platform's language code (zh-hans, en-US, ...) to a catalog we have."""
+    if code:
+        base = code.lower().split("-")[0].split("_")[0]
+        if base in CATALOGS:
+            return base
+    return DEFAULT_LANGUAGE

@@ -1,0 +1,59 @@
+"""`DialogueStore` and `DeliveryLog` on SQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.dialogue.state import Dialogue
+from core.identity import CustomerId
+from storage.dialect import upsert
+from storage.tables import DeliveryRow, DialogueRow
+
+
+class SqlDialogueStore:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def lock(self, customer: CustomerId) -> Dialogue | None:
+        # An upsert that always writes: on PostgreSQL it takes the row lock, on SQLite the
+        # database write lock; either way a concurrent handler of the same customer waits
+        # here until this transaction ends, and only then reads the state.
+        stmt = (
+            upsert(self._session, DialogueRow)
+            .values(platform=customer.platform.value, user_id=customer.user_id, state={}, version=0)
+            .on_conflict_do_update(
+                index_elements=["platform", "user_id"], set_={"version": DialogueRow.version + 1}
+            )
+            .returning(DialogueRow.state)
+        )
+        state = (await self._session.execute(stmt)).scalar_one()
+        return Dialogue.from_json(state) if state else None
+
+    async def save(self, customer: CustomerId, dialogue: Dialogue) -> None:
+        await self._session.execute(
+            update(DialogueRow)
+            .where(
+                DialogueRow.platform == customer.platform.value,
+                DialogueRow.user_id == customer.user_id,
+            )
+            .values(state=dialogue.to_json())
+        )
+
+
+class SqlDeliveryLog:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def first_time(self, key: str, now: datetime) -> bool:
+        # A concurrent insert of the same key waits for the first transaction and then
+        # conflicts, so exactly one handler sees True.
+        stmt = (
+            upsert(self._session, DeliveryRow)
+            .values(key=key, at=now)
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(DeliveryRow.key)
+        )
+        return (await self._session.execute(stmt)).scalar_one_or_none() is not None

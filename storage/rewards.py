@@ -1,0 +1,45 @@
+"""`RewardLedger` on SQL: balances are sums over the append-only ledger."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.identity import CustomerId, Platform
+from core.rewards import RewardEntry, RewardReason
+from storage.tables import RewardEntryRow
+
+
+class SqlRewardLedger:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    def _of(self, customer: CustomerId) -> tuple[object, object]:
+        return (
+            RewardEntryRow.customer_platform == customer.platform.value,
+            RewardEntryRow.customer_user_id == customer.user_id,
+        )
+
+    async def balance(self, customer: CustomerId) -> int:
+        total = await self._session.scalar(
+            select(func.coalesce(func.sum(RewardEntryRow.points), 0)).where(*self._of(customer))
+        )
+        return int(total or 0)
+
+    async def recent(self, customer: CustomerId, limit: int = 5) -> list[RewardEntry]:
+        rows = await self._session.scalars(
+            select(RewardEntryRow)
+            .where(*self._of(customer))
+            .order_by(RewardEntryRow.id.desc())
+            .limit(limit)
+        )
+        return [
+            RewardEntry(
+                customer=CustomerId(Platform(r.customer_platform), r.customer_user_id),
+                points=r.points,
+                reason=RewardReason(r.reason),
+                case_number=r.case_number,
+                at=r.at,
+            )
+            for r in rows
+        ]

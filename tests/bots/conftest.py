@@ -1,0 +1,28 @@
+"""Fixtures for the channel tests: the platform doubles and a service wired to them."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+
+import pytest
+
+from tests.doubles.telegram_bot_api import BotApiDouble
+
+
+@pytest.fixture(autouse=True)
+def timedelta_durations(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opt in to python-telegram-bot's timedelta durations (silences its deprecation notes)."""
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+
+
+@pytest.fixture
+async def telegram_api() -> AsyncIterator[BotApiDouble]:
+    async with BotApiDouble() as double:
+        yield double
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

@@ -1,0 +1,377 @@
+"""The Telegram bot end to end: real python-telegram-bot, the real service and database,
+and a Bot API double on loopback speaking HTTP + JSON."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bots.telegram.webhook import AUTH_HEADER, PATH
+from core.case import Attachment, CaseStatus, CaseType
+from core.classification import BusinessType, Channel
+from core.dialogue.io import Reply
+from core.identity import CustomerId, Platform
+from intake.config import Settings
+from intake.server import build_web_app
+from intake.wiring import Wiring, build
+from storage.tables import DeliveryRow
+from tests.bots.conftest import free_port
+from tests.conftest import database_url
+from tests.doubles.telegram_bot_api import BotApiDouble, SentMessage
+from tests.factories import at
+
+ALICE, BOB = 1001, 2002
+NOW = at("2026-11-02 10:00")  # a Monday
+
+
+def settings_for(url: str, api: BotApiDouble, **extra: object) -> Settings:
+    return Settings(
+        _env_file=None,
+        database_url=url,
+        telegram_bot_token=api.token,
+        telegram_api_base_url=api.root_url,
+        intake_branches="Pudong Lujiazui|Jing'an Temple",
+        **extra,
+    )
+
+
+class Desk:
+    """The running service plus the conveniences a test needs to talk to it."""
+
+    def __init__(self, url: str, api: BotApiDouble, clock: Callable[[], datetime]) -> None:
+        self.url, self.api, self.clock = url, api, clock
+        self.wiring: Wiring | None = None
+
+    async def start(self, **extra: object) -> Wiring:
+        self.wiring = build(settings_for(self.url, self.api, **extra), clock=self.clock)
+        assert self.wiring.telegram is not None
+        await self.wiring.telegram.start()
+        return self.wiring
+
+    async def stop(self) -> None:
+        if self.wiring is not None and self.wiring.telegram is not None:
+            await self.wiring.telegram.stop()
+            await self.wiring.close()
+        self.wiring = None
+
+    async def say(self, user: int, text: str, language: str | None = None) -> SentMessage:
+        self.api.user_text(user, text, language)
+        return await self.api.wait_for_message(user)
+
+    async def press(self, user: int, prompt: SentMessage, data: str) -> SentMessage:
+        assert data in prompt.callback_data, (data, prompt.callback_data)
+        self.api.callback(user, data, prompt.message_id)
+        return await self.api.wait_for_message(user)
+
+    async def cases(self, user: int) -> list:
+        assert self.wiring is not None
+        async with self.wiring.unit_of_work() as uow:
+            return await uow.cases.for_customer(CustomerId(Platform.TELEGRAM, str(user)))
+
+
+@pytest.fixture
+async def desk(
+    engine: AsyncEngine, tmp_path: Path, telegram_api: BotApiDouble
+) -> AsyncIterator[Desk]:
+    desk = Desk(database_url(tmp_path), telegram_api, lambda: NOW)
+    await desk.start()
+    yield desk
+    await desk.stop()
+
+
+async def test_a_complaint_with_a_photo_and_a_shared_contact(desk: Desk) -> None:
+    api = desk.api
+    greeting = await desk.say(ALICE, "/start")
+    assert "投诉" in (greeting.text or "")
+    assert greeting.callback_data == [
+        "t:complaint",
+        "t:suggestion",
+        "t:praise",
+        "m:status",
+        "m:points",
+    ]
+
+    business = await desk.press(ALICE, greeting, "t:complaint")
+    assert api.unanswered_callbacks() == []
+    edited = api.message(ALICE, greeting.message_id)
+    assert edited is not None and edited["text"].endswith("» 投诉")
+    assert "reply_markup" not in edited  # the buttons are gone once used
+
+    branch = await desk.press(ALICE, business, "b:debit_card")
+    assert branch.button_texts == ["Pudong Lujiazui", "Jing'an Temple", "线上业务/不涉及网点"]
+    description = await desk.press(ALICE, branch, "r:0")
+    assert "10–2000" in (description.text or "")
+    added = await desk.say(ALICE, "ATM 吞了我的银行卡，网点工作人员不予处理。")
+    assert added.callback_data == ["d:next"]
+    api.user_photo(ALICE, file_id="AgACAgUAAxkBAAIBphoto", caption="ATM 屏幕")
+    photo_ack = await api.wait_for_message(ALICE)
+    assert "1" in (photo_ack.text or "")
+    outcome = await desk.press(ALICE, photo_ack, "d:next")
+    assert "处理结果" in (outcome.text or "")
+    consent = await desk.say(ALICE, "今天归还银行卡")
+    assert "个人信息" in (consent.text or "")
+    name = await desk.press(ALICE, consent, "c:yes")
+    phone = await desk.say(ALICE, "张三")
+    keyboard = (phone.reply_markup or {}).get("keyboard")
+    assert keyboard and keyboard[0][0]["request_contact"] is True
+
+    api.user_contact(ALICE, "8613812348000", "张三")
+    summary = await api.wait_for_message(ALICE)
+    assert "13812348000" in (summary.text or "") and "Pudong Lujiazui" in (summary.text or "")
+    confirmation = await desk.press(ALICE, summary, "s:submit")
+
+    text = confirmation.text or ""
+    assert "CP-20261102-0001" in text
+    assert "2026年11月5日 10:00" in text  # 3 working days, as a local date
+    [case] = await desk.cases(ALICE)
+    assert case.number == "CP-20261102-0001" and case.type is CaseType.COMPLAINT
+    assert case.classification.channel is Channel.PUBLIC_PLATFORM
+    assert case.classification.business_type is BusinessType.DEBIT_CARD
+    assert case.attachments == [Attachment("photo", "AgACAgUAAxkBAAIBphoto", "ATM 屏幕")]
+    assert (case.contact.name, case.contact.phone) == ("张三", "13812348000")
+    assert case.contact.consent_at == NOW
+    assert case.desired_outcome == "今天归还银行卡"
+    assert case.due_at == at("2026-11-05 10:00")
+    assert name.text  # every step answered
+
+
+async def test_a_suggestion_in_english(desk: Desk) -> None:
+    greeting = await desk.say(BOB, "hello", language="en")
+    assert "Welcome" in (greeting.text or "")
+    business = await desk.press(BOB, greeting, "t:suggestion")
+    branch = await desk.press(BOB, business, "b:payment_settlement")
+    ask = await desk.press(BOB, branch, "r:online")
+    added = await desk.say(BOB, "Let me name my saved transfer recipients.")
+    consent = await desk.press(BOB, added, "d:next")
+    assert consent.callback_data == ["c:yes"]
+    await desk.press(BOB, consent, "c:yes")
+    await desk.say(BOB, "Bob Smith")
+    summary = await desk.say(BOB, "+44 7700 900123")
+    confirmation = await desk.press(BOB, summary, "s:submit")
+    assert "SG-20261102-0001" in (confirmation.text or "")
+    assert "09 Nov 2026, 10:00" in (confirmation.text or "")
+    assert ask.text
+
+
+async def test_an_anonymous_praise(desk: Desk) -> None:
+    greeting = await desk.say(ALICE, "/start")
+    business = await desk.press(ALICE, greeting, "t:praise")
+    branch = await desk.press(ALICE, business, "b:other")
+    await desk.press(ALICE, branch, "r:1")
+    added = await desk.say(ALICE, "李经理耐心细致地帮我办完了业务，非常感谢！")
+    consent = await desk.press(ALICE, added, "d:next")
+    summary = await desk.press(ALICE, consent, "c:anon")
+    assert "匿名" in (summary.text or "")
+    confirmation = await desk.press(ALICE, summary, "s:submit")
+    assert "PR-20261102-0001" in (confirmation.text or "")
+    [case] = await desk.cases(ALICE)
+    assert case.contact.is_anonymous and case.branch == "Jing'an Temple"
+
+
+async def file_quick_praise(desk: Desk, user: int) -> str:
+    greeting = await desk.say(user, "/start")
+    business = await desk.press(user, greeting, "t:praise")
+    branch = await desk.press(user, business, "b:other")
+    await desk.press(user, branch, "r:online")
+    added = await desk.say(user, "The app's new statement page is very clear.")
+    consent = await desk.press(user, added, "d:next")
+    summary = await desk.press(user, consent, "c:anon")
+    confirmation = await desk.press(user, summary, "s:submit")
+    match = re.search(r"PR-\d{8}-\d{4}", confirmation.text or "")
+    assert match is not None
+    return match.group(0)
+
+
+async def test_status_of_ones_own_case_and_of_someone_elses(desk: Desk) -> None:
+    mine = await file_quick_praise(desk, ALICE)
+    theirs = await file_quick_praise(desk, BOB)
+
+    own = await desk.say(ALICE, f"/status {mine.lower()}")
+    assert mine in (own.text or "") and "已受理" in (own.text or "")
+    assert "2026年11月9日" in (own.text or "")
+
+    other = await desk.say(ALICE, f"/status {theirs}")
+    missing = await desk.say(ALICE, "/status PR-20991231-9999")
+    assert (other.text or "").replace(theirs, "#") == (missing.text or "").replace(
+        "PR-20991231-9999", "#"
+    )
+    assert "PR-20261102" not in (other.text or "").replace(theirs, "#")
+
+    listing = await desk.say(ALICE, "/mycases")
+    assert mine in (listing.text or "") and theirs not in (listing.text or "")
+
+
+async def test_cancel_midway_files_nothing(desk: Desk) -> None:
+    greeting = await desk.say(ALICE, "/start")
+    business = await desk.press(ALICE, greeting, "t:complaint")
+    await desk.press(ALICE, business, "b:loans")
+    cancelled = await desk.say(ALICE, "/cancel")
+    assert "已取消" in (cancelled.text or "")
+    menu = await desk.api.wait_for_message(ALICE)
+    assert "t:complaint" in menu.callback_data
+    assert await desk.cases(ALICE) == []
+
+
+async def test_a_restart_mid_dialogue_resumes_at_the_same_step(desk: Desk) -> None:
+    greeting = await desk.say(ALICE, "/start")
+    business = await desk.press(ALICE, greeting, "t:complaint")
+    branch = await desk.press(ALICE, business, "b:credit_card")
+
+    await desk.stop()  # the whole service goes away, in-memory state with it
+    await desk.start()
+
+    # A button from before the restart still works, and the dialogue is where it was.
+    description = await desk.press(ALICE, branch, "r:online")
+    assert "10–2000" in (description.text or "")
+    added = await desk.say(ALICE, "信用卡年费被重复扣收了两次。")
+    outcome = await desk.press(ALICE, added, "d:next")
+    assert "处理结果" in (outcome.text or "")
+
+
+async def test_a_redelivered_update_acts_once(desk: Desk) -> None:
+    api = desk.api
+    greeting = await desk.say(ALICE, "/start")
+    business = await desk.press(ALICE, greeting, "t:complaint")
+    branch = await desk.press(ALICE, business, "b:loans")
+    await desk.press(ALICE, branch, "r:online")
+    update = api.user_text(ALICE, "The loan statement shows a fee nobody mentioned.")
+    await api.wait_for_message(ALICE)
+    api.redeliver(update)
+    await api.wait_until_confirmed(update["update_id"])
+    # A later message is answered normally, and nothing was sent for the redelivery.
+    before = len(api.sent(ALICE))
+    help_reply = await desk.say(ALICE, "/help")
+    assert "/status" in (help_reply.text or "")
+    prompt = await api.wait_for_message(ALICE)  # the step's prompt again
+    assert prompt.callback_data == ["d:next"]
+    assert len(api.sent(ALICE)) == before + 2
+    summary_text = await _summary_after_description(desk, prompt)
+    assert summary_text.count("nobody mentioned") == 1
+
+
+async def _summary_after_description(desk: Desk, prompt: SentMessage) -> str:
+    outcome = await desk.press(ALICE, prompt, "d:next")
+    consent = await desk.press(ALICE, outcome, "o:skip")
+    await desk.press(ALICE, consent, "c:yes")
+    await desk.say(ALICE, "张三")
+    summary = await desk.say(ALICE, "13812348000")
+    return summary.text or ""
+
+
+async def test_a_429_is_retried_after_retry_after(desk: Desk) -> None:
+    desk.api.throttle("sendMessage", retry_after=1)
+    greeting = await desk.say(ALICE, "/start")
+    assert "t:complaint" in greeting.callback_data
+    assert desk.api.attempts("sendMessage") == 2
+
+
+async def test_long_texts_are_split_within_telegrams_limit(desk: Desk) -> None:
+    assert desk.wiring is not None and desk.wiring.telegram is not None
+    long_text = "\n".join(f"第{i}行：" + "很长的处理结果说明。" * 20 for i in range(60))
+    await desk.wiring.telegram.send(ALICE, [Reply(long_text)])
+    pieces = [m.text or "" for m in desk.api.sent(ALICE)]
+    assert len(pieces) >= 3 and all(0 < len(p) <= 4096 for p in pieces)
+    assert "\n".join(pieces) == long_text
+
+
+async def test_commands_are_registered_per_language(desk: Desk) -> None:
+    default = desk.api.commands()
+    english = desk.api.commands(language_code="en")
+    assert [c["command"] for c in default] == [c["command"] for c in english]
+    assert {"start", "status", "mycases", "cancel", "help"} <= {c["command"] for c in default}
+    assert next(c for c in english if c["command"] == "status")["description"] == (
+        "Where my case stands"
+    )
+    assert next(c for c in default if c["command"] == "status")["description"] == "查询进度"
+
+
+async def test_webhook_mode_checks_the_secret(
+    engine: AsyncEngine, tmp_path: Path, telegram_api: BotApiDouble
+) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}{PATH}"
+    desk = Desk(database_url(tmp_path), telegram_api, lambda: NOW)
+    wiring = await desk.start(telegram_webhook_url=url, telegram_webhook_secret="s3cret-Token_1")
+    server = TestServer(build_web_app(wiring), host="127.0.0.1", port=port)
+    await server.start_server()
+    try:
+        assert telegram_api.webhook is not None
+        assert telegram_api.webhook.url == url
+        assert telegram_api.webhook.secret_token == "s3cret-Token_1"
+
+        update = telegram_api.user_text(ALICE, "/start", enqueue=False)
+        assert await telegram_api.deliver_to_webhook(update) == 200
+        greeting = await telegram_api.wait_for_message(ALICE)
+        assert "t:complaint" in greeting.callback_data
+        assert await telegram_api.deliver_to_webhook(update) == 200  # redelivered: no effect
+
+        stranger = telegram_api.user_text(BOB, "/start", enqueue=False)
+        async with aiohttp.ClientSession() as session:
+            for headers in ({}, {AUTH_HEADER: "s3cret-Token_2"}, {AUTH_HEADER: ""}):
+                async with session.post(url, json=stranger, headers=headers) as response:
+                    assert response.status == 403
+            async with session.post(
+                url, data=b"{not json", headers={AUTH_HEADER: "s3cret-Token_1"}
+            ) as response:
+                assert response.status == 400
+
+        async with wiring.unit_of_work() as uow:
+            handled = await uow.cases._session.scalar(select(func.count()).select_from(DeliveryRow))
+        assert handled == 1  # only the genuine delivery, once
+        assert telegram_api.sent(BOB) == []
+        assert len(telegram_api.sent(ALICE)) == 1
+    finally:
+        await server.close()
+        await desk.stop()
+
+
+async def test_a_filing_refused_for_an_unknown_year_keeps_the_answers(
+    engine: AsyncEngine,
+    tmp_path: Path,
+    telegram_api: BotApiDouble,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    desk = Desk(database_url(tmp_path), telegram_api, lambda: at("2026-12-29 10:00"))
+    await desk.start()
+    try:
+        await desk.say(ALICE, "/start")
+        summary_text = await file_until_summary(desk)
+        assert "Pudong" in summary_text
+        summary = desk.api.sent(ALICE)[-1]
+        refusal = await desk.press(ALICE, summary, "s:submit")
+        assert "暂时无法受理" in (refusal.text or "")
+        again = await desk.api.wait_for_message(ALICE)
+        assert again.callback_data == ["s:submit", "s:edit", "s:cancel"]
+        assert await desk.cases(ALICE) == []
+        assert any("2027" in r.getMessage() and r.levelname == "ERROR" for r in caplog.records)
+    finally:
+        await desk.stop()
+
+
+async def file_until_summary(desk: Desk) -> str:
+    greeting = desk.api.sent(ALICE)[-1]
+    business = await desk.press(ALICE, greeting, "t:complaint")
+    branch = await desk.press(ALICE, business, "b:cash")
+    await desk.press(ALICE, branch, "r:0")
+    added = await desk.say(ALICE, "The ATM gave me less cash than it counted.")
+    outcome = await desk.press(ALICE, added, "d:next")
+    consent = await desk.press(ALICE, outcome, "o:skip")
+    await desk.press(ALICE, consent, "c:yes")
+    await desk.say(ALICE, "张三")
+    summary = await desk.say(ALICE, "13812348000")
+    return summary.text or ""
+
+
+def test_status_words_exist_for_every_status() -> None:
+    from core.messages import CATALOGS
+
+    for status in CaseStatus:
+        assert f"status.{status.value}" in CATALOGS["en"]

@@ -1,0 +1,398 @@
+"""The intake dialogue engine on its own: no database, no network, a fixed clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from core.case import Attachment, CaseType
+from core.classification import BusinessType
+from core.dialogue.engine import (
+    DialogueSettings,
+    ListCases,
+    ShowPoints,
+    ShowStatus,
+    SubmitCase,
+    Turn,
+    converse,
+)
+from core.dialogue.io import Choice, Input, Media, SharedContact, Text
+from core.dialogue.state import Dialogue, Step
+from core.messages import CATALOGS
+from tests.factories import at
+
+SETTINGS = DialogueSettings(branches=("Pudong Lujiazui", "Jing'an Temple"))
+START = at("2026-11-02 10:00")
+
+
+@dataclass
+class Chat:
+    """Plays a customer against the engine, one input a minute."""
+
+    dialogue: Dialogue = field(default_factory=Dialogue)
+    now: datetime = START
+    last: Turn | None = None
+
+    def say(self, message: Input | str, hint: str | None = None) -> Turn:
+        if isinstance(message, str):
+            message = Text(message)
+        self.now += timedelta(minutes=1)
+        self.last = converse(
+            self.dialogue, message, now=self.now, settings=SETTINGS, language_hint=hint
+        )
+        self.dialogue = self.last.dialogue
+        return self.last
+
+    def press(self, key: str) -> Turn:
+        return self.say(Choice(key))
+
+    @property
+    def text(self) -> str:
+        assert self.last is not None
+        return "\n".join(r.text for r in self.last.replies)
+
+    @property
+    def keys(self) -> list[str]:
+        assert self.last is not None
+        return [o.key for r in self.last.replies for o in r.options]
+
+
+def complaint_up_to_summary(chat: Chat) -> None:
+    chat.say("/start")
+    chat.press("t:complaint")
+    chat.press("b:debit_card")
+    chat.press("r:0")
+    chat.say("The ATM kept my card and nobody at the branch helped me.")
+    chat.say(Media("photo", "AgACAgUAAx-photo-1", "the ATM"))
+    chat.press("d:next")
+    chat.say("Give my card back today")
+    chat.press("c:yes")
+    chat.say("张三")
+    chat.say(SharedContact("8613812348000", "张三", is_own=True))
+
+
+def test_a_complaint_from_greeting_to_submission() -> None:
+    chat = Chat()
+    chat.say("你好")
+    assert "投诉" in chat.text and chat.keys == [
+        "t:complaint",
+        "t:suggestion",
+        "t:praise",
+        "m:status",
+        "m:points",
+    ]
+    complaint_up_to_summary(chat)
+    assert chat.dialogue.step is Step.SUMMARY
+    assert chat.keys == ["s:submit", "s:edit", "s:cancel"]
+    assert "138" in chat.text and "Pudong Lujiazui" in chat.text
+
+    turn = chat.press("s:submit")
+    assert isinstance(turn.effect, SubmitCase)
+    assert turn.effect.type is CaseType.COMPLAINT
+    assert turn.effect.business_type is BusinessType.DEBIT_CARD
+    assert turn.effect.branch == "Pudong Lujiazui"
+    assert turn.effect.attachments == (Attachment("photo", "AgACAgUAAx-photo-1", "the ATM"),)
+    assert turn.effect.desired_outcome == "Give my card back today"
+    assert turn.effect.contact.name == "张三"
+    assert turn.effect.contact.phone == "13812348000"
+    assert turn.effect.contact.consent_at is not None
+    assert turn.dialogue.step is Step.IDLE  # answered, ready for the next one
+    assert turn.previous is not None and turn.previous.step is Step.SUMMARY
+
+
+def test_numbers_and_words_answer_a_menu_as_on_wechat() -> None:
+    chat = Chat()
+    chat.say("2")  # suggestion
+    assert chat.dialogue.case_type is CaseType.SUGGESTION
+    chat.say("信用卡")
+    assert chat.dialogue.business_type is BusinessType.CREDIT_CARD
+
+
+def test_a_suggestion_skips_the_desired_outcome() -> None:
+    chat = Chat()
+    chat.press("t:suggestion")
+    chat.press("b:payment_settlement")
+    chat.press("r:online")
+    chat.say("Please let me name my regular transfer templates.")
+    chat.press("d:next")
+    assert chat.dialogue.step is Step.CONSENT
+    assert "c:anon" not in chat.keys  # only praise may stay anonymous
+    chat.say("no thanks")
+    assert chat.dialogue.step is Step.CONSENT and "/cancel" in chat.text
+
+
+def test_an_anonymous_praise() -> None:
+    chat = Chat()
+    chat.press("t:praise")
+    chat.press("b:other")
+    chat.say("Jing'an Temple")  # typed branch name
+    chat.say("Ms Li at the counter was patient and kind.")
+    chat.press("d:next")
+    chat.press("c:anon")
+    assert chat.dialogue.step is Step.SUMMARY
+    turn = chat.press("s:submit")
+    assert isinstance(turn.effect, SubmitCase)
+    assert turn.effect.contact.is_anonymous and turn.effect.contact.consent_at is None
+    assert turn.effect.branch == "Jing'an Temple"
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [("short", "description.too_short"), ("x" * 2001, "description.too_long")],
+)
+def test_description_length_is_checked(text: str, key: str) -> None:
+    chat = Chat()
+    chat.press("t:complaint")
+    chat.press("b:loans")
+    chat.press("r:online")
+    chat.say(text)
+    assert chat.dialogue.step is Step.DESCRIPTION and chat.dialogue.description is None
+    assert chat.text.startswith(CATALOGS["zh"][key].split("{")[0])
+
+
+def test_more_text_is_appended_within_the_limit() -> None:
+    chat = Chat()
+    chat.press("t:complaint")
+    chat.press("b:loans")
+    chat.press("r:online")
+    chat.say("First part of the story.")
+    chat.say("Second part.")
+    assert chat.dialogue.description == "First part of the story.\nSecond part."
+    chat.say("y" * 1990)
+    assert chat.dialogue.description == "First part of the story.\nSecond part."
+    assert "2000" in chat.text
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("138 1234 8000", "13812348000"),
+        ("+86 138-1234-8000", "13812348000"),
+        ("+44 7700 900123", "+447700900123"),
+    ],
+)
+def test_typed_phone_numbers_are_normalised(typed: str, stored: str) -> None:
+    chat = Chat()
+    complaint_up_to_name(chat)
+    chat.say(typed)
+    assert chat.dialogue.phone == stored and chat.dialogue.step is Step.SUMMARY
+
+
+@pytest.mark.parametrize("typed", ["12345", "02112345678", "call me", "7700900123"])
+def test_bad_phone_numbers_are_refused(typed: str) -> None:
+    chat = Chat()
+    complaint_up_to_name(chat)
+    chat.say(typed)
+    assert chat.dialogue.step is Step.PHONE and chat.dialogue.phone is None
+    assert chat.last is not None and chat.last.replies[0].contact_button
+
+
+def test_someone_elses_contact_is_refused() -> None:
+    chat = Chat()
+    complaint_up_to_name(chat)
+    chat.say(SharedContact("13900001111", "李四", is_own=False))
+    assert chat.dialogue.step is Step.PHONE and chat.dialogue.phone is None
+
+
+def complaint_up_to_name(chat: Chat) -> None:
+    chat.press("t:complaint")
+    chat.press("b:loans")
+    chat.press("r:online")
+    chat.say("The loan statement shows a fee nobody told me about.")
+    chat.press("d:next")
+    chat.press("o:skip")
+    chat.press("c:yes")
+    chat.say("Zhang San")
+    assert chat.dialogue.step is Step.PHONE
+
+
+def test_back_returns_step_by_step_and_cancel_forgets_everything() -> None:
+    chat = Chat()
+    chat.press("t:complaint")
+    chat.press("b:loans")
+    chat.press("r:online")
+    assert chat.dialogue.step is Step.DESCRIPTION
+    chat.say("返回")
+    assert chat.dialogue.step is Step.BRANCH
+    chat.say("/back")
+    assert chat.dialogue.step is Step.BUSINESS
+    chat.say("/back")
+    assert chat.dialogue.step is Step.BUSINESS and "第一步" in chat.text
+    chat.say("/cancel")
+    assert chat.dialogue.step is Step.IDLE and chat.dialogue.business_type is None
+    assert "已取消" in chat.text
+
+
+def test_edit_from_the_summary_returns_to_it() -> None:
+    chat = Chat()
+    complaint_up_to_summary(chat)
+    chat.press("s:edit")
+    assert "e:outcome" in chat.keys
+    chat.press("e:branch")
+    chat.press("r:1")
+    assert chat.dialogue.step is Step.SUMMARY and chat.dialogue.branch == "Jing'an Temple"
+    chat.press("s:edit")
+    chat.press("e:contact")
+    chat.press("c:yes")
+    chat.say("李四")
+    chat.say("13900001111")
+    assert chat.dialogue.step is Step.SUMMARY
+    assert (chat.dialogue.name, chat.dialogue.phone) == ("李四", "13900001111")
+    chat.say("/back")  # from the summary, back is the last real step again
+    assert chat.dialogue.step is Step.PHONE
+
+
+def test_an_idle_dialogue_expires() -> None:
+    chat = Chat()
+    chat.press("t:complaint")
+    chat.press("b:loans")
+    chat.now += timedelta(minutes=31)
+    chat.say("Pudong")
+    assert chat.dialogue.step is Step.IDLE and chat.dialogue.case_type is None
+    assert "30" in chat.text and "投诉" in chat.text
+
+
+def test_status_commands_become_effects_and_keep_the_place() -> None:
+    chat = Chat()
+    assert chat.say("/status cp-20261102-0001").effect == ShowStatus("cp-20261102-0001")
+    assert isinstance(chat.say("/mycases").effect, ListCases)
+    assert isinstance(chat.say("/status").effect, ListCases)
+    assert isinstance(chat.say("/points").effect, ShowPoints)
+    assert isinstance(chat.press("m:points").effect, ShowPoints)
+    assert chat.say("CP-20261102-0001").effect == ShowStatus("CP-20261102-0001")
+    chat.press("t:complaint")
+    turn = chat.say("/status CP-20261102-0001")
+    assert turn.effect is not None and chat.dialogue.step is Step.BUSINESS
+    assert turn.replies[-1].options[0].key == "b:deposits"  # re-prompted
+
+
+def test_language_from_platform_hint_and_from_the_customer() -> None:
+    chat = Chat()
+    chat.say("hello", hint="en-GB")
+    assert "Welcome" in chat.text
+    chat.say("/language zh")
+    assert chat.dialogue.language == "zh"
+    chat.say("hi", hint="en")  # the customer's own choice wins over the platform
+    assert "欢迎" in chat.text
+    chat.say("/language")
+    assert chat.keys == ["l:zh", "l:en"]
+    chat.press("l:en")
+    assert "Language: English" in chat.text
+
+
+def test_unexpected_input_gets_a_re_prompt() -> None:
+    chat = Chat()
+    chat.press("t:complaint")
+    chat.say(Media("voice", "voice-1"))
+    assert chat.dialogue.step is Step.BUSINESS
+    assert chat.text.startswith("抱歉") and "b:deposits" in chat.keys
+    chat.press("s:submit")  # a button from another step
+    assert chat.dialogue.step is Step.BUSINESS and chat.last and chat.last.effect is None
+    chat.say("/frobnicate")
+    assert "/start" in chat.text
+
+
+def test_state_survives_its_json_form() -> None:
+    chat = Chat()
+    complaint_up_to_summary(chat)
+    restored = Dialogue.from_json(chat.dialogue.to_json())
+    assert restored == chat.dialogue
+
+
+def test_catalogs_have_the_same_keys_and_placeholders() -> None:
+    import string
+
+    def fields(text: str) -> set[str]:
+        """The parameters a text uses ({due.year} uses `due`)."""
+        return {f.split(".")[0] for _, f, _, _ in string.Formatter().parse(text) if f}
+
+    zh, en = CATALOGS["zh"], CATALOGS["en"]
+    assert zh.keys() == en.keys()
+    for key in zh:
+        assert fields(zh[key]) == fields(en[key]), key
+
+
+# -- any input, in any order, never crashes and never leaves the customer unanswered --
+
+KEYS = [
+    "t:complaint",
+    "t:suggestion",
+    "t:praise",
+    "m:status",
+    "m:points",
+    "b:loans",
+    "b:nonsense",
+    "r:0",
+    "r:9",
+    "r:online",
+    "r:x",
+    "d:next",
+    "o:skip",
+    "c:yes",
+    "c:anon",
+    "s:submit",
+    "s:edit",
+    "s:cancel",
+    "e:branch",
+    "e:outcome",
+    "e:contact",
+    "e:description",
+    "e:business",
+    "l:en",
+    "l:xx",
+    "",
+    "zzz",
+]
+INPUTS = st.one_of(
+    st.sampled_from(KEYS).map(Choice),
+    st.text(max_size=60).map(Text),
+    st.sampled_from(
+        [
+            "/start",
+            "/cancel",
+            "/back",
+            "/help",
+            "/status",
+            "/status x",
+            "/mycases",
+            "/points",
+            "/language",
+            "/language en",
+            "/",
+            "1",
+            "9",
+            "返回",
+            "取消",
+            "The branch queue was two hours long today.",
+        ]
+    ).map(Text),
+    st.text(min_size=2001, max_size=2100).map(Text),
+    st.builds(Media, st.sampled_from(["photo", "voice", "document"]), st.text(max_size=20)),
+    st.builds(SharedContact, st.text(max_size=20), st.none() | st.text(max_size=10), st.booleans()),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.tuples(INPUTS, st.integers(0, 45)), max_size=40),
+    st.sampled_from([None, "en", "zh-hans", "fr"]),
+)
+def test_random_conversations_never_crash_or_go_silent(
+    steps: list[tuple[Input, int]], hint: str | None
+) -> None:
+    dialogue, now = Dialogue(), START
+    for message, minutes in steps:
+        now += timedelta(minutes=minutes)
+        turn = converse(dialogue, message, now=now, settings=SETTINGS, language_hint=hint)
+        assert turn.replies or turn.effect is not None
+        assert all(r.text.strip() for r in turn.replies)
+        for reply in turn.replies:
+            assert all(0 < len(o.key.encode()) <= 64 for o in reply.options)
+        if isinstance(turn.effect, SubmitCase):
+            assert 10 <= len(turn.effect.description) <= 2000
+            assert turn.effect.contact.is_anonymous or turn.effect.contact.consent_at
+        dialogue = Dialogue.from_json(turn.dialogue.to_json())

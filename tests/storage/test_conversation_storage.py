@@ -1,0 +1,119 @@
+"""The conversation service on a real database: locking, deduplication, persistence."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.calendar import WorkingCalendar
+from core.classification import Channel
+from core.conversation import ConversationService, Incoming
+from core.deadlines import DeadlinePolicy
+from core.dialogue.engine import DialogueSettings
+from core.dialogue.io import Choice, Input, Text
+from core.dialogue.state import Step
+from core.identity import CustomerId, Platform
+from intake.alerts import LogAlerts
+from storage.tables import RewardEntryRow
+from storage.unit_of_work import SqlUnitOfWork
+from tests.factories import at
+
+CAROL = CustomerId(Platform.WECHAT, "oCarol")
+NOW = at("2026-11-02 10:00")
+
+
+def service(engine: AsyncEngine, calendar: WorkingCalendar) -> ConversationService:
+    return ConversationService(
+        lambda: SqlUnitOfWork(engine),
+        calendar=calendar,
+        policy=DeadlinePolicy(),
+        settings=DialogueSettings(),
+        alerts=LogAlerts(),
+    )
+
+
+def incoming(message: Input, key: str | None = None) -> Incoming:
+    return Incoming(CAROL, message, Channel.PUBLIC_PLATFORM, "zh-hans", key)
+
+
+async def test_concurrent_messages_of_one_customer_are_applied_one_by_one(
+    engine: AsyncEngine, calendar: WorkingCalendar
+) -> None:
+    conversations = service(engine, calendar)
+    for message in (
+        Choice("t:complaint"),
+        Choice("b:loans"),
+        Choice("r:online"),
+        Text("The first part of what happened."),
+    ):
+        await conversations.handle(incoming(message), NOW)
+    parts = [f"Part {i} of the story." for i in range(8)]
+    await asyncio.gather(*(conversations.handle(incoming(Text(p)), NOW) for p in parts))
+
+    async with SqlUnitOfWork(engine) as uow:
+        dialogue = await uow.dialogues.lock(CAROL)
+    assert dialogue is not None and dialogue.step is Step.DESCRIPTION
+    assert dialogue.description is not None
+    lines = dialogue.description.split("\n")
+    assert lines[0] == "The first part of what happened."
+    assert sorted(lines[1:]) == sorted(parts)  # every part once: no update was lost
+
+
+async def test_concurrent_redeliveries_act_once(
+    engine: AsyncEngine, calendar: WorkingCalendar
+) -> None:
+    conversations = service(engine, calendar)
+    answers = await asyncio.gather(
+        *(
+            conversations.handle(incoming(Choice("t:praise"), "wechat:msg:42"), NOW)
+            for _ in range(5)
+        )
+    )
+    assert sum(a is not None for a in answers) == 1
+    async with SqlUnitOfWork(engine) as uow:
+        dialogue = await uow.dialogues.lock(CAROL)
+    assert dialogue is not None and dialogue.step is Step.BUSINESS and dialogue.trail == []
+
+
+async def test_points_come_from_the_ledger(engine: AsyncEngine, calendar: WorkingCalendar) -> None:
+    conversations = service(engine, calendar)
+    [reply] = await conversations.handle(incoming(Text("/points")), NOW) or []
+    assert "暂无积分" in reply.text
+    async with engine.begin() as conn:
+        await conn.execute(
+            insert(RewardEntryRow),
+            [
+                {
+                    "customer_platform": "wechat",
+                    "customer_user_id": "oCarol",
+                    "points": 50,
+                    "reason": "praise_filed",
+                    "case_number": None,
+                    "at": at("2026-11-01 09:00"),
+                },
+                {
+                    "customer_platform": "wechat",
+                    "customer_user_id": "oCarol",
+                    "points": 100,
+                    "reason": "suggestion_adopted",
+                    "case_number": None,
+                    "at": at("2026-11-02 09:00"),
+                },
+                {
+                    "customer_platform": "telegram",
+                    "customer_user_id": "oCarol",
+                    "points": 999,
+                    "reason": "praise_filed",
+                    "case_number": None,
+                    "at": at("2026-11-02 09:00"),
+                },
+            ],
+        )
+    [reply] = await conversations.handle(incoming(Text("/points")), NOW) or []
+    assert reply.text.splitlines() == [
+        "您当前有 150 积分。",
+        "11月2日  +100  建议被采纳",
+        "11月1日  +50  提交表扬",
+    ]
