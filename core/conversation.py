@@ -40,6 +40,15 @@ MY_CASES_SHOWN = 10
 
 
 @dataclass(frozen=True, slots=True)
+class Outcome:
+    """What handling a message produced."""
+
+    replies: list[Reply]  # empty for a redelivery: it was answered the first time
+    response: str | None = None  # the channel's rendering of the replies (see `handle`)
+    redelivered: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Incoming:
     customer: CustomerId
     message: Input
@@ -64,14 +73,23 @@ class ConversationService:
         self._settings = settings
         self._alerts = alerts
 
-    async def handle(self, incoming: Incoming, now: datetime) -> list[Reply] | None:
-        """The replies to send, or None when this delivery was handled before."""
+    async def handle(
+        self,
+        incoming: Incoming,
+        now: datetime,
+        render: Callable[[list[Reply]], str] | None = None,
+    ) -> Outcome:
+        """Answer one message.
+
+        `render` turns the replies into the channel's response (WeChat's passive reply);
+        it is stored with the delivery id in the same transaction, so a redelivery gets
+        exactly the same response and nothing else happens.
+        """
         uow = self._unit_of_work()
+        key = incoming.delivery_key
         async with uow:
-            if incoming.delivery_key is not None and not await uow.deliveries.first_time(
-                incoming.delivery_key, now
-            ):
-                return None
+            if key is not None and not await uow.deliveries.first_time(key, now):
+                return Outcome([], await uow.deliveries.response(key), redelivered=True)
             stored = await uow.dialogues.lock(incoming.customer) or Dialogue()
             turn = converse(
                 stored,
@@ -85,8 +103,11 @@ class ConversationService:
                 dialogue, answer = await self._carry_out(uow, incoming, turn, turn.effect, now)
                 replies = [*answer, *replies]
             await uow.dialogues.save(incoming.customer, dialogue)
+            response = render(replies) if render is not None else None
+            if key is not None and response is not None:
+                await uow.deliveries.keep_response(key, response)
             await uow.commit()
-        return replies
+        return Outcome(replies, response)
 
     async def _carry_out(
         self, uow: UnitOfWork, incoming: Incoming, turn: Turn, effect: Effect, now: datetime

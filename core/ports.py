@@ -58,8 +58,18 @@ class DialogueStore(Protocol):
 
 class DeliveryLog(Protocol):
     async def first_time(self, key: str, now: datetime) -> bool:
-        """Record a platform delivery id; False if it was recorded before (a redelivery)."""
+        """Record a platform delivery id; False if it was recorded before (a redelivery).
+
+        A concurrent first delivery of the same id makes this wait until that one's
+        transaction ends, so a redelivery always finds the first one's response.
+        """
         ...
+
+    async def keep_response(self, key: str, response: str) -> None:
+        """Remember what the first delivery answered, for redeliveries."""
+        ...
+
+    async def response(self, key: str) -> str | None: ...
 
 
 class RewardLedger(Protocol):

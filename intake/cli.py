@@ -9,12 +9,13 @@ from datetime import datetime
 
 from pydantic import ValidationError
 
+from bots.wechat.menu import custom_menu
 from core.errors import UnknownCalendarYear
 from intake.calendar_source import CalendarFileError
 from intake.config import Settings
 from intake.logs import configure_logging
 from intake.server import StartupRefused, serve
-from intake.wiring import build, build_calendar
+from intake.wiring import build, build_calendar, system_clock, wechat_api
 from storage.database import create_engine
 from storage.migrate import upgrade
 
@@ -45,6 +46,12 @@ def _parser() -> argparse.ArgumentParser:
     cmd = db.add_parser("upgrade", help="apply pending migrations")
     cmd.set_defaults(run=_db_upgrade)
 
+    wechat = commands.add_parser("wechat", help="WeChat Official Account").add_subparsers(
+        required=True
+    )
+    cmd = wechat.add_parser("menu", help="publish the custom menu")
+    cmd.set_defaults(run=_wechat_menu)
+
     cal = commands.add_parser("calendar", help="working-day calendar").add_subparsers(required=True)
     cmd = cal.add_parser("due", help="when N working days after a moment fall due")
     cmd.add_argument("received", help="e.g. 2026-09-30T17:00 (bank's time zone unless given)")
@@ -68,6 +75,25 @@ def _db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
 
     asyncio.run(run())
     print("database schema is up to date")
+    return 0
+
+
+def _wechat_menu(settings: Settings, _args: argparse.Namespace) -> int:
+    async def run() -> bool:
+        engine = create_engine(settings.database_url)
+        try:
+            api = wechat_api(settings, engine, system_clock)
+            if api is None:
+                return False
+            await api.create_menu(custom_menu())
+            return True
+        finally:
+            await engine.dispose()
+
+    if not asyncio.run(run()):
+        print("intake: set WECHAT_APP_ID and WECHAT_APP_SECRET first", file=sys.stderr)
+        return 2
+    print("custom menu published")
     return 0
 
 

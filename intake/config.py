@@ -40,11 +40,24 @@ class Settings(BaseSettings):
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: SecretStr | None = None
 
+    wechat_token: SecretStr | None = None
+    wechat_app_id: str | None = None
+    wechat_app_secret: SecretStr | None = None
+    wechat_aes_key: SecretStr | None = None
+    wechat_api_base_url: str = "https://api.weixin.qq.com"
+    wechat_replay_window_seconds: int = Field(default=300, ge=1)
+    wechat_template_case_update: str | None = None
+
     @field_validator(
         "intake_calendar_file",
         "telegram_bot_token",
         "telegram_webhook_url",
         "telegram_webhook_secret",
+        "wechat_token",
+        "wechat_app_id",
+        "wechat_app_secret",
+        "wechat_aes_key",
+        "wechat_template_case_update",
         mode="before",
     )
     @classmethod
@@ -58,6 +71,16 @@ class Settings(BaseSettings):
         secret = self.telegram_webhook_secret
         if secret is not None and not _SECRET_CHARS.fullmatch(secret.get_secret_value()):
             raise ValueError("TELEGRAM_WEBHOOK_SECRET: 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return self
+
+    @model_validator(mode="after")
+    def _wechat_is_all_or_nothing(self) -> Settings:
+        parts = (self.wechat_token, self.wechat_app_id, self.wechat_app_secret)
+        if any(parts) and not all(parts):
+            raise ValueError("WeChat needs WECHAT_TOKEN, WECHAT_APP_ID and WECHAT_APP_SECRET")
+        key = self.wechat_aes_key
+        if key is not None and len(key.get_secret_value()) != 43:
+            raise ValueError("WECHAT_AES_KEY (EncodingAESKey) has 43 characters")
         return self
 
     @property

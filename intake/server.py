@@ -29,6 +29,8 @@ def build_web_app(wiring: Wiring) -> web.Application:
     telegram = wiring.telegram
     if telegram is not None and telegram.webhook is not None:
         add_webhook_route(app, telegram, telegram.webhook.secret)
+    if wiring.wechat is not None:
+        wiring.wechat.add_routes(app)
     return app
 
 
@@ -98,5 +100,7 @@ async def serve(wiring: Wiring) -> None:
         if wiring.telegram is not None:
             await wiring.telegram.stop()
         await runner.cleanup()
+        if wiring.wechat is not None:
+            await wiring.wechat.drain()
         await wiring.close()
         log.info("stopped")

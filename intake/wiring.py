@@ -10,6 +10,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.telegram.channel import TelegramChannel, WebhookConfig
+from bots.wechat.channel import WeChatChannel
+from bots.wechat.client import BankWeChatClient, WeChatApi
+from bots.wechat.codec import WeChatCodec
+from bots.wechat.push import WeChatPusher
 from core.calendar import WorkingCalendar
 from core.conversation import ConversationService
 from core.deadlines import DeadlinePolicy
@@ -19,6 +23,7 @@ from intake.calendar_source import load_calendar
 from intake.config import Settings
 from storage.database import create_engine
 from storage.unit_of_work import SqlUnitOfWork
+from storage.wechat import SqlWeChatStore
 
 
 def system_clock() -> datetime:
@@ -33,6 +38,7 @@ class Wiring:
     policy: DeadlinePolicy
     conversations: ConversationService
     telegram: TelegramChannel | None
+    wechat: WeChatChannel | None
 
     def unit_of_work(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine)
@@ -70,6 +76,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> W
         policy=policy,
         conversations=conversations,
         telegram=_telegram(settings, conversations, clock),
+        wechat=_wechat(settings, engine, conversations, calendar, clock),
     )
 
 
@@ -89,4 +96,44 @@ def _telegram(
         service=conversations,
         clock=clock,
         webhook=webhook,
+    )
+
+
+def wechat_api(
+    settings: Settings, engine: AsyncEngine, clock: Callable[[], datetime]
+) -> WeChatApi | None:
+    if not (settings.wechat_app_id and settings.wechat_app_secret):
+        return None
+    client = BankWeChatClient(
+        settings.wechat_app_id,
+        settings.wechat_app_secret.get_secret_value(),
+        settings.wechat_api_base_url,
+    )
+    return WeChatApi(client, SqlWeChatStore(engine), clock)
+
+
+def _wechat(
+    settings: Settings,
+    engine: AsyncEngine,
+    conversations: ConversationService,
+    calendar: WorkingCalendar,
+    clock: Callable[[], datetime],
+) -> WeChatChannel | None:
+    api = wechat_api(settings, engine, clock)
+    if api is None or settings.wechat_token is None or settings.wechat_app_id is None:
+        return None
+    store = SqlWeChatStore(engine)
+    aes_key = settings.wechat_aes_key
+    return WeChatChannel(
+        codec=WeChatCodec(
+            token=settings.wechat_token.get_secret_value(),
+            app_id=settings.wechat_app_id,
+            aes_key=aes_key.get_secret_value() if aes_key else None,
+            replay_window_s=settings.wechat_replay_window_seconds,
+        ),
+        service=conversations,
+        followers=store,
+        pusher=WeChatPusher(api, store, clock, settings.wechat_template_case_update, calendar.tz),
+        app_id=settings.wechat_app_id,
+        clock=clock,
     )

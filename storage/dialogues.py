@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.dialogue.state import Dialogue
@@ -57,3 +57,13 @@ class SqlDeliveryLog:
             .returning(DeliveryRow.key)
         )
         return (await self._session.execute(stmt)).scalar_one_or_none() is not None
+
+    async def keep_response(self, key: str, response: str) -> None:
+        await self._session.execute(
+            update(DeliveryRow).where(DeliveryRow.key == key).values(response=response)
+        )
+
+    async def response(self, key: str) -> str | None:
+        return await self._session.scalar(
+            select(DeliveryRow.response).where(DeliveryRow.key == key)
+        )

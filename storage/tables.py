@@ -105,6 +105,8 @@ class DeliveryRow(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=160)
     at: datetime = _ts(index=True)
+    # What the first delivery answered (WeChat's passive reply), given again to redeliveries.
+    response: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class RewardEntryRow(SQLModel, table=True):
@@ -124,3 +126,40 @@ class RewardEntryRow(SQLModel, table=True):
     reason: str = Field(max_length=32)
     case_number: str | None = Field(default=None, foreign_key="cases.number", max_length=32)
     at: datetime = _ts()
+
+
+class WeChatTokenRow(SQLModel, table=True):
+    """The one access_token every process shares (fetching a new one voids the old)."""
+
+    __tablename__ = "wechat_tokens"
+
+    app_id: str = Field(primary_key=True, max_length=64)
+    token: str | None = Field(default=None, sa_column=Column(Text))
+    expires_at: datetime | None = _ts(nullable=True)
+    version: int = Field(default=0)
+
+
+class WeChatFollowerRow(SQLModel, table=True):
+    """Per WeChat user: subscribed or not, and the customer-service message window."""
+
+    __tablename__ = "wechat_followers"
+
+    openid: str = Field(primary_key=True, max_length=128)
+    subscribed: bool = Field(default=True)
+    last_message_at: datetime | None = _ts(nullable=True)
+    window_sends: int = Field(default=0)  # customer-service messages used in this window
+    version: int = Field(default=0)
+
+
+class HeldMessageRow(SQLModel, table=True):
+    """A push that could not be delivered yet; it goes out with the next interaction."""
+
+    __tablename__ = "wechat_held_messages"
+    __table_args__ = (Index("ix_wechat_held_openid_delivered", "openid", "delivered_at", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    openid: str = Field(max_length=128)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    case_number: str | None = Field(default=None, max_length=32)
+    created_at: datetime = _ts()
+    delivered_at: datetime | None = _ts(nullable=True)

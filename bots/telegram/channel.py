@@ -114,15 +114,15 @@ class TelegramChannel:
             await _answer(query)  # always, and at once: the customer's button stops spinning
         if incoming is None:
             return
-        replies = await self._service.handle(incoming, self._clock())
-        if replies is None:
+        outcome = await self._service.handle(incoming, self._clock())
+        if outcome.redelivered:
             log.info("redelivered update ignored", extra={"update_id": update.update_id})
             return
         if query is not None:
             await _mark_choice(query)
         chat = update.effective_chat
         if chat is not None:
-            await self.send(chat.id, replies)
+            await self.send(chat.id, outcome.replies)
 
     async def send(self, chat_id: int, replies: list[Reply]) -> None:
         bot = self.application.bot

@@ -75,6 +75,7 @@ class Turn:
     previous: Dialogue | None = field(default=None, repr=False)
 
 
+_CASE_TYPES = frozenset(c.value for c in CaseType)
 _CANCEL_WORDS = {"取消", "cancel", "退出"}
 _BACK_WORDS = {"返回", "上一步", "back"}
 _HELP_WORDS = {"帮助", "help", "?", "？"}
@@ -193,6 +194,11 @@ def _command(d: Dialogue, text: str, settings: DialogueSettings) -> Turn:
     if name == "start":
         fresh = d.restarted()
         return Turn(fresh, (prompt(fresh, settings),))
+    if name in _CASE_TYPES:
+        # /complaint, /suggestion, /praise (WeChat's menu): start afresh with that type.
+        fresh = d.restarted()
+        fresh.case_type, fresh.step = CaseType(name), Step.BUSINESS
+        return Turn(fresh, (prompt(fresh, settings),))
     if name == "cancel":
         return _cancel(d, settings)
     if name == "back":
@@ -250,7 +256,7 @@ Handler = Callable[[Dialogue, Input, datetime, DialogueSettings], Turn]
 
 def _idle(d: Dialogue, message: Input, _now: datetime, settings: DialogueSettings) -> Turn:
     if isinstance(message, Choice):
-        if message.key.startswith("t:") and message.key[2:] in CaseType.__members__.values():
+        if message.key.startswith("t:") and message.key[2:] in _CASE_TYPES:
             d.case_type = CaseType(message.key[2:])
             d.step = Step.BUSINESS
             d.trail = []

@@ -6,6 +6,7 @@ MESSAGES: dict[str, str] = {
         "Welcome to the bank's feedback desk. We read every message and answer complaints "
         "within 3 working days and suggestions within 5.\nWhat would you like to do?"
     ),
+    "menu.feedback": "Feedback",
     "menu.complaint": "Complaint",
     "menu.suggestion": "Suggestion",
     "menu.praise": "Praise",

@@ -4,6 +4,7 @@ MESSAGES: dict[str, str] = {
     # 入口
     "greeting": "您好，欢迎使用本行客户意见反馈服务。我们认真对待每一条反馈：投诉3个工作日内、"
     "建议5个工作日内答复。\n请问您想做什么？",
+    "menu.feedback": "我要反馈",
     "menu.complaint": "投诉",
     "menu.suggestion": "建议",
     "menu.praise": "表扬",

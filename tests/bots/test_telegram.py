@@ -3,7 +3,12 @@ and a Bot API double on loopback speaking HTTP + JSON."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import os
 import re
+import signal
+import sys
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +24,7 @@ from core.case import Attachment, CaseStatus, CaseType
 from core.classification import BusinessType, Channel
 from core.dialogue.io import Reply
 from core.identity import CustomerId, Platform
+from core.messages import CATALOGS
 from intake.config import Settings
 from intake.server import build_web_app
 from intake.wiring import Wiring, build
@@ -371,7 +377,44 @@ async def file_until_summary(desk: Desk) -> str:
 
 
 def test_status_words_exist_for_every_status() -> None:
-    from core.messages import CATALOGS
-
     for status in CaseStatus:
         assert f"status.{status.value}" in CATALOGS["en"]
+
+
+async def test_intake_serve_runs_the_bot(
+    engine: AsyncEngine, tmp_path: Path, telegram_api: BotApiDouble
+) -> None:
+    """The composition root: a real `intake serve` process polls the Bot API and answers."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(tmp_path),
+        "INTAKE_HTTP_PORT": "0",
+        "TELEGRAM_BOT_TOKEN": telegram_api.token,
+        "TELEGRAM_API_BASE_URL": telegram_api.root_url,
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "intake.cli",
+        "serve",
+        cwd=tmp_path,
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stderr is not None
+    try:
+        await telegram_api.wait_for_long_poll(timeout=20)
+        telegram_api.user_text(ALICE, "/start", "en")
+        greeting = await telegram_api.wait_for_message(ALICE, timeout=10)
+        assert "Welcome" in (greeting.text or "")
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), 15) == 0
+        logs = [json.loads(line) for line in (await process.stderr.read()).splitlines()]
+        assert any(e["msg"] == "telegram channel started" and e["mode"] == "polling" for e in logs)
+        assert logs[-1]["msg"] == "stopped"
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()

@@ -71,7 +71,7 @@ async def test_concurrent_redeliveries_act_once(
             for _ in range(5)
         )
     )
-    assert sum(a is not None for a in answers) == 1
+    assert sum(not a.redelivered for a in answers) == 1
     async with SqlUnitOfWork(engine) as uow:
         dialogue = await uow.dialogues.lock(CAROL)
     assert dialogue is not None and dialogue.step is Step.BUSINESS and dialogue.trail == []
@@ -79,7 +79,7 @@ async def test_concurrent_redeliveries_act_once(
 
 async def test_points_come_from_the_ledger(engine: AsyncEngine, calendar: WorkingCalendar) -> None:
     conversations = service(engine, calendar)
-    [reply] = await conversations.handle(incoming(Text("/points")), NOW) or []
+    [reply] = (await conversations.handle(incoming(Text("/points")), NOW)).replies
     assert "暂无积分" in reply.text
     async with engine.begin() as conn:
         await conn.execute(
@@ -111,7 +111,7 @@ async def test_points_come_from_the_ledger(engine: AsyncEngine, calendar: Workin
                 },
             ],
         )
-    [reply] = await conversations.handle(incoming(Text("/points")), NOW) or []
+    [reply] = (await conversations.handle(incoming(Text("/points")), NOW)).replies
     assert reply.text.splitlines() == [
         "您当前有 150 积分。",
         "11月2日  +100  建议被采纳",

@@ -1,0 +1,1 @@
+"""The WeChat Official Account channel: webhook, passive replies, pushes, the API client."""

@@ -1,0 +1,135 @@
+"""The WeChat webhook: GET for the URL handshake, POST for messages and events.
+
+A message is answered with a passive reply inside the HTTP response (it costs no push
+quota). WeChat retries a slow answer up to three times: the delivery id (MsgId, or
+sender + CreateTime for events) is recorded in the same transaction that handles the
+message, together with the reply, so every redelivery — even one that arrives while the
+first is still being handled — gets the very same reply and changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from datetime import datetime
+from typing import Any, Protocol
+
+from aiohttp import web
+from wechatpy import parse_message
+from wechatpy.replies import TextReply
+
+from bots.wechat.codec import MAX_BODY, BadRequest, Forbidden, WeChatCodec
+from bots.wechat.convert import passive_and_rest, to_inbound, to_incoming
+from bots.wechat.push import Push, WeChatPusher
+from core.conversation import ConversationService
+from core.dialogue.io import Reply
+
+log = logging.getLogger("bots.wechat")
+
+PATH = "/wechat"
+
+
+class SubscriptionStore(Protocol):
+    """What the channel records about followers (see `storage.wechat.SqlWeChatStore`)."""
+
+    async def record_interaction(self, openid: str, now: datetime) -> None: ...
+
+    async def record_subscription(self, openid: str, subscribed: bool, now: datetime) -> None: ...
+
+
+class WeChatChannel:
+    def __init__(
+        self,
+        *,
+        codec: WeChatCodec,
+        service: ConversationService,
+        followers: SubscriptionStore,
+        pusher: WeChatPusher,
+        app_id: str,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._codec = codec
+        self._service = service
+        self._followers = followers
+        self.pusher = pusher
+        self._app_id = app_id
+        self._clock = clock
+        self._background: set[asyncio.Task[None]] = set()
+
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_get(PATH, self._verify_url)
+        app.router.add_post(PATH, self._receive)
+
+    async def drain(self) -> None:
+        """Wait for the pushes started after replies (overflow, held messages)."""
+        while self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
+
+    async def _verify_url(self, request: web.Request) -> web.Response:
+        try:
+            echo = self._codec.check_url(request.query, self._clock().timestamp())
+        except Forbidden:
+            return web.Response(status=403)
+        except BadRequest:
+            return web.Response(status=400)
+        return web.Response(text=echo)
+
+    async def _receive(self, request: web.Request) -> web.Response:
+        if request.content_length is not None and request.content_length > MAX_BODY:
+            return web.Response(status=413)
+        body = await request.content.read(MAX_BODY + 1)
+        now = self._clock()
+        try:
+            opened = self._codec.open(request.query, body, now.timestamp())
+        except Forbidden as refusal:
+            log.warning("wechat request refused", extra={"reason": str(refusal)})
+            return web.Response(status=403)
+        except BadRequest as refusal:
+            log.warning("wechat request rejected", extra={"reason": str(refusal)})
+            return web.Response(status=400)
+        message = parse_message(opened.xml)
+        inbound = to_inbound(message, self._app_id)
+        if inbound.subscribed is not None:
+            await self._followers.record_subscription(inbound.openid, inbound.subscribed, now)
+        incoming = to_incoming(inbound)
+        if incoming is None:
+            return web.Response(text="success")
+
+        overflow: list[str] = []
+
+        def render(replies: list[Reply]) -> str:
+            passive, rest = passive_and_rest(replies)
+            overflow.extend(rest)
+            return TextReply(
+                source=message.target,
+                target=message.source,
+                content=passive,
+                time=opened.fields.get("CreateTime", "0"),
+            ).render()
+
+        outcome = await self._service.handle(incoming, now, render)
+        if outcome.response is None:
+            return web.Response(text="success")
+        if not outcome.redelivered:
+            if inbound.subscribed is None:
+                # The customer wrote: a fresh 48-hour push window opens.
+                await self._followers.record_interaction(inbound.openid, now)
+            self._in_background(self._after_reply(inbound.openid, overflow))
+        sealed = self._codec.seal(outcome.response, opened, int(now.timestamp()))
+        return web.Response(text=sealed, content_type="application/xml")
+
+    async def _after_reply(self, openid: str, overflow: list[str]) -> None:
+        for piece in overflow:
+            await self.pusher.push(openid, Push(piece))
+        await self.pusher.deliver_held(openid)
+
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._background.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("wechat push after reply failed", exc_info=task.exception())

@@ -1,0 +1,87 @@
+"""WeChat messages and events in, core inputs out; replies out as text menus."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from wechatpy.messages import BaseMessage
+
+from bots.text import split_text, utf8_length
+from core.classification import Channel
+from core.conversation import Incoming
+from core.dialogue.io import Input, Media, Reply, Text
+from core.identity import CustomerId, Platform
+
+# The custom menu's click keys (see `menu.py`) and what each one says to the dialogue.
+MENU_COMMANDS = {
+    "NEW_COMPLAINT": "/complaint",
+    "NEW_SUGGESTION": "/suggestion",
+    "NEW_PRAISE": "/praise",
+    "MY_CASES": "/mycases",
+    "MY_POINTS": "/points",
+}
+_MEDIA_KINDS = {"image": "photo", "voice": "voice", "video": "video", "shortvideo": "video"}
+PASSIVE_REPLY_BYTES = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    openid: str
+    delivery_key: str
+    message: Input | None  # None: nothing for the dialogue (unsubscribe, other events)
+    subscribed: bool | None = None  # a subscribe (True) or unsubscribe (False) event
+
+
+def to_inbound(message: BaseMessage, app_id: str) -> Inbound:
+    openid = str(message.source)
+    if message.type == "event":
+        # Events carry no MsgId. WeChat's own rule is sender + CreateTime; the event and
+        # its key are added because a retry repeats them too, while a subscribe and a
+        # menu click within the same second are two different events.
+        event = str(message.event)
+        stamp = int(message.create_time.timestamp())
+        key = f"wechat:{app_id}:event:{openid}:{stamp}:{event}:{getattr(message, 'key', '')}"
+        if event.startswith("subscribe"):
+            return Inbound(openid, key, Text("/start"), subscribed=True)
+        if event == "unsubscribe":
+            return Inbound(openid, key, None, subscribed=False)
+        if event == "click":
+            command = MENU_COMMANDS.get(str(message.key), "/start")
+            return Inbound(openid, key, Text(command))
+        return Inbound(openid, key, None)
+    key = f"wechat:{app_id}:msg:{message.id}"
+    if message.type == "text":
+        return Inbound(openid, key, Text(str(message.content)))
+    kind = _MEDIA_KINDS.get(message.type)
+    if kind is not None:
+        return Inbound(openid, key, Media(kind, str(message.media_id)))
+    # Links, locations, files...: the dialogue answers "not understood" with the prompt.
+    return Inbound(openid, key, Text(""))
+
+
+def to_incoming(inbound: Inbound) -> Incoming | None:
+    if inbound.message is None:
+        return None
+    return Incoming(
+        customer=CustomerId(Platform.WECHAT, inbound.openid),
+        message=inbound.message,
+        channel=Channel.PUBLIC_PLATFORM,
+        language_hint=None,  # WeChat does not say; Chinese unless the customer picks English
+        delivery_key=inbound.delivery_key,
+    )
+
+
+def as_text(replies: list[Reply]) -> str:
+    """All replies as one text; options as a numbered menu answered by number or words."""
+    blocks = []
+    for reply in replies:
+        lines = [reply.text]
+        lines += [f"{i}. {option.label}" for i, option in enumerate(reply.options, 1)]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def passive_and_rest(replies: list[Reply]) -> tuple[str, list[str]]:
+    """The passive reply, and what does not fit in it (sent as pushes right after)."""
+    pieces = split_text(as_text(replies), PASSIVE_REPLY_BYTES, utf8_length)
+    return pieces[0], pieces[1:]

@@ -1,0 +1,59 @@
+"""WeChat: the shared access token, followers and their push window, held pushes;
+the response kept for each delivery so that redeliveries get the same answer.
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-11-29
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+from storage.types import UtcDateTime
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("deliveries") as batch:
+        batch.add_column(sa.Column("response", sa.Text(), nullable=True))
+    op.create_table(
+        "wechat_tokens",
+        sa.Column("app_id", sa.String(64), primary_key=True),
+        sa.Column("token", sa.Text(), nullable=True),
+        sa.Column("expires_at", UtcDateTime(), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+    )
+    op.create_table(
+        "wechat_followers",
+        sa.Column("openid", sa.String(128), primary_key=True),
+        sa.Column("subscribed", sa.Boolean(), nullable=False),
+        sa.Column("last_message_at", UtcDateTime(), nullable=True),
+        sa.Column("window_sends", sa.Integer(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+    )
+    op.create_table(
+        "wechat_held_messages",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("openid", sa.String(128), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("case_number", sa.String(32), nullable=True),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.Column("delivered_at", UtcDateTime(), nullable=True),
+    )
+    op.create_index(
+        "ix_wechat_held_openid_delivered",
+        "wechat_held_messages",
+        ["openid", "delivered_at", "id"],
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("wechat_held_messages")
+    op.drop_table("wechat_followers")
+    op.drop_table("wechat_tokens")
+    with op.batch_alter_table("deliveries") as batch:
+        batch.drop_column("response")
