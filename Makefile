@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint migrate lock clean
+.PHONY: run test lint migrate lock bench-wechat clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ migrate: $(VENV)/.runtime
 
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Benchmarks are scripts, not tests: they print their figures (README: "Benchmarks").
+bench-wechat: $(VENV)/.dev
+	$(BIN)/python -m benchmarks.wechat_webhook $(BENCH_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -46,6 +46,7 @@ class Outcome:
     replies: list[Reply]  # empty for a redelivery: it was answered the first time
     response: str | None = None  # the channel's rendering of the replies (see `handle`)
     redelivered: bool = False
+    waiting_pushes: int = 0  # pushes held until this customer wrote: send them now
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,9 +91,9 @@ class ConversationService:
         async with uow:
             if key is not None and not await uow.deliveries.first_time(key, now):
                 return Outcome([], await uow.deliveries.response(key), redelivered=True)
-            stored = await uow.dialogues.lock(incoming.customer) or Dialogue()
+            locked = await uow.dialogues.lock(incoming.customer, now)
             turn = converse(
-                stored,
+                locked.dialogue or Dialogue(),
                 incoming.message,
                 now=now,
                 settings=self._settings,
@@ -107,7 +108,7 @@ class ConversationService:
             if key is not None and response is not None:
                 await uow.deliveries.keep_response(key, response)
             await uow.commit()
-        return Outcome(replies, response)
+        return Outcome(replies, response, waiting_pushes=locked.waiting_pushes)
 
     async def _carry_out(
         self, uow: UnitOfWork, incoming: Incoming, turn: Turn, effect: Effect, now: datetime

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -44,12 +45,20 @@ class CaseRepository(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class LockedDialogue:
+    dialogue: Dialogue | None  # None: a customer new to the dialogue
+    waiting_pushes: int  # messages held for this customer until they wrote again
+
+
 class DialogueStore(Protocol):
-    async def lock(self, customer: CustomerId) -> Dialogue | None:
-        """Lock the customer's dialogue for this transaction, then read it (None: new).
+    async def lock(self, customer: CustomerId, now: datetime) -> LockedDialogue:
+        """Lock the customer's conversation for this transaction, then read it.
 
         Locking before reading means two messages of one customer handled at once are
-        applied one after the other, never both to the same old state.
+        applied one after the other, never both to the same old state. Taking the lock
+        also records that the customer wrote at `now`, which opens a new window for
+        pushes on platforms that limit them.
         """
         ...
 

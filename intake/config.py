@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     wechat_api_base_url: str = "https://api.weixin.qq.com"
     wechat_replay_window_seconds: int = Field(default=300, ge=1)
     wechat_template_case_update: str | None = None
+    redis_url: str | None = None
 
     @field_validator(
         "intake_calendar_file",
@@ -58,6 +59,7 @@ class Settings(BaseSettings):
         "wechat_app_secret",
         "wechat_aes_key",
         "wechat_template_case_update",
+        "redis_url",
         mode="before",
     )
     @classmethod

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.telegram.channel import TelegramChannel, WebhookConfig
 from bots.wechat.channel import WeChatChannel
-from bots.wechat.client import BankWeChatClient, WeChatApi
+from bots.wechat.client import BankWeChatClient, TokenStore, WeChatApi
 from bots.wechat.codec import WeChatCodec
 from bots.wechat.push import WeChatPusher
 from core.calendar import WorkingCalendar
@@ -22,6 +23,7 @@ from intake.alerts import LogAlerts
 from intake.calendar_source import load_calendar
 from intake.config import Settings
 from storage.database import create_engine
+from storage.redis_tokens import RedisTokenStore
 from storage.unit_of_work import SqlUnitOfWork
 from storage.wechat import SqlWeChatStore
 
@@ -109,7 +111,10 @@ def wechat_api(
         settings.wechat_app_secret.get_secret_value(),
         settings.wechat_api_base_url,
     )
-    return WeChatApi(client, SqlWeChatStore(engine), clock)
+    tokens: TokenStore = SqlWeChatStore(engine)
+    if settings.redis_url:
+        tokens = RedisTokenStore(Redis.from_url(settings.redis_url))
+    return WeChatApi(client, tokens, clock)
 
 
 def _wechat(

@@ -5,10 +5,16 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import event, text
+from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
@@ -49,3 +55,64 @@ async def ping(engine: AsyncEngine, within: float = 2.0) -> bool:
     except Exception:  # refused, timed out, auth failed...: to a health check all mean "down"
         return False
     return True
+
+
+# One lock per SQLite database (engine), created on first use.
+_WRITE_LOCKS: WeakKeyDictionary[Engine, asyncio.Lock] = WeakKeyDictionary()
+
+
+class SqliteSession(AsyncSession):
+    """A session that queues for SQLite's single writer slot inside this process.
+
+    SQLite lets one transaction write at a time. Left alone, a second writer waits in
+    SQLite's busy handler, which sleeps in growing steps of up to 100 ms: under load a
+    short queue turns into stalls of seconds. Here the writers of one process queue on
+    an asyncio lock instead, taken before the session's first write and given back when
+    its transaction ends. Other processes still fall back to the busy timeout.
+    """
+
+    _holds_write_lock = False
+
+    def _write_lock(self) -> asyncio.Lock:
+        return _WRITE_LOCKS.setdefault(self.bind.sync_engine, asyncio.Lock())
+
+    async def _before_write(self) -> None:
+        if not self._holds_write_lock:
+            await self._write_lock().acquire()
+            self._holds_write_lock = True
+
+    def _after_transaction(self) -> None:
+        if self._holds_write_lock:
+            self._holds_write_lock = False
+            self._write_lock().release()
+
+    async def execute(self, statement: Any, *args: Any, **kwargs: Any) -> Any:
+        if getattr(statement, "is_dml", False):
+            await self._before_write()
+        return await super().execute(statement, *args, **kwargs)
+
+    async def commit(self) -> None:
+        if self.sync_session.new or self.sync_session.dirty or self.sync_session.deleted:
+            await self._before_write()
+        try:
+            await super().commit()
+        finally:
+            self._after_transaction()
+
+    async def rollback(self) -> None:
+        try:
+            await super().rollback()
+        finally:
+            self._after_transaction()
+
+    async def close(self) -> None:
+        try:
+            await super().close()
+        finally:
+            self._after_transaction()
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for `engine`; on SQLite, ones that queue for the writer slot."""
+    session_class = SqliteSession if is_sqlite(engine) else AsyncSession
+    return async_sessionmaker(engine, class_=session_class, expire_on_commit=False)

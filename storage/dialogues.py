@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.dialogue.state import Dialogue
 from core.identity import CustomerId
+from core.ports import LockedDialogue
 from storage.dialect import upsert
 from storage.tables import DeliveryRow, DialogueRow
 
@@ -17,20 +18,30 @@ class SqlDialogueStore:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def lock(self, customer: CustomerId) -> Dialogue | None:
+    async def lock(self, customer: CustomerId, now: datetime) -> LockedDialogue:
         # An upsert that always writes: on PostgreSQL it takes the row lock, on SQLite the
         # database write lock; either way a concurrent handler of the same customer waits
-        # here until this transaction ends, and only then reads the state.
+        # here until this transaction ends, and only then reads the state. The same
+        # statement records the customer's message: a fresh push window, still following.
+        interaction = {"last_message_at": now, "window_sends": 0, "subscribed": True}
         stmt = (
             upsert(self._session, DialogueRow)
-            .values(platform=customer.platform.value, user_id=customer.user_id, state={}, version=0)
-            .on_conflict_do_update(
-                index_elements=["platform", "user_id"], set_={"version": DialogueRow.version + 1}
+            .values(
+                platform=customer.platform.value,
+                user_id=customer.user_id,
+                state={},
+                version=0,
+                held=0,
+                **interaction,
             )
-            .returning(DialogueRow.state)
+            .on_conflict_do_update(
+                index_elements=["platform", "user_id"],
+                set_={"version": DialogueRow.version + 1, **interaction},
+            )
+            .returning(DialogueRow.state, DialogueRow.held)
         )
-        state = (await self._session.execute(stmt)).scalar_one()
-        return Dialogue.from_json(state) if state else None
+        state, held = (await self._session.execute(stmt)).one()
+        return LockedDialogue(Dialogue.from_json(state) if state else None, held)
 
     async def save(self, customer: CustomerId, dialogue: Dialogue) -> None:
         await self._session.execute(

@@ -87,7 +87,13 @@ class CaseCounterRow(SQLModel, table=True):
 
 
 class DialogueRow(SQLModel, table=True):
-    """A customer's place in the intake dialogue, so a restart or another process resumes it."""
+    """A customer's conversation with the bank on one platform.
+
+    It holds the place in the intake dialogue (so a restart or another process resumes
+    it) and what pushing to the customer depends on: when they last wrote (WeChat opens a
+    48-hour window then), how many pushes that window has used, whether they still
+    follow the account, and how many pushes wait for their next message.
+    """
 
     __tablename__ = "dialogues"
 
@@ -96,6 +102,10 @@ class DialogueRow(SQLModel, table=True):
     state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     # Bumped by every lock, so that taking the lock is a write on every database.
     version: int = Field(default=0)
+    last_message_at: datetime | None = _ts(nullable=True)
+    window_sends: int = Field(default=0)
+    subscribed: bool = Field(default=True)
+    held: int = Field(default=0)
 
 
 class DeliveryRow(SQLModel, table=True):
@@ -136,18 +146,6 @@ class WeChatTokenRow(SQLModel, table=True):
     app_id: str = Field(primary_key=True, max_length=64)
     token: str | None = Field(default=None, sa_column=Column(Text))
     expires_at: datetime | None = _ts(nullable=True)
-    version: int = Field(default=0)
-
-
-class WeChatFollowerRow(SQLModel, table=True):
-    """Per WeChat user: subscribed or not, and the customer-service message window."""
-
-    __tablename__ = "wechat_followers"
-
-    openid: str = Field(primary_key=True, max_length=128)
-    subscribed: bool = Field(default=True)
-    last_message_at: datetime | None = _ts(nullable=True)
-    window_sends: int = Field(default=0)  # customer-service messages used in this window
     version: int = Field(default=0)
 
 

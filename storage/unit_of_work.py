@@ -5,8 +5,9 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from storage.database import session_factory
 from storage.dialogues import SqlDeliveryLog, SqlDialogueStore
 from storage.repository import SqlCaseRepository
 from storage.rewards import SqlRewardLedger
@@ -21,7 +22,7 @@ class SqlUnitOfWork:
     rewards: SqlRewardLedger
 
     def __init__(self, engine: AsyncEngine) -> None:
-        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._sessions = session_factory(engine)
         self._session: AsyncSession | None = None
 
     async def __aenter__(self) -> Self:

@@ -2,7 +2,9 @@
 
 Each method is its own short transaction. The token refresh and the push-budget
 reservation lock their row first (an upsert that always writes), so several processes
-agree: one token fetch at a time, and never more pushes than the window allows.
+agree: one token fetch at a time, and never more pushes than the window allows. The
+window itself lives on the customer's conversation row (`dialogues`), which every
+incoming message already writes.
 """
 
 from __future__ import annotations
@@ -12,17 +14,18 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from storage.database import session_factory
 from storage.dialect import upsert
-from storage.tables import HeldMessageRow, WeChatFollowerRow, WeChatTokenRow
+from storage.tables import DialogueRow, HeldMessageRow, WeChatTokenRow
 
 TokenFetch = Callable[[], Awaitable[tuple[str, int]]]
 
 
 class SqlWeChatStore:
     def __init__(self, engine: AsyncEngine) -> None:
-        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._sessions = session_factory(engine)
 
     # -- access token ------------------------------------------------------------------
 
@@ -51,17 +54,18 @@ class SqlWeChatStore:
             row.token, row.expires_at = token, now + timedelta(seconds=expires_in)
             return token, row.expires_at
 
-    # -- followers and their customer-service window -----------------------------------
+    # -- the customer-service window, kept on the customer's conversation row ----------
 
-    async def record_interaction(self, openid: str, now: datetime) -> None:
-        """The customer wrote: a new 48-hour window with a fresh budget opens."""
-        await self._follower(openid, subscribed=True, last_message_at=now, window_sends=0)
-
-    async def record_subscription(self, openid: str, subscribed: bool, now: datetime) -> None:
-        if subscribed:
-            await self.record_interaction(openid, now)
-        else:
-            await self._follower(openid, subscribed=False)
+    async def record_unsubscribe(self, openid: str) -> None:
+        """No more pushes until they follow again (any message of theirs says so)."""
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                upsert(session, DialogueRow)
+                .values(_conversation(openid, subscribed=False))
+                .on_conflict_do_update(
+                    index_elements=["platform", "user_id"], set_={"subscribed": False}
+                )
+            )
 
     async def reserve_service_messages(
         self, openid: str, count: int, now: datetime, window: timedelta, budget: int
@@ -69,13 +73,7 @@ class SqlWeChatStore:
         """Take `count` messages from the window's budget. True if taken, False if the
         window is closed or spent, None if the customer unsubscribed."""
         async with self._sessions() as session, session.begin():
-            await _lock(
-                session,
-                WeChatFollowerRow,
-                {"openid": openid, "subscribed": True, "window_sends": 0, "version": 0},
-                "openid",
-            )
-            row = await _locked_row(session, WeChatFollowerRow, WeChatFollowerRow.openid == openid)
+            row = await _lock_conversation(session, openid)
             if not row.subscribed:
                 return None
             if (
@@ -87,19 +85,12 @@ class SqlWeChatStore:
             row.window_sends += count
             return True
 
-    async def _follower(self, openid: str, **values: object) -> None:
-        async with self._sessions() as session, session.begin():
-            defaults = {"openid": openid, "subscribed": True, "window_sends": 0, "version": 0}
-            await session.execute(
-                upsert(session, WeChatFollowerRow)
-                .values({**defaults, **values})
-                .on_conflict_do_update(index_elements=["openid"], set_=values)
-            )
-
-    # -- pushes waiting for the customer's next interaction --------------------------------
+    # -- pushes waiting for the customer's next message --------------------------------
 
     async def hold(self, openid: str, text: str, case_number: str | None, now: datetime) -> None:
         async with self._sessions() as session, session.begin():
+            row = await _lock_conversation(session, openid)
+            row.held += 1
             await session.execute(
                 insert(HeldMessageRow).values(
                     openid=openid, text=text, case_number=case_number, created_at=now
@@ -115,23 +106,57 @@ class SqlWeChatStore:
             )
             return [(i, t) for i, t in rows]
 
-    async def mark_delivered(self, message_id: int, now: datetime) -> bool:
+    async def mark_delivered(self, openid: str, message_id: int, now: datetime) -> bool:
         """True for the one caller that marks it; a concurrent flush gets False."""
+        return await self._set_delivered(openid, message_id, now, change=-1)
+
+    async def release(self, openid: str, message_id: int) -> None:
+        await self._set_delivered(openid, message_id, None, change=+1)
+
+    async def _set_delivered(
+        self, openid: str, message_id: int, when: datetime | None, change: int
+    ) -> bool:
         async with self._sessions() as session, session.begin():
+            row = await _lock_conversation(session, openid)
+            already = (
+                HeldMessageRow.delivered_at.is_(None)
+                if when
+                else (HeldMessageRow.delivered_at.is_not(None))
+            )
             result = await session.execute(
                 update(HeldMessageRow)
-                .where(HeldMessageRow.id == message_id, HeldMessageRow.delivered_at.is_(None))
-                .values(delivered_at=now)
+                .where(HeldMessageRow.id == message_id, already)
+                .values(delivered_at=when)
             )
-            return result.rowcount == 1
+            if result.rowcount != 1:
+                return False
+            row.held = max(0, row.held + change)
+            return True
 
-    async def release(self, message_id: int) -> None:
-        async with self._sessions() as session, session.begin():
-            await session.execute(
-                update(HeldMessageRow)
-                .where(HeldMessageRow.id == message_id)
-                .values(delivered_at=None)
-            )
+
+def _conversation(openid: str, **values: object) -> dict[str, object]:
+    row = {
+        "platform": "wechat",
+        "user_id": openid,
+        "state": {},
+        "version": 0,
+        "window_sends": 0,
+        "subscribed": True,
+        "held": 0,
+    }
+    return {**row, **values}
+
+
+async def _lock_conversation(session: AsyncSession, openid: str) -> DialogueRow:
+    await session.execute(
+        upsert(session, DialogueRow)
+        .values(_conversation(openid))
+        .on_conflict_do_update(
+            index_elements=["platform", "user_id"], set_={"version": DialogueRow.version + 1}
+        )
+    )
+    where = (DialogueRow.platform == "wechat") & (DialogueRow.user_id == openid)
+    return await _locked_row(session, DialogueRow, where)
 
 
 async def _lock(session: AsyncSession, table: type, defaults: dict[str, object], key: str) -> None:

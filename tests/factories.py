@@ -6,11 +6,16 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from core.calendar import SHANGHAI
 from core.case import Case, CaseType, Classification
 from core.classification import BusinessType, Channel
+from core.dialogue.state import Dialogue
 from core.identity import Contact, CustomerId, Platform
 from core.services import CaseDraft
+from storage.tables import DialogueRow
 
 
 def at(text: str) -> datetime:
@@ -51,3 +56,15 @@ def new_case(number: str = "CP-20261102-0001", **overrides: Any) -> Case:
     }
     fields.update(overrides)
     return Case.file(**fields)
+
+
+async def stored_dialogue(engine: AsyncEngine, customer: CustomerId) -> Dialogue | None:
+    """The dialogue as stored, read without taking the lock (which records a message)."""
+    async with engine.connect() as conn:
+        state = await conn.scalar(
+            select(DialogueRow.state).where(
+                DialogueRow.platform == customer.platform.value,
+                DialogueRow.user_id == customer.user_id,
+            )
+        )
+    return Dialogue.from_json(state) if state else None

@@ -31,11 +31,10 @@ PATH = "/wechat"
 
 
 class SubscriptionStore(Protocol):
-    """What the channel records about followers (see `storage.wechat.SqlWeChatStore`)."""
+    """Where unfollowing is recorded (see `storage.wechat.SqlWeChatStore`); following
+    again needs nothing: every message of the customer's marks them as following."""
 
-    async def record_interaction(self, openid: str, now: datetime) -> None: ...
-
-    async def record_subscription(self, openid: str, subscribed: bool, now: datetime) -> None: ...
+    async def record_unsubscribe(self, openid: str) -> None: ...
 
 
 class WeChatChannel:
@@ -90,8 +89,8 @@ class WeChatChannel:
             return web.Response(status=400)
         message = parse_message(opened.xml)
         inbound = to_inbound(message, self._app_id)
-        if inbound.subscribed is not None:
-            await self._followers.record_subscription(inbound.openid, inbound.subscribed, now)
+        if inbound.subscribed is False:
+            await self._followers.record_unsubscribe(inbound.openid)
         incoming = to_incoming(inbound)
         if incoming is None:
             return web.Response(text="success")
@@ -111,10 +110,7 @@ class WeChatChannel:
         outcome = await self._service.handle(incoming, now, render)
         if outcome.response is None:
             return web.Response(text="success")
-        if not outcome.redelivered:
-            if inbound.subscribed is None:
-                # The customer wrote: a fresh 48-hour push window opens.
-                await self._followers.record_interaction(inbound.openid, now)
+        if overflow or outcome.waiting_pushes:
             self._in_background(self._after_reply(inbound.openid, overflow))
         sealed = self._codec.seal(outcome.response, opened, int(now.timestamp()))
         return web.Response(text=sealed, content_type="application/xml")

@@ -48,9 +48,9 @@ class FollowerStore(Protocol):
 
     async def held(self, openid: str) -> list[tuple[int, str]]: ...
 
-    async def mark_delivered(self, message_id: int, now: datetime) -> bool: ...
+    async def mark_delivered(self, openid: str, message_id: int, now: datetime) -> bool: ...
 
-    async def release(self, message_id: int) -> None: ...
+    async def release(self, openid: str, message_id: int) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,12 +102,12 @@ class WeChatPusher:
         sent = 0
         for message_id, text in await self._store.held(openid):
             # Claim it first, so two processes flushing at once never both send it.
-            if not await self._store.mark_delivered(message_id, self._clock()):
+            if not await self._store.mark_delivered(openid, message_id, self._clock()):
                 continue
             try:
                 await self.push(openid, Push(text))
             except Exception:
-                await self._store.release(message_id)  # back in line for next time
+                await self._store.release(openid, message_id)  # back in line for next time
                 raise
             sent += 1
         return sent

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestServer
+from redis.asyncio import Redis
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -24,7 +25,7 @@ from core.identity import CustomerId, Platform
 from intake.config import Settings
 from intake.server import build_web_app
 from intake.wiring import Wiring, build
-from storage.tables import DeliveryRow, DialogueRow, WeChatFollowerRow
+from storage.tables import DeliveryRow, DialogueRow, WeChatTokenRow
 from tests.conftest import database_url
 from tests.doubles.wechat_platform import (
     DEFAULT_APP_ID,
@@ -34,7 +35,7 @@ from tests.doubles.wechat_platform import (
     WeChatPlatform,
     new_encoding_aes_key,
 )
-from tests.factories import at
+from tests.factories import at, stored_dialogue
 
 AES_KEY = new_encoding_aes_key()
 TEMPLATE = "tmpl-case-update-1"
@@ -163,8 +164,8 @@ async def test_menu_clicks_and_subscriptions(bank: Bank, platform: WeChatPlatfor
     farewell = await platform.unsubscribe(openid)
     assert farewell.status == 200 and farewell.reply is None
     async with bank.wiring.unit_of_work() as uow:
-        follower = await uow.cases._session.get(WeChatFollowerRow, openid)
-        assert follower is not None and follower.subscribed is False
+        conversation = await uow.cases._session.get(DialogueRow, ("wechat", openid))
+        assert conversation is not None and conversation.subscribed is False
     # No pushes to someone who left: the message waits instead.
     assert await bank.channel.pusher.push(openid, Push("您的案件已办结。")) is Route.HELD
     assert platform.api.custom_messages(openid) == []
@@ -183,8 +184,7 @@ async def test_three_concurrent_deliveries_act_once_with_identical_replies(
     assert [r.status for r in results] == [200, 200, 200]
     contents = {r.reply.content for r in results if r.reply is not None}
     assert len(contents) == 1 and "继续" in contents.pop()
-    async with bank.wiring.unit_of_work() as uow:
-        dialogue = await uow.dialogues.lock(CustomerId(Platform.WECHAT, openid))
+    dialogue = await stored_dialogue(bank.wiring.engine, CustomerId(Platform.WECHAT, openid))
     assert dialogue is not None
     assert dialogue.description == "网银转账手续费与公示不一致，多扣了五元。"
 
@@ -193,7 +193,6 @@ async def assert_refused(bank: Bank, result: object) -> None:
     assert getattr(result, "status", None) == 403 and getattr(result, "reply", 1) is None
     assert await bank.count(DeliveryRow) == 0
     assert await bank.count(DialogueRow) == 0
-    assert await bank.count(WeChatFollowerRow) == 0
 
 
 @pytest.mark.parametrize("forgery", ["signature", "no_signature", "no_timestamp"])
@@ -297,12 +296,34 @@ async def test_without_a_template_a_push_waits_for_the_next_message(
         await close_bank(bank)
 
 
+REDIS_TEST_URL = "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture(params=["database", "redis"])
+async def token_home(request: pytest.FixtureRequest) -> dict[str, str]:
+    """Where the shared token lives: the database, or an emptied Redis database."""
+    if request.param == "database":
+        return {}
+    client = Redis.from_url(REDIS_TEST_URL)
+    await client.flushdb()
+    await client.aclose()
+    return {"redis_url": REDIS_TEST_URL}
+
+
 async def test_two_processes_share_one_token(
-    engine: AsyncEngine, tmp_path: Path, platform: WeChatPlatform, clock: FakeClock
+    engine: AsyncEngine,
+    tmp_path: Path,
+    platform: WeChatPlatform,
+    clock: FakeClock,
+    token_home: dict[str, str],
 ) -> None:
     url = database_url(tmp_path)
-    first = await open_bank(url, platform, clock, wechat_template_case_update=TEMPLATE)
-    second = await open_bank(url, platform, clock, wechat_template_case_update=TEMPLATE)
+    first = await open_bank(
+        url, platform, clock, wechat_template_case_update=TEMPLATE, **token_home
+    )
+    second = await open_bank(
+        url, platform, clock, wechat_template_case_update=TEMPLATE, **token_home
+    )
     try:
         openids = [platform.new_openid() for _ in range(6)]
         for openid in openids:
@@ -323,6 +344,14 @@ async def test_two_processes_share_one_token(
         assert platform.api.token_fetches == 2  # one refresh, shared
         assert platform.api.custom_messages(openids[0])[-1].text == "第二条"
         assert platform.api.custom_messages(openids[1])[-1].text == "第二条"
+        tokens_in_database = await first.count(WeChatTokenRow)
+        if token_home:
+            client = Redis.from_url(REDIS_TEST_URL)
+            assert await client.exists(f"intake:wechat:token:{DEFAULT_APP_ID}") == 1
+            await client.aclose()
+            assert tokens_in_database == 0
+        else:
+            assert tokens_in_database == 1
     finally:
         await close_bank(first)
         await close_bank(second)

@@ -18,7 +18,7 @@ from core.identity import CustomerId, Platform
 from intake.alerts import LogAlerts
 from storage.tables import RewardEntryRow
 from storage.unit_of_work import SqlUnitOfWork
-from tests.factories import at
+from tests.factories import at, stored_dialogue
 
 CAROL = CustomerId(Platform.WECHAT, "oCarol")
 NOW = at("2026-11-02 10:00")
@@ -52,8 +52,7 @@ async def test_concurrent_messages_of_one_customer_are_applied_one_by_one(
     parts = [f"Part {i} of the story." for i in range(8)]
     await asyncio.gather(*(conversations.handle(incoming(Text(p)), NOW) for p in parts))
 
-    async with SqlUnitOfWork(engine) as uow:
-        dialogue = await uow.dialogues.lock(CAROL)
+    dialogue = await stored_dialogue(engine, CAROL)
     assert dialogue is not None and dialogue.step is Step.DESCRIPTION
     assert dialogue.description is not None
     lines = dialogue.description.split("\n")
@@ -72,8 +71,7 @@ async def test_concurrent_redeliveries_act_once(
         )
     )
     assert sum(not a.redelivered for a in answers) == 1
-    async with SqlUnitOfWork(engine) as uow:
-        dialogue = await uow.dialogues.lock(CAROL)
+    dialogue = await stored_dialogue(engine, CAROL)
     assert dialogue is not None and dialogue.step is Step.BUSINESS and dialogue.trail == []
 
 

@@ -1,4 +1,4 @@
-"""WeChat: the shared access token, followers and their push window, held pushes;
+"""WeChat: the shared access token, each conversation's push window, held pushes;
 the response kept for each delivery so that redeliveries get the same answer.
 
 Revision ID: 0003
@@ -27,14 +27,15 @@ def upgrade() -> None:
         sa.Column("expires_at", UtcDateTime(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
     )
-    op.create_table(
-        "wechat_followers",
-        sa.Column("openid", sa.String(128), primary_key=True),
-        sa.Column("subscribed", sa.Boolean(), nullable=False),
-        sa.Column("last_message_at", UtcDateTime(), nullable=True),
-        sa.Column("window_sends", sa.Integer(), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
-    )
+    with op.batch_alter_table("dialogues") as batch:
+        batch.add_column(sa.Column("last_message_at", UtcDateTime(), nullable=True))
+        batch.add_column(
+            sa.Column("window_sends", sa.Integer(), nullable=False, server_default="0")
+        )
+        batch.add_column(
+            sa.Column("subscribed", sa.Boolean(), nullable=False, server_default=sa.true())
+        )
+        batch.add_column(sa.Column("held", sa.Integer(), nullable=False, server_default="0"))
     op.create_table(
         "wechat_held_messages",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
@@ -53,7 +54,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("wechat_held_messages")
-    op.drop_table("wechat_followers")
+    with op.batch_alter_table("dialogues") as batch:
+        for column in ("held", "subscribed", "window_sends", "last_message_at"):
+            batch.drop_column(column)
     op.drop_table("wechat_tokens")
     with op.batch_alter_table("deliveries") as batch:
         batch.drop_column("response")

@@ -1,0 +1,100 @@
+"""Starting a real `intake serve` for a benchmark, on SQLite or on a scratch PostgreSQL db."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+PG_BENCH_DB = "intake_bench"
+
+
+@asynccontextmanager
+async def scratch_database(kind: str) -> AsyncIterator[str]:
+    """A fresh, empty database URL, removed afterwards."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory() as folder:
+            yield f"sqlite+aiosqlite:///{folder}/bench.sqlite3"
+        return
+    admin = await asyncpg.connect(PG_ADMIN)
+    try:
+        await admin.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
+        await admin.execute(f"CREATE DATABASE {PG_BENCH_DB}")
+        yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{PG_BENCH_DB}"
+    finally:
+        await admin.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
+        await admin.close()
+
+
+async def _run(*args: str, env: dict[str, str]) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "intake.cli", *args, env=env, stderr=asyncio.subprocess.PIPE
+    )
+    _, err = await process.communicate()
+    if process.returncode != 0:
+        raise RuntimeError(f"intake {' '.join(args)} failed: {err.decode()[-500:]}")
+
+
+@dataclass
+class Service:
+    port: int
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """CPU time the service process has used so far (user + system)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@asynccontextmanager
+async def running_service(database_url: str, extra_env: dict[str, str]) -> AsyncIterator[Service]:
+    """`intake serve` in its own process."""
+    env = {
+        **os.environ,
+        **extra_env,
+        "DATABASE_URL": database_url,
+        "INTAKE_HTTP_PORT": "0",
+        "INTAKE_LOG_LEVEL": "WARNING",
+    }
+    await _run("db", "upgrade", env=env)
+    env["INTAKE_LOG_LEVEL"] = "INFO"  # for the "listening" line; WARNING would hide it
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "intake.cli",
+        "serve",
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stderr is not None
+    try:
+        while True:
+            line = await asyncio.wait_for(process.stderr.readline(), 30)
+            if not line:
+                raise RuntimeError("the service exited during start-up")
+            entry = json.loads(line)
+            if entry["msg"] == "listening":
+                break
+        drain = asyncio.create_task(_discard(process.stderr))
+        yield Service(int(entry["port"]), process.pid)
+        drain.cancel()
+    finally:
+        if process.returncode is None:
+            process.terminate()
+            await process.wait()
+
+
+async def _discard(stream: asyncio.StreamReader) -> None:
+    while await stream.readline():
+        pass
