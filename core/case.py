@@ -47,6 +47,11 @@ class CaseStatus(StrEnum):
         return self in OPEN_STATUSES
 
 
+class Decision(StrEnum):
+    ADOPTED = "adopted"
+    DECLINED = "declined"
+
+
 class Priority(StrEnum):
     LOW = "low"
     NORMAL = "normal"
@@ -147,6 +152,7 @@ class Case:
     resolved_at: datetime | None = None
     closed_at: datetime | None = None
     extensions: list[Extension] = field(default_factory=list)
+    decision: Decision | None = None  # for suggestions: adopted or declined
     # Optimistic-concurrency token: the repository refuses to save over a newer version.
     version: int = 0
     # Events recorded since the case was loaded; the repository persists and clears them.
@@ -223,6 +229,46 @@ class Case:
         if not result.strip():
             raise DomainError("a resolution needs the result the customer will receive")
         self._move(CaseStatus.RESOLVED, actor, now, "resolved", resolution=result, resolved_at=now)
+
+    def decide(self, decision: Decision, *, result: str, actor: str, now: datetime) -> None:
+        """Adopt or decline a suggestion; the decision is its answer to the customer."""
+        if self.type is not CaseType.SUGGESTION:
+            raise DomainError(f"case {self.number} is not a suggestion")
+        if not result.strip():
+            raise DomainError("a decision needs the text the customer will receive")
+        self._move(
+            CaseStatus.RESOLVED,
+            actor,
+            now,
+            decision.value,
+            note=result,
+            decision=decision,
+            resolution=result,
+            resolved_at=now,
+        )
+
+    def customer_replied(self, *, text: str, actor: str, now: datetime) -> None:
+        """The customer answered: back to work if the case was waiting for them."""
+        if self.status is CaseStatus.WAITING_FOR_CUSTOMER:
+            self._move(CaseStatus.IN_PROGRESS, actor, now, "customer_replied", note=text)
+        else:
+            self._record(actor, now, "customer_replied", {}, {}, note=text)
+
+    def postpone(self, *, due_at: datetime, reason: str, actor: str, now: datetime) -> None:
+        """A later deadline for the bank's answer, never past the legal ceiling."""
+        self._require_open("postpone")
+        _require_aware(due_at)
+        if not reason.strip():
+            raise DomainError("a new deadline needs a reason")
+        if due_at <= self.due_at:
+            raise DomainError("the new deadline must be later than the current one")
+        if due_at > self.legal_due_at:
+            raise ExtensionRefused("the deadline may not pass the legal ceiling")
+        self._change(actor, now, "postponed", note=reason, due_at=due_at)
+
+    def record_reveal(self, *, actor: str, now: datetime) -> None:
+        """Someone saw the customer's full contact data: the audit trail says who and when."""
+        self._record(actor, now, "revealed_contact", {}, {})
 
     def close(self, *, actor: str, now: datetime) -> None:
         self._move(CaseStatus.CLOSED, actor, now, "closed", closed_at=now)

@@ -13,10 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core.calendar import WorkingCalendar
+from core.case import Case
 from core.classification import Channel
 from core.deadlines import DeadlinePolicy
+from core.desk.commands import button
+from core.desk.views import new_case_alert, safe
 from core.dialogue import views
 from core.dialogue.engine import (
+    AnswerCase,
     DialogueSettings,
     Effect,
     ListCases,
@@ -27,14 +31,16 @@ from core.dialogue.engine import (
     converse,
     prompt,
 )
-from core.dialogue.io import Input, Reply
+from core.dialogue.io import Input, Option, Reply
 from core.dialogue.state import Dialogue
 from core.errors import UnknownCalendarYear
 from core.identity import CustomerId
-from core.messages import t
+from core.messages import DEFAULT_LANGUAGE, t
 from core.numbering import normalize_case_number
+from core.outbound import Outbound, OutboundMessage
 from core.ports import Alerts, UnitOfWork
-from core.services import CaseDraft, open_case
+from core.services import CaseDraft, change_case_within, open_case
+from core.staff import route
 
 MY_CASES_SHOWN = 10
 
@@ -67,12 +73,14 @@ class ConversationService:
         policy: DeadlinePolicy,
         settings: DialogueSettings,
         alerts: Alerts,
+        outbound: Outbound,
     ) -> None:
         self._unit_of_work = unit_of_work
         self._calendar = calendar
         self._policy = policy
         self._settings = settings
         self._alerts = alerts
+        self._outbound = outbound
 
     async def handle(
         self,
@@ -88,6 +96,7 @@ class ConversationService:
         """
         uow = self._unit_of_work()
         key = incoming.delivery_key
+        sends: list[OutboundMessage] = []
         async with uow:
             if key is not None and not await uow.deliveries.first_time(key, now):
                 return Outcome([], await uow.deliveries.response(key), redelivered=True)
@@ -101,19 +110,30 @@ class ConversationService:
             )
             dialogue, replies = turn.dialogue, list(turn.replies)
             if turn.effect is not None:
-                dialogue, answer = await self._carry_out(uow, incoming, turn, turn.effect, now)
+                dialogue, answer = await self._carry_out(
+                    uow, incoming, turn, turn.effect, now, sends
+                )
                 replies = [*answer, *replies]
             await uow.dialogues.save(incoming.customer, dialogue)
             response = render(replies) if render is not None else None
             if key is not None and response is not None:
                 await uow.deliveries.keep_response(key, response)
             await uow.commit()
+        if sends:
+            await self._outbound.send(sends)
         return Outcome(replies, response, waiting_pushes=locked.waiting_pushes)
 
     async def _carry_out(
-        self, uow: UnitOfWork, incoming: Incoming, turn: Turn, effect: Effect, now: datetime
+        self,
+        uow: UnitOfWork,
+        incoming: Incoming,
+        turn: Turn,
+        effect: Effect,
+        now: datetime,
+        sends: list[OutboundMessage],
     ) -> tuple[Dialogue, list[Reply]]:
-        """Run the effect; returns the dialogue to keep and the replies it produced."""
+        """Run the effect; returns the dialogue to keep and the replies it produced, and
+        adds to `sends` what must go to others once the transaction commits."""
         lang = turn.dialogue.language
         tz = self._calendar.tz
         customer = incoming.customer
@@ -129,6 +149,7 @@ class ConversationService:
                     branch=effect.branch,
                     desired_outcome=effect.desired_outcome,
                     attachments=effect.attachments,
+                    department=route(await uow.staff.departments(), effect.business_type),
                 )
                 try:
                     case = await open_case(
@@ -138,7 +159,11 @@ class ConversationService:
                     await self._alerts.alert_admins(str(refusal))
                     kept = turn.previous or turn.dialogue
                     return kept, [Reply(t(lang, "filing_failed")), prompt(kept, self._settings)]
+                sends.extend(await self._new_case_alerts(uow, case))
                 return turn.dialogue, [Reply(views.confirmation(case, lang, tz))]
+            case AnswerCase():
+                sends.extend(await self._relay_answer(uow, customer, effect, now))
+                return turn.dialogue, [Reply(t(lang, "customer.answer_received"))]
             case ShowStatus():
                 return turn.dialogue, [Reply(await self._status(uow, customer, effect, lang))]
             case ListCases():
@@ -160,3 +185,64 @@ class ConversationService:
             return t(lang, "status.none", number=shown)
         history = await uow.cases.history(case.number)
         return views.status_view(case, history, lang, self._calendar.tz)
+
+    async def _new_case_alerts(self, uow: UnitOfWork, case: Case) -> list[OutboundMessage]:
+        """Announce a new case to its department's group, or else to its members."""
+        if case.department is None:
+            return []
+        department = await uow.staff.department(case.department)
+        if department is None:
+            return []
+        if department.alert_chat is not None:
+            chats = [department.alert_chat]
+        else:
+            chats = [
+                a
+                for m in await uow.staff.members(department.code)
+                for a in await uow.staff.addresses(m.id)
+            ]
+        # A team chat is read by many: it gets the bank's language.
+        lang = DEFAULT_LANGUAGE
+        text = new_case_alert(case, lang, self._calendar.tz)
+        options = (
+            Option(button("take", case.number), t(lang, "desk.take")),
+            Option(button("view", case.number), t(lang, "desk.view")),
+        )
+        return [OutboundMessage(chat, Reply(text, options), case.number) for chat in chats]
+
+    async def _relay_answer(
+        self, uow: UnitOfWork, customer: CustomerId, answer: AnswerCase, now: datetime
+    ) -> list[OutboundMessage]:
+        """Add the answer to the case and pass it to whoever asked."""
+        case = await uow.cases.get(answer.number)
+        if case is None or case.customer != customer:
+            return []
+        actor = f"customer:{customer}"
+
+        reply_text = answer.text if answer.media is None else f"[{answer.media.kind}]"
+
+        def record(c: Case) -> None:
+            if answer.media is not None:
+                c.add_attachment(answer.media, actor=actor, now=now)
+            c.customer_replied(text=reply_text or "", actor=actor, now=now)
+
+        await change_case_within(uow, case, record)
+        history = await uow.cases.history(case.number)
+        asked = next((e for e in reversed(history) if e.action == "asked_customer"), None)
+        if asked is None or not asked.actor.startswith("staff:"):
+            return []
+        asker = await uow.staff.get(int(asked.actor.split(":", 1)[1]))
+        if asker is None or not asker.active:
+            return []
+        if answer.media is not None:
+            text = t(
+                asker.language, "desk.answer.attachment", number=case.number, kind=answer.media.kind
+            )
+        else:
+            text = t(
+                asker.language, "desk.answer", number=case.number, text=safe(case, answer.text)
+            )
+        return [
+            OutboundMessage(chat, Reply(text), case.number)
+            for chat in await uow.staff.addresses(asker.id)
+        ]

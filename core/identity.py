@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -52,3 +53,20 @@ def mask_phone(phone: str | None) -> str:
     if len(phone) <= 7:
         return "*" * len(phone)
     return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+_EMAIL = re.compile(r"\b([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})\b")
+
+
+def redact(text: str, contact: Contact | None = None) -> str:
+    """Mask what looks like a mainland mobile number or an e-mail address, and the
+    customer's own name and phone wherever they appear (customers type them into
+    descriptions too)."""
+    if contact is not None:
+        if contact.phone:
+            text = text.replace(contact.phone, mask_phone(contact.phone))
+        if contact.name and len(contact.name) > 1:
+            text = text.replace(contact.name, mask_name(contact.name))
+    text = _PHONE.sub(r"\1****\2", text)
+    return _EMAIL.sub(r"\1***@\2", text)

@@ -8,9 +8,11 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from core.case import Case, CaseEvent
+from core.desk.queries import Figures, QueueKind, Scope
 from core.dialogue.state import Dialogue
-from core.identity import CustomerId
+from core.identity import CustomerId, Platform
 from core.rewards import RewardEntry
+from core.staff import ChatAddress, Department, Role, StaffMember
 
 
 class CaseRepository(Protocol):
@@ -44,6 +46,16 @@ class CaseRepository(Protocol):
         """A customer's cases, newest first."""
         ...
 
+    async def queue(
+        self, kind: QueueKind, scope: Scope, *, me: str, now: datetime, limit: int, offset: int
+    ) -> tuple[list[Case], int]:
+        """One page of open cases, soonest deadline first, and how many there are."""
+        ...
+
+    async def figures(
+        self, scope: Scope, *, day_start: datetime, month_start: datetime, now: datetime
+    ) -> Figures: ...
+
 
 @dataclass(frozen=True, slots=True)
 class LockedDialogue:
@@ -52,13 +64,16 @@ class LockedDialogue:
 
 
 class DialogueStore(Protocol):
-    async def lock(self, customer: CustomerId, now: datetime) -> LockedDialogue:
+    async def lock(
+        self, customer: CustomerId, now: datetime, *, customer_wrote: bool = True
+    ) -> LockedDialogue:
         """Lock the customer's conversation for this transaction, then read it.
 
         Locking before reading means two messages of one customer handled at once are
-        applied one after the other, never both to the same old state. Taking the lock
-        also records that the customer wrote at `now`, which opens a new window for
-        pushes on platforms that limit them.
+        applied one after the other, never both to the same old state. Unless
+        `customer_wrote` is False (staff changing it), taking the lock also records that
+        the customer wrote at `now`, which opens a new window for pushes on platforms that
+        limit them.
         """
         ...
 
@@ -89,6 +104,30 @@ class RewardLedger(Protocol):
         ...
 
 
+class StaffDirectory(Protocol):
+    async def by_identity(self, platform: Platform, user_id: str) -> StaffMember | None: ...
+
+    async def get(self, staff_id: int) -> StaffMember | None: ...
+
+    async def addresses(self, staff_id: int) -> list[ChatAddress]:
+        """The staff member's private chats, one per linked platform account."""
+        ...
+
+    async def members(
+        self, department: str | None, min_role: Role = Role.AGENT
+    ) -> list[StaffMember]: ...
+
+    async def redeem(
+        self, code_hash: str, platform: Platform, user_id: str, now: datetime
+    ) -> StaffMember | None:
+        """Use a registration code once to link a chat account to a new staff member."""
+        ...
+
+    async def departments(self) -> list[Department]: ...
+
+    async def department(self, code: str) -> Department | None: ...
+
+
 class Alerts(Protocol):
     """Tells the administrators about a problem only they can fix."""
 
@@ -106,6 +145,7 @@ class UnitOfWork(Protocol):
     dialogues: DialogueStore
     deliveries: DeliveryLog
     rewards: RewardLedger
+    staff: StaffDirectory
 
     async def __aenter__(self) -> Self: ...
 

@@ -96,9 +96,15 @@ async def change_case(uow: UnitOfWork, number: str, change: Callable[[Case], T])
         case = await uow.cases.get(number)
         if case is None:
             raise CaseNotFound(number)
-        result = change(case)
-        await uow.cases.save(case)
+        result = await change_case_within(uow, case, change)
         await uow.commit()
+    return result
+
+
+async def change_case_within(uow: UnitOfWork, case: Case, change: Callable[[Case], T]) -> T:
+    """Apply one domain change to a loaded case inside the caller's transaction."""
+    result = change(case)
+    await uow.cases.save(case)
     return result
 
 

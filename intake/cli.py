@@ -5,12 +5,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
 from bots.wechat.menu import custom_menu
 from core.errors import UnknownCalendarYear
+from core.staff import Role
+from intake import admin
+from intake.admin import AdminError
 from intake.calendar_source import CalendarFileError
 from intake.config import Settings
 from intake.logs import configure_logging
@@ -18,6 +24,9 @@ from intake.server import StartupRefused, serve
 from intake.wiring import build, build_calendar, system_clock, wechat_api
 from storage.database import create_engine
 from storage.migrate import upgrade
+from storage.unit_of_work import SqlUnitOfWork
+
+T = TypeVar("T")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(settings.intake_log_level)
     try:
         return args.run(settings, args)
-    except (UnknownCalendarYear, CalendarFileError, StartupRefused) as exc:
+    except (UnknownCalendarYear, CalendarFileError, StartupRefused, AdminError) as exc:
         print(f"intake: {exc}", file=sys.stderr)
         return 2
 
@@ -45,6 +54,38 @@ def _parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database schema").add_subparsers(required=True)
     cmd = db.add_parser("upgrade", help="apply pending migrations")
     cmd.set_defaults(run=_db_upgrade)
+
+    staff = commands.add_parser("staff", help="staff members").add_subparsers(required=True)
+    cmd = staff.add_parser("invite", help="print a one-time registration code (24 h)")
+    cmd.add_argument("--name", required=True)
+    cmd.add_argument("--role", required=True, choices=[r.name.lower() for r in Role])
+    cmd.add_argument("--department", required=True)
+    cmd.set_defaults(run=_staff_invite)
+    cmd = staff.add_parser("list", help="list staff members and their chat accounts")
+    cmd.set_defaults(run=_staff_list)
+    cmd = staff.add_parser("disable", help="take a staff member's access away")
+    cmd.add_argument("id", type=int)
+    cmd.set_defaults(run=_staff_disable)
+
+    departments = commands.add_parser("department", help="departments").add_subparsers(
+        required=True
+    )
+    cmd = departments.add_parser("add", help="add or change a department and its routing")
+    cmd.add_argument("code")
+    cmd.add_argument("--name", required=True)
+    cmd.add_argument(
+        "--business",
+        default="",
+        help="comma-separated business types routed here, e.g. credit_card,loans",
+    )
+    cmd.add_argument("--default", action="store_true", help="gets what no other one handles")
+    cmd.set_defaults(run=_department_add)
+    cmd = departments.add_parser("set-chat", help="announce new cases in a group chat")
+    cmd.add_argument("code")
+    cmd.add_argument("chat", help="PLATFORM:CHAT_ID, e.g. telegram:-1001234567890")
+    cmd.set_defaults(run=_department_set_chat)
+    cmd = departments.add_parser("list", help="list departments")
+    cmd.set_defaults(run=_department_list)
 
     wechat = commands.add_parser("wechat", help="WeChat Official Account").add_subparsers(
         required=True
@@ -75,6 +116,81 @@ def _db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
 
     asyncio.run(run())
     print("database schema is up to date")
+    return 0
+
+
+def _with_database(settings: Settings, work: Callable[[SqlUnitOfWork], Awaitable[T]]) -> T:
+    async def run() -> T:
+        engine = create_engine(settings.database_url)
+        try:
+            return await work(SqlUnitOfWork(engine))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def _staff_invite(settings: Settings, args: argparse.Namespace) -> int:
+    code, expires = _with_database(
+        settings,
+        lambda uow: admin.invite(
+            uow,
+            name=args.name,
+            role=Role.parse(args.role),
+            department=args.department,
+            now=system_clock(),
+        ),
+    )
+    local = expires.astimezone(ZoneInfo(settings.intake_timezone))
+    print(f"{code}\n(send /register {code} to the bot before {local:%Y-%m-%d %H:%M})")
+    return 0
+
+
+def _staff_list(settings: Settings, _args: argparse.Namespace) -> int:
+    for member, chats in _with_database(settings, admin.list_staff):
+        state = "active" if member.active else "disabled"
+        accounts = " ".join(str(c) for c in chats) or "(not registered)"
+        print(
+            f"{member.id}\t{member.name}\t{member.role.name.lower()}\t{member.department}"
+            f"\t{state}\t{accounts}"
+        )
+    return 0
+
+
+def _staff_disable(settings: Settings, args: argparse.Namespace) -> int:
+    _with_database(settings, lambda uow: admin.disable(uow, args.id))
+    print(f"staff member {args.id} disabled")
+    return 0
+
+
+def _department_add(settings: Settings, args: argparse.Namespace) -> int:
+    department = _with_database(
+        settings,
+        lambda uow: admin.save_department(
+            uow,
+            code=args.code,
+            name=args.name,
+            business=args.business.split(","),
+            default=args.default,
+        ),
+    )
+    print(f"department {department.code} saved")
+    return 0
+
+
+def _department_set_chat(settings: Settings, args: argparse.Namespace) -> int:
+    _with_database(settings, lambda uow: admin.set_department_chat(uow, args.code, args.chat))
+    print(f"new cases of {args.code} will be announced in {args.chat}")
+    return 0
+
+
+def _department_list(settings: Settings, _args: argparse.Namespace) -> int:
+    for d in _with_database(settings, admin.list_departments):
+        business = ",".join(sorted(b.value for b in d.business_types)) or "-"
+        print(
+            f"{d.code}\t{d.name}\t{business}\t{'default' if d.is_default else ''}"
+            f"\t{d.alert_chat or ''}"
+        )
     return 0
 
 

@@ -9,20 +9,14 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import sys
 from datetime import UTC, datetime
 from typing import Any
 
-_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
-_EMAIL = re.compile(r"\b([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})\b")
+from core.identity import redact
+
 # Attributes every LogRecord has; anything else was passed with `extra=` and is logged.
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
-
-
-def redact(text: str) -> str:
-    text = _PHONE.sub(r"\1****\2", text)
-    return _EMAIL.sub(r"\1***@\2", text)
 
 
 class JsonFormatter(logging.Formatter):

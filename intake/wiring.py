@@ -18,10 +18,12 @@ from bots.wechat.push import WeChatPusher
 from core.calendar import WorkingCalendar
 from core.conversation import ConversationService
 from core.deadlines import DeadlinePolicy
+from core.desk.service import DeskService
 from core.dialogue.engine import DialogueSettings
 from intake.alerts import LogAlerts
 from intake.calendar_source import load_calendar
 from intake.config import Settings
+from intake.outbound import ChannelOutbound
 from storage.database import create_engine
 from storage.redis_tokens import RedisTokenStore
 from storage.unit_of_work import SqlUnitOfWork
@@ -39,6 +41,7 @@ class Wiring:
     calendar: WorkingCalendar
     policy: DeadlinePolicy
     conversations: ConversationService
+    desk: DeskService
     telegram: TelegramChannel | None
     wechat: WeChatChannel | None
 
@@ -61,6 +64,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> W
         suggestion_days=settings.intake_suggestion_days,
         praise_days=settings.intake_praise_days,
     )
+    outbound = ChannelOutbound()
     conversations = ConversationService(
         lambda: SqlUnitOfWork(engine),
         calendar=calendar,
@@ -70,20 +74,30 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> W
             idle_timeout=timedelta(minutes=settings.intake_dialogue_timeout_minutes),
         ),
         alerts=LogAlerts(),
+        outbound=outbound,
     )
+    desk = DeskService(
+        lambda: SqlUnitOfWork(engine), calendar=calendar, policy=policy, outbound=outbound
+    )
+    outbound.telegram = _telegram(settings, conversations, desk, clock)
+    outbound.wechat = _wechat(settings, engine, conversations, desk, calendar, clock)
     return Wiring(
         settings=settings,
         engine=engine,
         calendar=calendar,
         policy=policy,
         conversations=conversations,
-        telegram=_telegram(settings, conversations, clock),
-        wechat=_wechat(settings, engine, conversations, calendar, clock),
+        desk=desk,
+        telegram=outbound.telegram,
+        wechat=outbound.wechat,
     )
 
 
 def _telegram(
-    settings: Settings, conversations: ConversationService, clock: Callable[[], datetime]
+    settings: Settings,
+    conversations: ConversationService,
+    desk: DeskService,
+    clock: Callable[[], datetime],
 ) -> TelegramChannel | None:
     if settings.telegram_bot_token is None:
         return None
@@ -96,6 +110,7 @@ def _telegram(
         token=settings.telegram_bot_token.get_secret_value(),
         api_base_url=settings.telegram_api_base_url,
         service=conversations,
+        desk=desk,
         clock=clock,
         webhook=webhook,
     )
@@ -121,6 +136,7 @@ def _wechat(
     settings: Settings,
     engine: AsyncEngine,
     conversations: ConversationService,
+    desk: DeskService,
     calendar: WorkingCalendar,
     clock: Callable[[], datetime],
 ) -> WeChatChannel | None:
@@ -137,6 +153,7 @@ def _wechat(
             replay_window_s=settings.wechat_replay_window_seconds,
         ),
         service=conversations,
+        desk=desk,
         followers=store,
         pusher=WeChatPusher(api, store, clock, settings.wechat_template_case_update, calendar.tz),
         app_id=settings.wechat_app_id,

@@ -18,12 +18,18 @@ class SqlDialogueStore:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def lock(self, customer: CustomerId, now: datetime) -> LockedDialogue:
+    async def lock(
+        self, customer: CustomerId, now: datetime, *, customer_wrote: bool = True
+    ) -> LockedDialogue:
         # An upsert that always writes: on PostgreSQL it takes the row lock, on SQLite the
         # database write lock; either way a concurrent handler of the same customer waits
         # here until this transaction ends, and only then reads the state. The same
         # statement records the customer's message: a fresh push window, still following.
-        interaction = {"last_message_at": now, "window_sends": 0, "subscribed": True}
+        interaction: dict[str, object] = (
+            {"last_message_at": now, "window_sends": 0, "subscribed": True}
+            if customer_wrote
+            else {}
+        )
         stmt = (
             upsert(self._session, DialogueRow)
             .values(

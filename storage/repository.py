@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.case import (
@@ -17,10 +17,12 @@ from core.case import (
     CaseStatus,
     CaseType,
     Classification,
+    Decision,
     Extension,
     Priority,
 )
 from core.classification import BusinessType, Cause, Channel
+from core.desk.queries import Figures, QueueKind, Scope
 from core.errors import ConcurrentUpdate
 from core.identity import Contact, CustomerId, Platform
 from storage.dialect import upsert
@@ -102,6 +104,51 @@ class SqlCaseRepository:
             .limit(limit)
         )
 
+    async def queue(
+        self, kind: QueueKind, scope: Scope, *, me: str, now: datetime, limit: int, offset: int
+    ) -> tuple[list[Case], int]:
+        where = [CaseRow.status.in_(_OPEN)]
+        if kind is QueueKind.MINE:
+            where.append(CaseRow.assignee == me)
+        else:
+            where.extend(_in_scope(scope))
+        if kind is QueueKind.UNASSIGNED:
+            where.append(CaseRow.assignee.is_(None))
+        elif kind is QueueKind.OVERDUE:
+            where.append(CaseRow.due_at < now)
+        total = await self._session.scalar(select(func.count()).select_from(CaseRow).where(*where))
+        cases = await self._cases(
+            select(CaseRow)
+            .where(*where)
+            .order_by(CaseRow.due_at, CaseRow.number)
+            .limit(limit)
+            .offset(offset)
+        )
+        return cases, int(total or 0)
+
+    async def figures(
+        self, scope: Scope, *, day_start: datetime, month_start: datetime, now: datetime
+    ) -> Figures:
+        scoped = _in_scope(scope)
+        is_open = CaseRow.status.in_(_OPEN)
+        resolved = CaseRow.resolved_at >= month_start
+
+        def count(*conditions: Any) -> Any:
+            return func.count().filter(*conditions)
+
+        row = (
+            await self._session.execute(
+                select(
+                    count(CaseRow.received_at >= day_start),
+                    count(is_open),
+                    count(is_open, CaseRow.due_at < now),
+                    count(resolved),
+                    count(resolved, CaseRow.resolved_at <= CaseRow.due_at),
+                ).where(*scoped)
+            )
+        ).one()
+        return Figures(*(int(v) for v in row))
+
     async def _cases(self, stmt: Any) -> list[Case]:
         return [_from_row(r) for r in await self._session.scalars(stmt)]
 
@@ -123,6 +170,12 @@ class SqlCaseRepository:
                 ],
             )
             case.pending_events.clear()
+
+
+def _in_scope(scope: Scope) -> list[Any]:
+    if scope.department is None and scope.assignee is None:
+        return []
+    return [or_(CaseRow.department == scope.department, CaseRow.assignee == scope.assignee)]
 
 
 def _to_row(case: Case) -> dict[str, Any]:
@@ -147,6 +200,7 @@ def _to_row(case: Case) -> dict[str, Any]:
         "department": case.department,
         "assignee": case.assignee,
         "resolution": case.resolution,
+        "decision": case.decision.value if case.decision else None,
         "received_at": case.received_at,
         "due_at": case.due_at,
         "legal_due_at": case.legal_due_at,
@@ -182,6 +236,7 @@ def _from_row(row: CaseRow) -> Case:
         department=row.department,
         assignee=row.assignee,
         resolution=row.resolution,
+        decision=Decision(row.decision) if row.decision else None,
         resolved_at=row.resolved_at,
         closed_at=row.closed_at,
         extensions=[

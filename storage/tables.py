@@ -57,6 +57,7 @@ class CaseRow(SQLModel, table=True):
     extensions: list[dict[str, Any]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
+    decision: str | None = Field(default=None, max_length=16)
     version: int = Field(default=0)
 
 
@@ -161,3 +162,51 @@ class HeldMessageRow(SQLModel, table=True):
     case_number: str | None = Field(default=None, max_length=32)
     created_at: datetime = _ts()
     delivered_at: datetime | None = _ts(nullable=True)
+
+
+class DepartmentRow(SQLModel, table=True):
+    __tablename__ = "departments"
+
+    code: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=128)
+    # JR/T 0169 business types this department handles; new cases are routed by them.
+    business_types: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    is_default: bool = Field(default=False)
+    alert_chat: str | None = Field(default=None, max_length=160)  # "telegram:-100123..."
+
+
+class StaffRow(SQLModel, table=True):
+    __tablename__ = "staff"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=128)
+    role: str = Field(max_length=16)
+    department: str = Field(foreign_key="departments.code", max_length=64, index=True)
+    active: bool = Field(default=True)
+    language: str = Field(default="zh", max_length=8)
+    created_at: datetime = _ts()
+
+
+class StaffIdentityRow(SQLModel, table=True):
+    """A chat account linked to a staff member by /register."""
+
+    __tablename__ = "staff_identities"
+
+    platform: str = Field(primary_key=True, max_length=16)
+    user_id: str = Field(primary_key=True, max_length=128)
+    staff_id: int = Field(foreign_key="staff.id", index=True)
+    linked_at: datetime = _ts()
+
+
+class InvitationRow(SQLModel, table=True):
+    """A one-time registration code; only its hash is stored."""
+
+    __tablename__ = "staff_invitations"
+
+    code_hash: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=128)
+    role: str = Field(max_length=16)
+    department: str = Field(foreign_key="departments.code", max_length=64)
+    expires_at: datetime = _ts()
+    used_at: datetime | None = _ts(nullable=True)
+    staff_id: int | None = Field(default=None, foreign_key="staff.id")

@@ -11,6 +11,7 @@ from storage.database import session_factory
 from storage.dialogues import SqlDeliveryLog, SqlDialogueStore
 from storage.repository import SqlCaseRepository
 from storage.rewards import SqlRewardLedger
+from storage.staff import SqlStaffDirectory
 
 
 class SqlUnitOfWork:
@@ -20,6 +21,7 @@ class SqlUnitOfWork:
     dialogues: SqlDialogueStore
     deliveries: SqlDeliveryLog
     rewards: SqlRewardLedger
+    staff: SqlStaffDirectory
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._sessions = session_factory(engine)
@@ -33,6 +35,7 @@ class SqlUnitOfWork:
         self.dialogues = SqlDialogueStore(self._session)
         self.deliveries = SqlDeliveryLog(self._session)
         self.rewards = SqlRewardLedger(self._session)
+        self.staff = SqlStaffDirectory(self._session)
         return self
 
     async def __aexit__(

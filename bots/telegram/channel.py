@@ -14,15 +14,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from telegram import BotCommand, CallbackQuery, InlineKeyboardMarkup, Update
+from telegram import Bot, BotCommand, CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
 from bots.telegram.convert import to_incoming
 from bots.telegram.render import MAX_TEXT, render
 from bots.text import utf16_length
+from core.case import Attachment
 from core.conversation import ConversationService
+from core.desk.service import DeskService
 from core.dialogue.io import Reply
+from core.identity import Platform
 from core.messages import DEFAULT_LANGUAGE, LANGUAGES, language_from_code, t
 
 log = logging.getLogger("bots.telegram")
@@ -43,11 +46,13 @@ class TelegramChannel:
         application: Application[Any, Any, Any, Any, Any, Any],
         service: ConversationService,
         *,
+        desk: DeskService,
         clock: Callable[[], datetime],
         webhook: WebhookConfig | None = None,
     ) -> None:
         self.application = application
         self._service = service
+        self._desk = desk
         self._clock = clock
         self.webhook = webhook
         application.add_handler(TypeHandler(Update, self._on_polled_update))
@@ -59,6 +64,7 @@ class TelegramChannel:
         token: str,
         api_base_url: str,
         service: ConversationService,
+        desk: DeskService,
         clock: Callable[[], datetime],
         webhook: WebhookConfig | None = None,
     ) -> TelegramChannel:
@@ -73,7 +79,7 @@ class TelegramChannel:
         )
         if webhook is not None:
             builder = builder.updater(None)
-        return cls(builder.build(), service, clock=clock, webhook=webhook)
+        return cls(builder.build(), service, desk=desk, clock=clock, webhook=webhook)
 
     async def start(self) -> None:
         await self.application.initialize()
@@ -114,13 +120,18 @@ class TelegramChannel:
             await _answer(query)  # always, and at once: the customer's button stops spinning
         if incoming is None:
             return
-        outcome = await self._service.handle(incoming, self._clock())
+        chat = update.effective_chat
+        now = self._clock()
+        outcome = await self._desk.handle(incoming, now)
+        if outcome is None:
+            if chat is None or chat.type != chat.PRIVATE:
+                return  # in team groups only staff commands are answered
+            outcome = await self._service.handle(incoming, now)
         if outcome.redelivered:
             log.info("redelivered update ignored", extra={"update_id": update.update_id})
             return
         if query is not None:
             await _mark_choice(query)
-        chat = update.effective_chat
         if chat is not None:
             await self.send(chat.id, outcome.replies)
 
@@ -129,6 +140,9 @@ class TelegramChannel:
         for reply in replies:
             for message in render(reply):
                 await bot.send_message(chat_id, message.text, reply_markup=message.markup)
+            if reply.media_platform is Platform.TELEGRAM:
+                for attachment in reply.media:
+                    await _send_media(bot, chat_id, attachment)
 
     async def _on_polled_update(self, update: object, _context: ContextTypes.DEFAULT_TYPE) -> None:
         if not isinstance(update, Update):
@@ -156,6 +170,19 @@ class TelegramChannel:
             # The default list (no language code) is in the default language.
             code = None if language == DEFAULT_LANGUAGE else language
             await self.application.bot.set_my_commands(commands, language_code=code)
+
+
+async def _send_media(bot: Bot, chat_id: int, attachment: Attachment) -> None:
+    """Send a customer's photo, voice note or file again by its file_id (no download)."""
+    senders = {
+        "photo": bot.send_photo,
+        "voice": bot.send_voice,
+        "video": bot.send_video,
+        "audio": bot.send_audio,
+        "video_note": bot.send_video_note,
+    }
+    send = senders.get(attachment.kind, bot.send_document)
+    await send(chat_id, attachment.ref)
 
 
 async def _answer(query: CallbackQuery) -> None:

@@ -23,6 +23,7 @@ from bots.wechat.codec import MAX_BODY, BadRequest, Forbidden, WeChatCodec
 from bots.wechat.convert import passive_and_rest, to_inbound, to_incoming
 from bots.wechat.push import Push, WeChatPusher
 from core.conversation import ConversationService
+from core.desk.service import DeskService
 from core.dialogue.io import Reply
 
 log = logging.getLogger("bots.wechat")
@@ -43,6 +44,7 @@ class WeChatChannel:
         *,
         codec: WeChatCodec,
         service: ConversationService,
+        desk: DeskService,
         followers: SubscriptionStore,
         pusher: WeChatPusher,
         app_id: str,
@@ -50,6 +52,7 @@ class WeChatChannel:
     ) -> None:
         self._codec = codec
         self._service = service
+        self._desk = desk
         self._followers = followers
         self.pusher = pusher
         self._app_id = app_id
@@ -107,7 +110,9 @@ class WeChatChannel:
                 time=opened.fields.get("CreateTime", "0"),
             ).render()
 
-        outcome = await self._service.handle(incoming, now, render)
+        outcome = await self._desk.handle(incoming, now, render)
+        if outcome is None:
+            outcome = await self._service.handle(incoming, now, render)
         if outcome.response is None:
             return web.Response(text="success")
         if overflow or outcome.waiting_pushes:

@@ -9,6 +9,7 @@ from wechatpy.messages import BaseMessage
 from bots.text import split_text, utf8_length
 from core.classification import Channel
 from core.conversation import Incoming
+from core.desk.commands import parse_button
 from core.dialogue.io import Input, Media, Reply, Text
 from core.identity import CustomerId, Platform
 
@@ -72,11 +73,19 @@ def to_incoming(inbound: Inbound) -> Incoming | None:
 
 
 def as_text(replies: list[Reply]) -> str:
-    """All replies as one text; options as a numbered menu answered by number or words."""
+    """All replies as one text; options as a numbered menu answered by number or words.
+
+    Desk buttons cannot be pressed in WeChat: they show the command to type instead.
+    """
     blocks = []
     for reply in replies:
         lines = [reply.text]
-        lines += [f"{i}. {option.label}" for i, option in enumerate(reply.options, 1)]
+        for i, option in enumerate(reply.options, 1):
+            command = parse_button(option.key)
+            if command is None:
+                lines.append(f"{i}. {option.label}")
+            else:
+                lines.append(f"{option.label}: /{command.name} {command.number or command.rest}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 

@@ -63,7 +63,16 @@ class ShowPoints:
     pass
 
 
-Effect = SubmitCase | ShowStatus | ListCases | ShowPoints
+@dataclass(frozen=True, slots=True)
+class AnswerCase:
+    """The customer's answer to a question staff asked about a case."""
+
+    number: str
+    text: str | None = None
+    media: Attachment | None = None
+
+
+Effect = SubmitCase | ShowStatus | ListCases | ShowPoints | AnswerCase
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +113,22 @@ def converse(
         notices.append(Reply(t(d.language, "expired", minutes=minutes)))
     d.updated_at = now
 
+    if d.answering is not None:
+        answer = _answer(d.answering, message)
+        if answer is not None:
+            d.answering = None
+            return Turn(d, tuple(notices), answer)
     turn = _dispatch(d, message, now, settings)
     return Turn(turn.dialogue, (*notices, *turn.replies), turn.effect, turn.previous)
+
+
+def _answer(number: str, message: Input) -> AnswerCase | None:
+    """While a question is pending, words and media answer it; commands still work."""
+    if isinstance(message, Text) and message.text.strip() and not message.text.startswith("/"):
+        return AnswerCase(number, text=message.text.strip())
+    if isinstance(message, Media):
+        return AnswerCase(number, media=Attachment(message.kind, message.ref, message.caption))
+    return None
 
 
 def prompt(d: Dialogue, settings: DialogueSettings) -> Reply:

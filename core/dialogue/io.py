@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.case import Attachment
+from core.identity import Platform
+
 
 @dataclass(frozen=True, slots=True)
 class Text:
@@ -56,3 +59,7 @@ class Reply:
     text: str
     options: tuple[Option, ...] = ()
     contact_button: str | None = None  # label of the platform's "share my phone" button
+    # Media to send along, by the reference of the platform they came from; a channel
+    # sends them only if it is that platform (a Telegram file_id means nothing to WeChat).
+    media: tuple[Attachment, ...] = ()
+    media_platform: Platform | None = None

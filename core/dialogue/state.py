@@ -41,6 +41,7 @@ class Dialogue:
     name: str | None = None
     phone: str | None = None
     editing: bool = False  # changing one answer from the summary: go back there after it
+    answering: str | None = None  # staff asked about this case: the next message answers
     trail: list[Step] = field(default_factory=list)  # steps behind this one, for "back"
     updated_at: datetime | None = None
 
@@ -48,9 +49,12 @@ class Dialogue:
         return replace(self, attachments=list(self.attachments), trail=list(self.trail))
 
     def restarted(self) -> Dialogue:
-        """A fresh dialogue that keeps only the customer's language choice."""
+        """A fresh intake that keeps the customer's language and any pending question."""
         return Dialogue(
-            language=self.language, language_chosen=self.language_chosen, updated_at=self.updated_at
+            language=self.language,
+            language_chosen=self.language_chosen,
+            answering=self.answering,
+            updated_at=self.updated_at,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -69,6 +73,7 @@ class Dialogue:
             "name": self.name,
             "phone": self.phone,
             "editing": self.editing,
+            "answering": self.answering,
             "trail": [s.value for s in self.trail],
             "updated_at": self.updated_at.isoformat() if self.updated_at else None,
         }
@@ -93,6 +98,7 @@ class Dialogue:
             name=data["name"],
             phone=data["phone"],
             editing=data["editing"],
+            answering=data.get("answering"),
             trail=[Step(s) for s in data["trail"]],
             updated_at=moment(data["updated_at"]),
         )

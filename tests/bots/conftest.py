@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import socket
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tests.bots.telegram_support import NOW, Desk
+from tests.conftest import database_url
 from tests.doubles.telegram_bot_api import BotApiDouble
 
 
@@ -26,3 +30,13 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+async def desk(
+    engine: AsyncEngine, tmp_path: Path, telegram_api: BotApiDouble
+) -> AsyncIterator[Desk]:
+    desk = Desk(database_url(tmp_path), telegram_api, lambda: NOW)
+    await desk.start()
+    yield desk
+    await desk.stop()

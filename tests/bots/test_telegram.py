@@ -6,11 +6,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import signal
 import sys
-from collections.abc import AsyncIterator, Callable
-from datetime import datetime
 from pathlib import Path
 
 import aiohttp
@@ -23,74 +20,20 @@ from bots.telegram.webhook import AUTH_HEADER, PATH
 from core.case import Attachment, CaseStatus, CaseType
 from core.classification import BusinessType, Channel
 from core.dialogue.io import Reply
-from core.identity import CustomerId, Platform
 from core.messages import CATALOGS
-from intake.config import Settings
 from intake.server import build_web_app
-from intake.wiring import Wiring, build
 from storage.tables import DeliveryRow
 from tests.bots.conftest import free_port
+from tests.bots.telegram_support import (
+    ALICE,
+    BOB,
+    NOW,
+    Desk,
+    file_quick_praise,
+)
 from tests.conftest import database_url
 from tests.doubles.telegram_bot_api import BotApiDouble, SentMessage
 from tests.factories import at
-
-ALICE, BOB = 1001, 2002
-NOW = at("2026-11-02 10:00")  # a Monday
-
-
-def settings_for(url: str, api: BotApiDouble, **extra: object) -> Settings:
-    return Settings(
-        _env_file=None,
-        database_url=url,
-        telegram_bot_token=api.token,
-        telegram_api_base_url=api.root_url,
-        intake_branches="Pudong Lujiazui|Jing'an Temple",
-        **extra,
-    )
-
-
-class Desk:
-    """The running service plus the conveniences a test needs to talk to it."""
-
-    def __init__(self, url: str, api: BotApiDouble, clock: Callable[[], datetime]) -> None:
-        self.url, self.api, self.clock = url, api, clock
-        self.wiring: Wiring | None = None
-
-    async def start(self, **extra: object) -> Wiring:
-        self.wiring = build(settings_for(self.url, self.api, **extra), clock=self.clock)
-        assert self.wiring.telegram is not None
-        await self.wiring.telegram.start()
-        return self.wiring
-
-    async def stop(self) -> None:
-        if self.wiring is not None and self.wiring.telegram is not None:
-            await self.wiring.telegram.stop()
-            await self.wiring.close()
-        self.wiring = None
-
-    async def say(self, user: int, text: str, language: str | None = None) -> SentMessage:
-        self.api.user_text(user, text, language)
-        return await self.api.wait_for_message(user)
-
-    async def press(self, user: int, prompt: SentMessage, data: str) -> SentMessage:
-        assert data in prompt.callback_data, (data, prompt.callback_data)
-        self.api.callback(user, data, prompt.message_id)
-        return await self.api.wait_for_message(user)
-
-    async def cases(self, user: int) -> list:
-        assert self.wiring is not None
-        async with self.wiring.unit_of_work() as uow:
-            return await uow.cases.for_customer(CustomerId(Platform.TELEGRAM, str(user)))
-
-
-@pytest.fixture
-async def desk(
-    engine: AsyncEngine, tmp_path: Path, telegram_api: BotApiDouble
-) -> AsyncIterator[Desk]:
-    desk = Desk(database_url(tmp_path), telegram_api, lambda: NOW)
-    await desk.start()
-    yield desk
-    await desk.stop()
 
 
 async def test_a_complaint_with_a_photo_and_a_shared_contact(desk: Desk) -> None:
@@ -180,20 +123,6 @@ async def test_an_anonymous_praise(desk: Desk) -> None:
     assert "PR-20261102-0001" in (confirmation.text or "")
     [case] = await desk.cases(ALICE)
     assert case.contact.is_anonymous and case.branch == "Jing'an Temple"
-
-
-async def file_quick_praise(desk: Desk, user: int) -> str:
-    greeting = await desk.say(user, "/start")
-    business = await desk.press(user, greeting, "t:praise")
-    branch = await desk.press(user, business, "b:other")
-    await desk.press(user, branch, "r:online")
-    added = await desk.say(user, "The app's new statement page is very clear.")
-    consent = await desk.press(user, added, "d:next")
-    summary = await desk.press(user, consent, "c:anon")
-    confirmation = await desk.press(user, summary, "s:submit")
-    match = re.search(r"PR-\d{8}-\d{4}", confirmation.text or "")
-    assert match is not None
-    return match.group(0)
 
 
 async def test_status_of_ones_own_case_and_of_someone_elses(desk: Desk) -> None:

@@ -403,3 +403,40 @@ def test_long_replies_are_split_for_the_passive_reply() -> None:
     assert utf8_length(passive) <= 2000 and rest
     assert all(utf8_length(piece) <= 2000 for piece in rest)
     assert rest[-1].endswith("1. 提交")
+
+
+async def test_compatible_mode_and_voice_notes(
+    engine: AsyncEngine, tmp_path: Path, clock: FakeClock
+) -> None:
+    async with WeChatPlatform(encoding_aes_key=AES_KEY, mode="compat", now=clock) as platform:
+        bank = await open_bank(database_url(tmp_path), platform, clock)
+        try:
+            openid = platform.new_openid()
+            assert "1. 投诉" in await say_compat(platform, openid, "你好")
+            for answer in ("1", "1", "1", "柜台办理业务时被要求购买理财产品才能办卡。"):
+                await say_compat(platform, openid, answer)
+            voice = await platform.send_voice(openid, "media-voice-7")
+            assert voice.reply is not None and "附件" in (voice.reply.content or "")
+            dialogue = await stored_dialogue(
+                bank.wiring.engine, CustomerId(Platform.WECHAT, openid)
+            )
+            assert dialogue is not None
+            assert [(a.kind, a.ref) for a in dialogue.attachments] == [("voice", "media-voice-7")]
+        finally:
+            await close_bank(bank)
+
+
+async def say_compat(platform: WeChatPlatform, openid: str, text: str) -> str:
+    result = await platform.send_text(openid, text)
+    assert result.status == 200 and result.reply is not None, result.text
+    return result.reply.content or ""
+
+
+async def test_an_expired_token_is_refreshed_once(bank: Bank, platform: WeChatPlatform) -> None:
+    openid = platform.new_openid()
+    await say(platform, openid, "你好")
+    await bank.channel.pusher.push(openid, Push("第一条"))
+    platform.api.expire_tokens()  # 42001 for every token issued so far
+    await bank.channel.pusher.push(openid, Push("第二条"))
+    assert platform.api.token_fetches == 2
+    assert [m.text for m in platform.api.custom_messages(openid)] == ["第一条", "第二条"]

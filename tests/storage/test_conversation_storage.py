@@ -19,6 +19,7 @@ from intake.alerts import LogAlerts
 from storage.tables import RewardEntryRow
 from storage.unit_of_work import SqlUnitOfWork
 from tests.factories import at, stored_dialogue
+from tests.fakes import RecordingOutbound
 
 CAROL = CustomerId(Platform.WECHAT, "oCarol")
 NOW = at("2026-11-02 10:00")
@@ -31,6 +32,7 @@ def service(engine: AsyncEngine, calendar: WorkingCalendar) -> ConversationServi
         policy=DeadlinePolicy(),
         settings=DialogueSettings(),
         alerts=LogAlerts(),
+        outbound=RecordingOutbound(),
     )
 
 

@@ -1,0 +1,1 @@
+"""The staff desk: the commands staff use in chat to handle cases."""

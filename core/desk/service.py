@@ -1,0 +1,511 @@
+"""The staff desk: one staff command in, the replies and the messages it causes out.
+
+`DeskService.handle` answers None when the sender is not active staff, or the command
+is not a staff command: the channel then treats the message as a customer's, so people
+who are not staff never learn that staff commands exist. Everything a command changes,
+and the delivery id that makes a redelivery act once, commit in one transaction; the
+messages to customers and colleagues go out after it, through the `Outbound` port.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from core.calendar import WorkingCalendar
+from core.case import Case, CaseStatus, CaseType, Decision
+from core.conversation import Incoming, Outcome
+from core.deadlines import DeadlinePolicy
+from core.desk import views
+from core.desk.commands import StaffCommand, button, parse_button, parse_text
+from core.desk.queries import QueueKind, Scope
+from core.dialogue.io import Choice, Option, Reply, Text
+from core.dialogue.state import Dialogue
+from core.errors import ConcurrentUpdate, DomainError
+from core.messages import t
+from core.outbound import Outbound, OutboundMessage
+from core.ports import UnitOfWork
+from core.services import change_case_within
+from core.staff import COMMAND_ROLES, Role, StaffMember, may_handle, may_run
+
+PAGE_SIZE = 10
+MAX_EXTENSION_WORKING_DAYS = 30
+
+
+def invitation_hash(code: str) -> str:
+    """Codes are stored hashed; dashes, spaces and case do not matter when typed."""
+    normalised = "".join(code.split()).replace("-", "").upper()
+    return hashlib.sha256(normalised.encode()).hexdigest()
+
+
+@dataclass
+class _Work:
+    """What one command produces."""
+
+    staff: StaffMember
+    replies: list[Reply] = field(default_factory=list)
+    sends: list[OutboundMessage] = field(default_factory=list)
+
+    def say(self, key: str, options: tuple[Option, ...] = (), **params: object) -> None:
+        self.replies.append(Reply(t(self.staff.language, key, **params), options))
+
+
+Handler = Callable[[UnitOfWork, _Work, StaffCommand, datetime], Awaitable[None]]
+
+
+class DeskService:
+    def __init__(
+        self,
+        unit_of_work: Callable[[], UnitOfWork],
+        *,
+        calendar: WorkingCalendar,
+        policy: DeadlinePolicy,
+        outbound: Outbound,
+    ) -> None:
+        self._unit_of_work = unit_of_work
+        self._calendar = calendar
+        self._policy = policy
+        self._outbound = outbound
+        self._handlers: dict[str, Handler] = {
+            "queue": self._queue,
+            "case": self._case,
+            "take": self._take,
+            "assign": self._assign,
+            "note": self._note,
+            "ask": self._ask,
+            "resolve": self._resolve,
+            "adopt": self._adopt,
+            "decline": self._decline,
+            "reopen": self._reopen,
+            "extend": self._extend,
+            "reveal": self._reveal,
+            "stats": self._stats,
+            "help": self._help,
+        }
+
+    async def handle(
+        self,
+        incoming: Incoming,
+        now: datetime,
+        render: Callable[[list[Reply]], str] | None = None,
+    ) -> Outcome | None:
+        """Handle a staff command; None if this is not one (the customer flow takes it)."""
+        message = incoming.message
+        if isinstance(message, Text):
+            command = parse_text(message.text)
+        elif isinstance(message, Choice):
+            command = parse_button(message.key)
+        else:
+            command = None
+        if command is None:
+            return None
+        sender = incoming.customer
+        key = incoming.delivery_key
+        uow = self._unit_of_work()
+        async with uow:
+            # A redelivery of anything already handled stops here. When this turns out not
+            # to be a staff command, the transaction is not committed and the key is not kept.
+            if key is not None and not await uow.deliveries.first_time(key, now):
+                return Outcome([], await uow.deliveries.response(key), redelivered=True)
+            staff = await uow.staff.by_identity(sender.platform, sender.user_id)
+            registering = staff is None and command.name == "register"
+            if registering:
+                staff = await uow.staff.redeem(
+                    invitation_hash(command.rest), sender.platform, sender.user_id, now
+                )
+            if (
+                staff is None
+                or not staff.active
+                or not (registering or command.name in COMMAND_ROLES)
+            ):
+                # Not staff, a wrong code, or /start and the like: the customer flow answers.
+                return None
+            # Staff write to the bank's account too: that opens their push window.
+            waiting = (await uow.dialogues.lock(sender, now)).waiting_pushes
+            work = _Work(staff)
+            if registering:
+                await self._welcome(uow, work)
+            else:
+                try:
+                    await self._run(uow, work, command, now)
+                except ConcurrentUpdate:
+                    work = _Work(staff)
+                    work.say("desk.conflict", number=command.number)
+                    return Outcome(work.replies)  # rolled back: nothing changed
+            response = render(work.replies) if render is not None else None
+            if key is not None and response is not None:
+                await uow.deliveries.keep_response(key, response)
+            await uow.commit()
+        if work.sends:
+            await self._outbound.send(work.sends)
+        return Outcome(work.replies, response, waiting_pushes=waiting)
+
+    async def _welcome(self, uow: UnitOfWork, work: _Work) -> None:
+        staff = work.staff
+        department = await uow.staff.department(staff.department)
+        work.say(
+            "desk.registered",
+            name=staff.name,
+            role=t(staff.language, f"role.{staff.role.name.lower()}"),
+            department=department.name if department else staff.department,
+        )
+
+    async def _run(
+        self, uow: UnitOfWork, work: _Work, command: StaffCommand, now: datetime
+    ) -> None:
+        if not may_run(work.staff, command.name):
+            work.say("desk.forbidden")
+            return
+        try:
+            await self._handlers[command.name](uow, work, command, now)
+        except DomainError as refusal:
+            work.replies.clear()
+            work.sends.clear()
+            work.say("desk.refused", reason=str(refusal))
+
+    # -- reading ----------------------------------------------------------------------------
+
+    async def _queue(
+        self, uow: UnitOfWork, work: _Work, command: StaffCommand, now: datetime
+    ) -> None:
+        staff, lang = work.staff, work.staff.language
+        words = command.rest.split()
+        default = QueueKind.MINE if staff.role is Role.AGENT else QueueKind.DEPT
+        kind = next((QueueKind(w) for w in words if w in QueueKind.__members__.values()), default)
+        page = next((int(w) for w in words if w.isdigit() and int(w) > 0), 1)
+        cases, total = await uow.cases.queue(
+            kind,
+            Scope.of(staff),
+            me=str(staff.id),
+            now=now,
+            limit=PAGE_SIZE,
+            offset=(page - 1) * PAGE_SIZE,
+        )
+        title = t(lang, f"desk.queue.{kind.value}")
+        if total == 0:
+            work.say("desk.queue.empty", title=title)
+            return
+        pages = math.ceil(total / PAGE_SIZE)
+        lines = [t(lang, "desk.queue.header", title=title, page=page, pages=pages, total=total)]
+        lines += [views.case_line(c, lang, self._calendar.tz, late=c.due_at < now) for c in cases]
+        options = []
+        if page > 1:
+            options.append(
+                Option(button("q", kind.value, page - 1), t(lang, "desk.queue.previous"))
+            )
+        if page < pages:
+            options.append(Option(button("q", kind.value, page + 1), t(lang, "desk.queue.next")))
+        work.replies.append(Reply("\n".join(lines), tuple(options)))
+
+    async def _case(
+        self, uow: UnitOfWork, work: _Work, command: StaffCommand, now: datetime
+    ) -> None:
+        case = await self._reachable(uow, work, command)
+        if case is None:
+            return
+        history = await uow.cases.history(case.number)
+        work.replies.append(
+            Reply(
+                views.case_details(case, history, work.staff.language, self._calendar.tz),
+                (Option(button("take", case.number), t(work.staff.language, "desk.take")),)
+                if case.status.is_open and case.assignee != str(work.staff.id)
+                else (),
+                media=tuple(case.attachments),
+                media_platform=case.customer.platform,
+            )
+        )
+
+    async def _stats(
+        self, uow: UnitOfWork, work: _Work, command: StaffCommand, now: datetime
+    ) -> None:
+        staff = work.staff
+        scope = Scope.of(staff)
+        local = now.astimezone(self._calendar.tz)
+        day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        numbers = await uow.cases.figures(
+            scope, day_start=day_start, month_start=day_start.replace(day=1), now=now
+        )
+        if scope.department is None:
+            name = t(staff.language, "desk.stats.all")
+        else:
+            department = await uow.staff.department(staff.department)
+            name = department.name if department else staff.department
+        work.replies.append(Reply(views.figures(name, numbers, staff.language)))
+
+    async def _help(
+        self, uow: UnitOfWork, work: _Work, command: StaffCommand, now: datetime
+    ) -> None:
+        lang = work.staff.language
+        allowed = [name for name in COMMAND_ROLES if may_run(work.staff, name)]
+        lines = [t(lang, "desk.help"), *(t(lang, f"desk.help.{name}") for name in allowed)]
+        work.replies.append(Reply("\n".join(lines)))
+
+    async def _reveal(
+        self, uow: UnitOfWork, work: _Work, command: StaffCommand, now: datetime
+    ) -> None:
+        case = await self._reachable(uow, work, command)
+        if case is None:
+            return
+        await change_case_within(
+            uow, case, lambda c: c.record_reveal(actor=work.staff.actor, now=now)
+        )
+        contact = case.contact
+        if contact.is_anonymous:
+            work.say("desk.reveal.none", number=case.number)
+        else:
+            work.say(
+                "desk.reveal",
+                number=case.number,
+                name=contact.name or "",
+                phone=contact.phone or "",
+            )
+
+    # -- changing ---------------------------------------------------------------------------
+
+    async def _take(
+        self, uow: UnitOfWork, work: _Work, command: StaffCommand, now: datetime
+    ) -> None:
+        case = await self._reachable(uow, work, command)
+        if case is None:
+            return
+        await change_case_within(uow, case, lambda c: self._make_workable(c, work.staff, now))
+        work.say("desk.done.take", number=case.number)
+
+    async def _assign(
+        self, uow: UnitOfWork, work: _Work, command: StaffCommand, now: datetime
+    ) -> None:
+        case = await self._reachable(uow, work, command, usage_if=not command.rest)
+        if case is None:
+            return
+        target = command.rest.split()[0]
+        department = await uow.staff.department(target)
+        assignee = (await uow.staff.get(int(target))) if target.isdigit() else None
+        if assignee is not None and assignee.active:
+            to_department, to_person, label = assignee.department, str(assignee.id), assignee.name
+        elif department is not None:
+            to_department, to_person, label = department.code, None, department.name
+            assignee = None
+        else:
+            work.say("desk.unknown_target", target=target)
+            return
+        await change_case_within(
+            uow,
+            case,
+            lambda c: c.assign(
+                department=to_department, assignee=to_person, actor=work.staff.actor, now=now
+            ),
+        )
+        work.say("desk.done.assign", number=case.number, target=label)
+        if assignee is not None and assignee.id != work.staff.id:
+            alert = views.new_case_alert(case, assignee.language, self._calendar.tz)
+            for chat in await uow.staff.addresses(assignee.id):
+                work.sends.append(
+                    OutboundMessage(
+                        chat,
+                        Reply(
+                            alert,
+                            (
+                                Option(
+                                    button("view", case.number), t(assignee.language, "desk.view")
+                                ),
+                            ),
+                        ),
+                        case.number,
+                    )
+                )
+
+    async def _note(
+        self, uow: UnitOfWork, work: _Work, command: StaffCommand, now: datetime
+    ) -> None:
+        case = await self._reachable(uow, work, command, usage_if=not command.rest)
+        if case is None:
+            return
+        await change_case_within(
+            uow, case, lambda c: c.add_note(text=command.rest, actor=work.staff.actor, now=now)
+        )
+        work.say("desk.done.note")
+
+    async def _ask(
+        self, uow: UnitOfWork, work: _Work, command: StaffCommand, now: datetime
+    ) -> None:
+        case = await self._reachable(uow, work, command, usage_if=not command.rest)
+        if case is None:
+            return
+
+        def ask(c: Case) -> None:
+            self._make_workable(c, work.staff, now)
+            c.ask_customer(question=command.rest, actor=work.staff.actor, now=now)
+
+        await change_case_within(uow, case, ask)
+        # The customer's next message answers this case.
+        locked = await uow.dialogues.lock(case.customer, now, customer_wrote=False)
+        dialogue = locked.dialogue or Dialogue()
+        dialogue.answering = case.number
+        await uow.dialogues.save(case.customer, dialogue)
+        self._tell_customer(
+            work, case, dialogue.language, "customer.question", question=command.rest
+        )
+        work.say("desk.done.ask")
+
+    async def _resolve(
+        self, uow: UnitOfWork, work: _Work, command: StaffCommand, now: datetime
+    ) -> None:
+        case = await self._reachable(uow, work, command, usage_if=not command.rest)
+        if case is None:
+            return
+
+        def resolve(c: Case) -> None:
+            self._make_workable(c, work.staff, now)
+            c.resolve(result=command.rest, actor=work.staff.actor, now=now)
+
+        await change_case_within(uow, case, resolve)
+        await self._customer_language_and_tell(
+            uow, work, case, "customer.result", now, result=command.rest
+        )
+        work.say("desk.done.resolve", number=case.number)
+
+    async def _adopt(
+        self, uow: UnitOfWork, work: _Work, command: StaffCommand, now: datetime
+    ) -> None:
+        await self._decide(uow, work, command, now, Decision.ADOPTED)
+
+    async def _decline(
+        self, uow: UnitOfWork, work: _Work, command: StaffCommand, now: datetime
+    ) -> None:
+        await self._decide(uow, work, command, now, Decision.DECLINED)
+
+    async def _decide(
+        self,
+        uow: UnitOfWork,
+        work: _Work,
+        command: StaffCommand,
+        now: datetime,
+        decision: Decision,
+    ) -> None:
+        declined = decision is Decision.DECLINED
+        case = await self._reachable(uow, work, command, usage_if=declined and not command.rest)
+        if case is None:
+            return
+        if case.type is not CaseType.SUGGESTION:
+            work.say("desk.not_suggestion", number=case.number)
+            return
+        language = await self._customer_language(uow, case, now)
+        key = "customer.declined" if declined else "customer.adopted"
+        result = t(language, key, number=case.number, reason=command.rest)
+
+        def decide(c: Case) -> None:
+            self._make_workable(c, work.staff, now)
+            c.decide(decision, result=result, actor=work.staff.actor, now=now)
+
+        await change_case_within(uow, case, decide)
+        work.sends.append(OutboundMessage(case.customer, Reply(result), case.number))
+        work.say(f"desk.done.{'decline' if declined else 'adopt'}", number=case.number)
+
+    async def _reopen(
+        self, uow: UnitOfWork, work: _Work, command: StaffCommand, now: datetime
+    ) -> None:
+        case = await self._reachable(uow, work, command, usage_if=not command.rest)
+        if case is None:
+            return
+        due = self._policy.due_at(self._calendar, case.type, now)
+        await change_case_within(
+            uow,
+            case,
+            lambda c: c.reopen(reason=command.rest, due_at=due, actor=work.staff.actor, now=now),
+        )
+        shown = views.when(due, self._calendar.tz)
+        await self._customer_language_and_tell(uow, work, case, "customer.reopened", now, due=shown)
+        work.say("desk.done.reopen", number=case.number, due=shown)
+
+    async def _extend(
+        self, uow: UnitOfWork, work: _Work, command: StaffCommand, now: datetime
+    ) -> None:
+        days_text, _, reason = command.rest.partition(" ")
+        valid = days_text.isdigit() and 0 < int(days_text) <= MAX_EXTENSION_WORKING_DAYS
+        case = await self._reachable(uow, work, command, usage_if=not valid or not reason.strip())
+        if case is None:
+            return
+        staff = work.staff
+        due = self._calendar.add_working_days(case.due_at, int(days_text))
+
+        def extend(c: Case) -> None:
+            beyond = due - c.legal_due_at
+            if beyond > timedelta(0):
+                # Past the legal ceiling: extend it, with this lead as the approver.
+                c.extend(
+                    days=math.ceil(beyond / timedelta(days=1)),
+                    reason=reason,
+                    approver=staff.actor,
+                    senior_approval=staff.role >= Role.SUPERVISOR,
+                    actor=staff.actor,
+                    now=now,
+                )
+            c.postpone(due_at=due, reason=reason, actor=staff.actor, now=now)
+
+        await change_case_within(uow, case, extend)
+        shown = views.when(due, self._calendar.tz)
+        await self._customer_language_and_tell(
+            uow, work, case, "customer.extended", now, due=shown, reason=reason
+        )
+        work.say("desk.done.extend", number=case.number, due=shown)
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    async def _reachable(
+        self, uow: UnitOfWork, work: _Work, command: StaffCommand, usage_if: bool = False
+    ) -> Case | None:
+        """The command's case if the staff member may handle it; otherwise None, having
+        said why. A case out of reach reads exactly like one that does not exist."""
+        if command.number is None or usage_if:
+            work.say("desk.usage", usage=t(work.staff.language, f"desk.help.{command.name}"))
+            return None
+        case = await uow.cases.get(command.number)
+        if case is None or not may_handle(work.staff, case):
+            work.say("desk.no_case", number=command.number)
+            return None
+        return case
+
+    @staticmethod
+    def _make_workable(case: Case, staff: StaffMember, now: datetime) -> None:
+        """Bring a case to "in progress" in this staff member's hands, as far as needed."""
+        if case.status in (CaseStatus.NEW, CaseStatus.REOPENED) or (
+            case.status is CaseStatus.ASSIGNED and case.assignee != str(staff.id)
+        ):
+            case.assign(
+                department=case.department or staff.department,
+                assignee=str(staff.id),
+                actor=staff.actor,
+                now=now,
+            )
+        if case.status in (
+            CaseStatus.ASSIGNED,
+            CaseStatus.REOPENED,
+            CaseStatus.WAITING_FOR_CUSTOMER,
+        ):
+            case.start(actor=staff.actor, now=now)
+
+    async def _customer_language(self, uow: UnitOfWork, case: Case, now: datetime) -> str:
+        locked = await uow.dialogues.lock(case.customer, now, customer_wrote=False)
+        return (locked.dialogue or Dialogue()).language
+
+    async def _customer_language_and_tell(
+        self,
+        uow: UnitOfWork,
+        work: _Work,
+        case: Case,
+        key: str,
+        now: datetime,
+        **params: object,
+    ) -> None:
+        language = await self._customer_language(uow, case, now)
+        self._tell_customer(work, case, language, key, **params)
+
+    @staticmethod
+    def _tell_customer(work: _Work, case: Case, language: str, key: str, **params: object) -> None:
+        text = t(
+            language, key, type=t(language, f"type.{case.type.value}"), number=case.number, **params
+        )
+        work.sends.append(OutboundMessage(case.customer, Reply(text), case.number))

@@ -1,0 +1,119 @@
+"""What staff read. Customers' names and phone numbers are always masked here; only
+`/reveal` shows them, and that is audited."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from core.case import Case, CaseEvent
+from core.desk.queries import Figures
+from core.identity import mask_name, mask_phone, redact
+from core.messages import t
+
+DESCRIPTION_IN_ALERT = 200
+
+
+def customer_line(case: Case, lang: str) -> str:
+    contact = case.contact
+    if contact.is_anonymous:
+        return t(lang, "desk.anonymous")
+    return " ".join(p for p in (mask_name(contact.name), mask_phone(contact.phone)) if p)
+
+
+def safe(case: Case, text: str | None) -> str:
+    """Free text a customer wrote, with personal data masked."""
+    return redact(text or "", case.contact)
+
+
+def when(moment: datetime, tz: ZoneInfo) -> str:
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def case_line(case: Case, lang: str, tz: ZoneInfo, late: bool) -> str:
+    return t(
+        lang,
+        "desk.queue.line",
+        number=case.number,
+        type=t(lang, f"type.{case.type.value}"),
+        status=t(lang, f"status.{case.status.value}"),
+        due=when(case.due_at, tz),
+        late=t(lang, "desk.queue.late") if late else "",
+    )
+
+
+def case_details(case: Case, history: list[CaseEvent], lang: str, tz: ZoneInfo) -> str:
+    none = t(lang, "desk.none")
+    lines = [
+        t(
+            lang,
+            "desk.case.history_line",
+            at=when(e.at, tz),
+            actor=e.actor,
+            action=e.action,
+            note=f": {safe(case, e.note)}" if e.note else "",
+        )
+        for e in history
+    ]
+    kinds = ", ".join(a.kind for a in case.attachments) or none
+    outcome = (
+        t(lang, "desk.case.outcome", outcome=safe(case, case.desired_outcome))
+        if case.desired_outcome
+        else ""
+    )
+    return t(
+        lang,
+        "desk.case",
+        number=case.number,
+        type=t(lang, f"type.{case.type.value}"),
+        status=t(lang, f"status.{case.status.value}"),
+        business=t(lang, f"business.{case.classification.business_type.value}"),
+        branch=case.branch or none,
+        department=case.department or none,
+        assignee=case.assignee or t(lang, "desk.unassigned"),
+        received=when(case.received_at, tz),
+        due=when(case.due_at, tz),
+        legal_due=when(case.legal_due_at, tz),
+        customer=customer_line(case, lang),
+        description=safe(case, case.description),
+        outcome=outcome,
+        attachments=f"{len(case.attachments)} ({kinds})",
+        history="\n".join(lines),
+    )
+
+
+def new_case_alert(case: Case, lang: str, tz: ZoneInfo) -> str:
+    description = safe(case, case.description)
+    if len(description) > DESCRIPTION_IN_ALERT:
+        description = description[: DESCRIPTION_IN_ALERT - 1] + "…"
+    return t(
+        lang,
+        "desk.alert",
+        type=t(lang, f"type.{case.type.value}"),
+        number=case.number,
+        business=t(lang, f"business.{case.classification.business_type.value}"),
+        branch=case.branch or t(lang, "desk.none"),
+        customer=customer_line(case, lang),
+        due=when(case.due_at, tz),
+        description=description,
+    )
+
+
+def figures(scope: str, numbers: Figures, lang: str) -> str:
+    resolved = numbers.resolved_this_month
+    rate = (
+        f"{numbers.resolved_on_time_this_month / resolved:.0%}"
+        if resolved
+        else t(lang, "desk.stats.rate_none")
+    )
+    return t(
+        lang,
+        "desk.stats",
+        scope=scope,
+        today=numbers.received_today,
+        open=numbers.open,
+        overdue=numbers.overdue,
+        on_time=rate,
+        on_time_count=numbers.resolved_on_time_this_month,
+        resolved=resolved,
+    )

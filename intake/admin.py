@@ -1,0 +1,90 @@
+"""Administration behind the `intake staff` and `intake department` commands."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from core.classification import BusinessType
+from core.desk.service import invitation_hash
+from core.staff import ChatAddress, Department, Role, StaffMember
+from storage.unit_of_work import SqlUnitOfWork
+
+INVITATION_VALID = timedelta(hours=24)
+# No 0/O, 1/I/L: codes are read off a screen and typed on a phone.
+_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+class AdminError(ValueError):
+    """A request the administrator must correct; the message says how."""
+
+
+async def invite(
+    uow: SqlUnitOfWork, *, name: str, role: Role, department: str, now: datetime
+) -> tuple[str, datetime]:
+    """A one-time registration code, valid for 24 hours, and when it expires."""
+    raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(10))
+    code = f"{raw[:5]}-{raw[5:]}"
+    expires_at = now + INVITATION_VALID
+    async with uow:
+        if await uow.staff.department(department) is None:
+            raise AdminError(f"no department {department!r}: add it with `intake department add`")
+        await uow.staff.invite(invitation_hash(code), name, role, department, expires_at)
+        await uow.commit()
+    return code, expires_at
+
+
+async def list_staff(uow: SqlUnitOfWork) -> list[tuple[StaffMember, list[ChatAddress]]]:
+    async with uow:
+        return await uow.staff.everyone()
+
+
+async def disable(uow: SqlUnitOfWork, staff_id: int) -> None:
+    async with uow:
+        if not await uow.staff.disable(staff_id):
+            raise AdminError(f"no staff member {staff_id}")
+        await uow.commit()
+
+
+async def save_department(
+    uow: SqlUnitOfWork, *, code: str, name: str, business: list[str], default: bool
+) -> Department:
+    try:
+        types = frozenset(BusinessType(b.strip()) for b in business if b.strip())
+    except ValueError as exc:
+        known = ", ".join(b.value for b in BusinessType)
+        raise AdminError(f"{exc}; business types are: {known}") from None
+    async with uow:
+        existing = await uow.staff.department(code)
+        department = Department(
+            code, name, types, default, existing.alert_chat if existing else None
+        )
+        await uow.staff.save_department(department)
+        await uow.commit()
+    return department
+
+
+async def set_department_chat(uow: SqlUnitOfWork, code: str, chat: str) -> None:
+    try:
+        address = ChatAddress.parse(chat)
+    except ValueError as exc:
+        raise AdminError(str(exc)) from None
+    async with uow:
+        department = await uow.staff.department(code)
+        if department is None:
+            raise AdminError(f"no department {code!r}")
+        await uow.staff.save_department(
+            Department(
+                department.code,
+                department.name,
+                department.business_types,
+                department.is_default,
+                address,
+            )
+        )
+        await uow.commit()
+
+
+async def list_departments(uow: SqlUnitOfWork) -> list[Department]:
+    async with uow:
+        return await uow.staff.departments()

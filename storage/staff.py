@@ -1,0 +1,169 @@
+"""Staff, their chat identities, invitations and departments on SQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import cast
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.classification import BusinessType
+from core.identity import Platform
+from core.staff import ChatAddress, Department, Role, StaffMember
+from storage.dialect import upsert
+from storage.tables import DepartmentRow, InvitationRow, StaffIdentityRow, StaffRow
+
+
+class SqlStaffDirectory:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    # -- staff ---------------------------------------------------------------------------
+
+    async def by_identity(self, platform: Platform, user_id: str) -> StaffMember | None:
+        row = await self._session.scalar(
+            select(StaffRow)
+            .join(StaffIdentityRow, StaffIdentityRow.staff_id == StaffRow.id)
+            .where(StaffIdentityRow.platform == platform.value, StaffIdentityRow.user_id == user_id)
+        )
+        return _member(row) if row else None
+
+    async def get(self, staff_id: int) -> StaffMember | None:
+        row = await self._session.get(StaffRow, staff_id)
+        return _member(row) if row else None
+
+    async def addresses(self, staff_id: int) -> list[ChatAddress]:
+        """Private chats of a staff member, one per linked platform account."""
+        rows = await self._session.execute(
+            select(StaffIdentityRow.platform, StaffIdentityRow.user_id)
+            .where(StaffIdentityRow.staff_id == staff_id)
+            .order_by(StaffIdentityRow.platform)
+        )
+        return [ChatAddress(Platform(p), u) for p, u in rows]
+
+    async def members(
+        self, department: str | None, min_role: Role = Role.AGENT
+    ) -> list[StaffMember]:
+        """Active staff of a department (None: of every department) with at least a role."""
+        stmt = select(StaffRow).where(StaffRow.active.is_(True)).order_by(StaffRow.id)
+        if department is not None:
+            stmt = stmt.where(StaffRow.department == department)
+        members = [_member(r) for r in await self._session.scalars(stmt)]
+        return [m for m in members if m.role >= min_role]
+
+    async def everyone(self) -> list[tuple[StaffMember, list[ChatAddress]]]:
+        """Every staff member, disabled ones too, with their chat accounts."""
+        rows = await self._session.scalars(select(StaffRow).order_by(StaffRow.id))
+        return [(m, await self.addresses(m.id)) for m in map(_member, rows)]
+
+    async def disable(self, staff_id: int) -> bool:
+        result = await self._session.execute(
+            update(StaffRow).where(StaffRow.id == staff_id).values(active=False)
+        )
+        return result.rowcount == 1
+
+    # -- invitations ---------------------------------------------------------------------
+
+    async def invite(
+        self, code_hash: str, name: str, role: Role, department: str, expires_at: datetime
+    ) -> None:
+        await self._session.execute(
+            insert(InvitationRow).values(
+                code_hash=code_hash,
+                name=name,
+                role=role.name.lower(),
+                department=department,
+                expires_at=expires_at,
+            )
+        )
+
+    async def redeem(
+        self, code_hash: str, platform: Platform, user_id: str, now: datetime
+    ) -> StaffMember | None:
+        """Use an invitation once, before it expires, to link a chat account to a new
+        staff member. None when the code is unknown, used or expired."""
+        claimed = await self._session.execute(
+            update(InvitationRow)
+            .where(
+                InvitationRow.code_hash == code_hash,
+                InvitationRow.used_at.is_(None),
+                InvitationRow.expires_at > now,
+            )
+            .values(used_at=now)
+            .returning(InvitationRow.name, InvitationRow.role, InvitationRow.department)
+        )
+        invitation = claimed.one_or_none()
+        if invitation is None:
+            return None
+        name, role, department = invitation
+        staff_id = (
+            await self._session.execute(
+                insert(StaffRow)
+                .values(
+                    name=name,
+                    role=role,
+                    department=department,
+                    active=True,
+                    language="zh",
+                    created_at=now,
+                )
+                .returning(StaffRow.id)
+            )
+        ).scalar_one()
+        await self._session.execute(
+            upsert(self._session, StaffIdentityRow)
+            .values(platform=platform.value, user_id=user_id, staff_id=staff_id, linked_at=now)
+            .on_conflict_do_update(
+                index_elements=["platform", "user_id"],
+                set_={"staff_id": staff_id, "linked_at": now},
+            )
+        )
+        await self._session.execute(
+            update(InvitationRow)
+            .where(InvitationRow.code_hash == code_hash)
+            .values(staff_id=staff_id)
+        )
+        return StaffMember(staff_id, name, Role[role.upper()], department)
+
+    # -- departments -----------------------------------------------------------------------
+
+    async def departments(self) -> list[Department]:
+        rows = await self._session.scalars(select(DepartmentRow).order_by(DepartmentRow.code))
+        return [_department(r) for r in rows]
+
+    async def department(self, code: str) -> Department | None:
+        row = await self._session.get(DepartmentRow, code)
+        return _department(row) if row else None
+
+    async def save_department(self, department: Department) -> None:
+        values = {
+            "name": department.name,
+            "business_types": sorted(b.value for b in department.business_types),
+            "is_default": department.is_default,
+            "alert_chat": str(department.alert_chat) if department.alert_chat else None,
+        }
+        if department.is_default:  # one default department at most
+            await self._session.execute(update(DepartmentRow).values(is_default=False))
+        await self._session.execute(
+            upsert(self._session, DepartmentRow)
+            .values(code=department.code, **values)
+            .on_conflict_do_update(index_elements=["code"], set_=values)
+        )
+
+
+def _member(row: StaffRow) -> StaffMember:
+    staff_id = cast(int, row.id)  # a stored row always has one
+    return StaffMember(
+        staff_id, row.name, Role[row.role.upper()], row.department, row.active, row.language
+    )
+
+
+def _department(row: DepartmentRow) -> Department:
+    return Department(
+        code=row.code,
+        name=row.name,
+        business_types=frozenset(BusinessType(b) for b in row.business_types),
+        is_default=row.is_default,
+        alert_chat=ChatAddress.parse(row.alert_chat) if row.alert_chat else None,
+    )

@@ -1,0 +1,81 @@
+"""The staff desk over WeChat: a staff member on WeChat handles a WeChat customer's case."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.case import CaseStatus
+from core.staff import Role
+from intake import admin
+from storage.unit_of_work import SqlUnitOfWork
+from tests.bots.test_wechat import close_bank, open_bank, say
+from tests.conftest import database_url
+from tests.doubles.wechat_platform import FakeClock, WeChatPlatform
+from tests.factories import at
+
+
+async def test_a_wechat_agent_handles_a_wechat_complaint(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    clock = FakeClock(at("2026-11-02 10:00"))
+    async with WeChatPlatform(now=clock) as platform:
+        bank = await open_bank(database_url(tmp_path), platform, clock)
+        try:
+            uow = SqlUnitOfWork(bank.wiring.engine)
+            await admin.save_department(
+                uow, code="cards", name="银行卡部", business=["debit_card"], default=True
+            )
+            code, _ = await admin.invite(
+                uow, name="赵坐席", role=Role.AGENT, department="cards", now=clock.datetime()
+            )
+            agent, customer = platform.new_openid(), platform.new_openid()
+            assert "注册成功" in await say(platform, agent, f"/register {code}")
+
+            for answer in (
+                "你好",
+                "1",
+                "借记卡",
+                "线上",
+                "借记卡年费被重复收取了两次。",
+                "1",
+                "退还多收的年费",
+                "1",
+                "王五",
+                "13812348000",
+            ):
+                await say(platform, customer, answer)
+            confirmation = await say(platform, customer, "提交")
+            number = re.search(r"CP-\d{8}-\d{4}", confirmation)
+            assert number is not None
+            case_number = number.group(0)
+
+            await bank.channel.drain()
+            [alert] = platform.api.custom_messages(agent)
+            assert case_number in (alert.text or "") and f"/take {case_number}" in (
+                alert.text or ""
+            )
+            assert "王*" in (alert.text or "") and "13812348000" not in (alert.text or "")
+
+            assert "已接手" in await say(platform, agent, f"/take {case_number}")
+            assert "转达" in await say(platform, agent, f"/ask {case_number} 哪张卡？")
+            await bank.channel.drain()
+            assert "哪张卡？" in (platform.api.custom_messages(customer)[-1].text or "")
+
+            assert "已转交" in await say(platform, customer, "尾号 1234 的那张")
+            await bank.channel.drain()
+            assert "尾号 1234" in (platform.api.custom_messages(agent)[-1].text or "")
+
+            assert "已办结" in await say(platform, agent, f"/resolve {case_number} 已退还。")
+            await bank.channel.drain()
+            assert "已退还。" in (platform.api.custom_messages(customer)[-1].text or "")
+
+            async with bank.wiring.unit_of_work() as work:
+                case = await work.cases.get(case_number)
+                actors = {e.actor for e in await work.cases.history(case_number)}
+            assert case is not None and case.status is CaseStatus.RESOLVED
+            assert actors == {"staff:1", f"customer:wechat:{customer}"}
+        finally:
+            await close_bank(bank)

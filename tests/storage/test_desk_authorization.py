@@ -1,0 +1,142 @@
+"""Who may do what: every staff command, tried by those who may not."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.calendar import WorkingCalendar
+from core.case import CaseType
+from core.classification import Channel
+from core.conversation import Incoming
+from core.deadlines import DeadlinePolicy
+from core.desk.service import DeskService
+from core.dialogue.io import Choice, Text
+from core.identity import CustomerId, Platform
+from core.services import file_case
+from core.staff import COMMAND_ROLES, Role
+from intake import admin
+from storage.tables import StaffRow
+from storage.unit_of_work import SqlUnitOfWork
+from tests.factories import at, draft
+from tests.fakes import RecordingOutbound
+
+NOW = at("2026-11-03 10:00")
+CARDS_AGENT, LOANS_AGENT, DISABLED, CUSTOMER, CARDS_LEAD = "t-1", "t-2", "t-3", "t-4", "t-5"
+
+
+def commands(number: str) -> list[str]:
+    return [
+        "/queue dept",
+        "/queue overdue",
+        "/queue unassigned",
+        f"/case {number}",
+        f"/take {number}",
+        f"/assign {number} loans",
+        f"/note {number} looked at it",
+        f"/ask {number} when?",
+        f"/resolve {number} done",
+        f"/adopt {number}",
+        f"/decline {number} no",
+        f"/reopen {number} again",
+        f"/extend {number} 2 complex",
+        f"/reveal {number}",
+        "/stats",
+        "/help",
+    ]
+
+
+@pytest.fixture
+async def world(engine: AsyncEngine, calendar: WorkingCalendar) -> dict[str, object]:
+    uow = SqlUnitOfWork(engine)
+    await admin.save_department(
+        uow, code="cards", name="Cards", business=["debit_card"], default=True
+    )
+    await admin.save_department(uow, code="loans", name="Loans", business=["loans"], default=False)
+    outbound = RecordingOutbound()
+    desk = DeskService(
+        lambda: SqlUnitOfWork(engine), calendar=calendar, policy=DeadlinePolicy(), outbound=outbound
+    )
+    for user, department, role in (
+        (CARDS_AGENT, "cards", Role.AGENT),
+        (LOANS_AGENT, "loans", Role.AGENT),
+        (DISABLED, "cards", Role.LEAD),
+        (CARDS_LEAD, "cards", Role.LEAD),
+    ):
+        code, _ = await admin.invite(uow, name=user, role=role, department=department, now=NOW)
+        assert await desk.handle(incoming(user, f"/register {code}"), NOW) is not None
+    async with engine.begin() as conn:
+        await conn.execute(update(StaffRow).where(StaffRow.name == DISABLED).values(active=False))
+    suggestion = await file_case(
+        SqlUnitOfWork(engine),
+        draft(type=CaseType.SUGGESTION, department="cards"),
+        calendar=calendar,
+        policy=DeadlinePolicy(),
+        now=at("2026-11-02 10:00"),
+    )
+    return {"desk": desk, "outbound": outbound, "number": suggestion.number, "uow": uow}
+
+
+def incoming(user: str, text: str) -> Incoming:
+    return Incoming(CustomerId(Platform.TELEGRAM, user), Text(text), Channel.PUBLIC_PLATFORM)
+
+
+async def snapshot(uow: SqlUnitOfWork, number: str) -> tuple[int, int]:
+    async with uow:
+        case = await uow.cases.get(number)
+        assert case is not None
+        return case.version, len(await uow.cases.history(number))
+
+
+@pytest.mark.parametrize("who", [CUSTOMER, DISABLED])
+async def test_non_staff_get_the_customer_experience(world: dict[str, object], who: str) -> None:
+    desk, number = world["desk"], str(world["number"])
+    assert isinstance(desk, DeskService)
+    before = await snapshot(world["uow"], number)  # type: ignore[arg-type]
+    for text in [*commands(number), f"/register {number}"]:
+        assert await desk.handle(incoming(who, text), NOW) is None, text
+    assert (
+        await desk.handle(
+            Incoming(
+                CustomerId(Platform.TELEGRAM, who),
+                Choice(f"k:take:{number}"),
+                Channel.PUBLIC_PLATFORM,
+            ),
+            NOW,
+        )
+        is None
+    )
+    assert await snapshot(world["uow"], number) == before  # type: ignore[arg-type]
+    assert world["outbound"].sent == []  # type: ignore[attr-defined]
+
+
+async def test_an_agent_of_another_department_reaches_nothing(world: dict[str, object]) -> None:
+    desk, number = world["desk"], str(world["number"])
+    assert isinstance(desk, DeskService)
+    before = await snapshot(world["uow"], number)  # type: ignore[arg-type]
+    for text in commands(number):
+        outcome = await desk.handle(incoming(LOANS_AGENT, text), NOW)
+        assert outcome is not None, text
+        said = "\n".join(r.text for r in outcome.replies)
+        name = text.split()[0][1:]
+        if COMMAND_ROLES[name] > Role.AGENT:
+            assert said == "您的角色无权执行此操作。", text
+        elif number in text:
+            assert said == f"在您的处理范围内没有案件 {number}。", text
+        else:  # queue, stats, help: their own scope only
+            assert number not in said and "13812348000" not in said, text
+    assert await snapshot(world["uow"], number) == before  # type: ignore[arg-type]
+    assert world["outbound"].sent == []  # type: ignore[attr-defined]
+
+
+async def test_the_same_commands_work_for_the_right_people(world: dict[str, object]) -> None:
+    """The matrix's other side: what was refused above is allowed within reach."""
+    desk, number = world["desk"], str(world["number"])
+    assert isinstance(desk, DeskService)
+    agent_case = await desk.handle(incoming(CARDS_AGENT, f"/case {number}"), NOW)
+    assert agent_case is not None and number in agent_case.replies[0].text
+    adopted = await desk.handle(incoming(CARDS_LEAD, f"/adopt {number}"), NOW)
+    assert adopted is not None and "已采纳" in adopted.replies[0].text
+    [told] = world["outbound"].sent  # type: ignore[attr-defined]
+    assert told.recipient == draft().customer and "已被采纳" in told.reply.text
