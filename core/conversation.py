@@ -8,6 +8,7 @@ dialogue, so a crash leaves either all of it or none of it.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,7 +38,7 @@ from core.errors import UnknownCalendarYear
 from core.identity import CustomerId
 from core.messages import DEFAULT_LANGUAGE, t
 from core.numbering import normalize_case_number
-from core.outbound import Outbound, OutboundMessage
+from core.outbound import OutboundMessage, Recipient
 from core.ports import Alerts, UnitOfWork
 from core.services import CaseDraft, change_case_within, open_case
 from core.staff import route
@@ -73,26 +74,28 @@ class ConversationService:
         policy: DeadlinePolicy,
         settings: DialogueSettings,
         alerts: Alerts,
-        outbound: Outbound,
+        after_commit: Callable[[], None] = lambda: None,
     ) -> None:
         self._unit_of_work = unit_of_work
         self._calendar = calendar
         self._policy = policy
         self._settings = settings
         self._alerts = alerts
-        self._outbound = outbound
+        self._after_commit = after_commit  # wakes the dispatcher: messages are queued
 
     async def handle(
         self,
         incoming: Incoming,
         now: datetime,
         render: Callable[[list[Reply]], str] | None = None,
+        reply_to: Recipient | None = None,
     ) -> Outcome:
         """Answer one message.
 
         `render` turns the replies into the channel's response (WeChat's passive reply);
         it is stored with the delivery id in the same transaction, so a redelivery gets
-        exactly the same response and nothing else happens.
+        exactly the same response and nothing else happens. With `reply_to`, the replies
+        are queued in the outbox for that chat instead (Telegram).
         """
         uow = self._unit_of_work()
         key = incoming.delivery_key
@@ -118,9 +121,12 @@ class ConversationService:
             response = render(replies) if render is not None else None
             if key is not None and response is not None:
                 await uow.deliveries.keep_response(key, response)
+            if reply_to is not None:
+                sends = [*(OutboundMessage(reply_to, r) for r in replies), *sends]
+            await uow.outbox.add(sends, now=now, key=key or f"local:{uuid.uuid4().hex}")
             await uow.commit()
         if sends:
-            await self._outbound.send(sends)
+            self._after_commit()
         return Outcome(replies, response, waiting_pushes=locked.waiting_pushes)
 
     async def _carry_out(

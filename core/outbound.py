@@ -1,14 +1,17 @@
 """Messages that leave the service on their own (not as the answer to a message).
 
 Staff actions cause messages to customers (a question, a result, an extension); a
-customer's answer is relayed to staff; new cases are announced to departments. Each
-is an `OutboundMessage` to a customer or to a staff chat, and the channels deliver them
-through the one `Outbound` port.
+customer's answer is relayed to staff; new cases are announced to departments; the
+scheduler chases deadlines. Each is an `OutboundMessage` to a customer or to a staff
+chat. It is queued in the `Outbox` in the same transaction as the change that causes
+it, and the dispatcher hands it to its platform through `Delivery`: a crash or an
+outage delays a message, but never loses it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from core.dialogue.io import Reply
@@ -25,5 +28,29 @@ class OutboundMessage:
     case_number: str | None = None  # what it is about (WeChat templates show it)
 
 
-class Outbound(Protocol):
-    async def send(self, messages: list[OutboundMessage]) -> None: ...
+class Outbox(Protocol):
+    """Queues messages inside the caller's transaction; they leave once it commits."""
+
+    async def add(self, messages: list[OutboundMessage], *, now: datetime, key: str) -> None:
+        """Queue `messages`; `key` names their cause, so the same cause queues them once."""
+        ...
+
+
+class Delivery(Protocol):
+    """Hands one message to its platform (the dispatcher's side of the outbox)."""
+
+    async def deliver(self, message: OutboundMessage) -> None:
+        """Raises `RetryLater` or `Undeliverable`; any other error is retried with backoff."""
+        ...
+
+
+class RetryLater(Exception):
+    """The platform asked to wait (Telegram's 429 with retry_after)."""
+
+    def __init__(self, seconds: float, reason: str = "") -> None:
+        super().__init__(reason or f"retry after {seconds} s")
+        self.seconds = seconds
+
+
+class Undeliverable(Exception):
+    """Retrying cannot help (blocked by the user, malformed for the platform...)."""

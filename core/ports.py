@@ -11,6 +11,7 @@ from core.case import Case, CaseEvent
 from core.desk.queries import Figures, QueueKind, Scope
 from core.dialogue.state import Dialogue
 from core.identity import CustomerId, Platform
+from core.outbound import Outbox
 from core.rewards import RewardEntry
 from core.staff import ChatAddress, Department, Role, StaffMember
 
@@ -146,6 +147,7 @@ class UnitOfWork(Protocol):
     deliveries: DeliveryLog
     rewards: RewardLedger
     staff: StaffDirectory
+    outbox: Outbox
 
     async def __aenter__(self) -> Self: ...
 

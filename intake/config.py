@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     telegram_api_base_url: str = "https://api.telegram.org"
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: SecretStr | None = None
+    telegram_chat_interval_seconds: float = Field(default=1.0, ge=0)
+    intake_outbox_lease_seconds: float = Field(default=30, gt=0)
+    intake_outbox_backoff_seconds: float = Field(default=2, gt=0)
 
     wechat_token: SecretStr | None = None
     wechat_app_id: str | None = None

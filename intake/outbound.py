@@ -1,46 +1,60 @@
-"""The one way out for messages nobody is waiting for: to the channel of the recipient."""
+"""Delivery of outbox messages to the recipient's platform (the dispatcher's backend)."""
 
 from __future__ import annotations
 
-import logging
+from datetime import timedelta
+
+from telegram.error import BadRequest, Forbidden
+from telegram.error import RetryAfter as TelegramRetryAfter
+from wechatpy.exceptions import WeChatClientException
 
 from bots.telegram.channel import TelegramChannel
 from bots.wechat.channel import WeChatChannel
 from bots.wechat.convert import as_text
 from bots.wechat.push import Push
 from core.identity import CustomerId, Platform
-from core.outbound import OutboundMessage
+from core.outbound import OutboundMessage, RetryLater, Undeliverable
 
-log = logging.getLogger("intake.outbound")
+# WeChat answers that retrying cannot fix: content too long, bad openid, not following.
+_WECHAT_FINAL = frozenset({40003, 43004, 45002})
 
 
-class ChannelOutbound:
-    """Delivers each message on its recipient's platform. The channels are attached once
-    built, since they in turn need the services that send through this."""
+class ChannelDelivery:
+    """Hands each message to its recipient's channel. The channels are attached once
+    built, since they in turn need the services that queue messages for this."""
 
     def __init__(self) -> None:
         self.telegram: TelegramChannel | None = None
         self.wechat: WeChatChannel | None = None
 
-    async def send(self, messages: list[OutboundMessage]) -> None:
-        for message in messages:
-            recipient = message.recipient
-            address = (
-                recipient.user_id if isinstance(recipient, CustomerId) else (recipient.chat_id)
-            )
+    async def deliver(self, message: OutboundMessage) -> None:
+        recipient = message.recipient
+        address = recipient.user_id if isinstance(recipient, CustomerId) else recipient.chat_id
+        if recipient.platform is Platform.TELEGRAM and self.telegram is not None:
             try:
-                if recipient.platform is Platform.TELEGRAM and self.telegram is not None:
-                    await self.telegram.send(int(address), [message.reply])
-                elif recipient.platform is Platform.WECHAT and self.wechat is not None:
-                    text = as_text([message.reply])
-                    await self.wechat.pusher.push(address, Push(text, message.case_number))
-                else:
-                    log.error(
-                        "no channel for an outbound message",
-                        extra={"platform": recipient.platform.value, "case": message.case_number},
-                    )
-            except Exception:
-                log.exception(
-                    "outbound message not delivered",
-                    extra={"platform": recipient.platform.value, "case": message.case_number},
+                await self.telegram.send(int(address), [message.reply])
+            except TelegramRetryAfter as wait:
+                raise RetryLater(
+                    wait.retry_after.total_seconds()
+                    if hasattr(wait.retry_after, "total_seconds")
+                    else float(wait.retry_after),
+                    str(wait),
+                ) from wait
+            except (Forbidden, BadRequest) as refusal:
+                raise Undeliverable(str(refusal)) from refusal
+        elif recipient.platform is Platform.WECHAT and self.wechat is not None:
+            try:
+                await self.wechat.pusher.push(
+                    address, Push(as_text([message.reply]), message.case_number)
                 )
+            except WeChatClientException as refusal:
+                if refusal.errcode in _WECHAT_FINAL:
+                    raise Undeliverable(f"errcode {refusal.errcode}") from refusal
+                raise
+        else:
+            raise Undeliverable(f"no {recipient.platform.value} channel is configured")
+
+
+def _seconds(value: object) -> float:
+    """python-telegram-bot gives retry_after as int seconds or, opted in, a timedelta."""
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)  # type: ignore[arg-type]

@@ -86,8 +86,7 @@ async def serve(wiring: Wiring) -> None:
     await site.start()
     port = runner.addresses[0][1]
     log.info("listening", extra={"host": settings.intake_http_host, "port": port})
-    if wiring.telegram is not None:
-        await wiring.telegram.start()
+    await wiring.start()
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -97,10 +96,7 @@ async def serve(wiring: Wiring) -> None:
         await stop.wait()
         log.info("stopping")
     finally:
-        if wiring.telegram is not None:
-            await wiring.telegram.stop()
         await runner.cleanup()
-        if wiring.wechat is not None:
-            await wiring.wechat.drain()
+        await wiring.stop()
         await wiring.close()
         log.info("stopped")

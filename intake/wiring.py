@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,11 +21,14 @@ from core.conversation import ConversationService
 from core.deadlines import DeadlinePolicy
 from core.desk.service import DeskService
 from core.dialogue.engine import DialogueSettings
+from core.identity import Platform
 from intake.alerts import LogAlerts
 from intake.calendar_source import load_calendar
 from intake.config import Settings
-from intake.outbound import ChannelOutbound
+from intake.outbound import ChannelDelivery
+from scheduler.dispatcher import Dispatcher
 from storage.database import create_engine
+from storage.outbox import SqlOutboxQueue
 from storage.redis_tokens import RedisTokenStore
 from storage.unit_of_work import SqlUnitOfWork
 from storage.wechat import SqlWeChatStore
@@ -42,11 +46,31 @@ class Wiring:
     policy: DeadlinePolicy
     conversations: ConversationService
     desk: DeskService
+    dispatcher: Dispatcher
     telegram: TelegramChannel | None
     wechat: WeChatChannel | None
+    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+    _running: list[asyncio.Task[None]] = field(default_factory=list)
 
     def unit_of_work(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine)
+
+    async def start(self) -> None:
+        """Start the dispatcher and the channels that connect out (Telegram)."""
+        self._stop.clear()
+        self._running.append(asyncio.create_task(self.dispatcher.run(self._stop)))
+        if self.telegram is not None:
+            await self.telegram.start()
+
+    async def stop(self) -> None:
+        """Stop taking traffic, let the dispatcher finish its current message, close."""
+        if self.telegram is not None:
+            await self.telegram.stop()
+        self._stop.set()
+        await asyncio.gather(*self._running)
+        self._running.clear()
+        if self.wechat is not None:
+            await self.wechat.drain()
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -64,7 +88,19 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> W
         suggestion_days=settings.intake_suggestion_days,
         praise_days=settings.intake_praise_days,
     )
-    outbound = ChannelOutbound()
+    delivery = ChannelDelivery()
+    alerts = LogAlerts()
+    dispatcher = Dispatcher(
+        SqlOutboxQueue(engine),
+        delivery,
+        alerts,
+        clock,
+        chat_interval={
+            Platform.TELEGRAM: timedelta(seconds=settings.telegram_chat_interval_seconds)
+        },
+        lease=timedelta(seconds=settings.intake_outbox_lease_seconds),
+        backoff_base_s=settings.intake_outbox_backoff_seconds,
+    )
     conversations = ConversationService(
         lambda: SqlUnitOfWork(engine),
         calendar=calendar,
@@ -73,14 +109,17 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> W
             branches=settings.branches,
             idle_timeout=timedelta(minutes=settings.intake_dialogue_timeout_minutes),
         ),
-        alerts=LogAlerts(),
-        outbound=outbound,
+        alerts=alerts,
+        after_commit=dispatcher.wake,
     )
     desk = DeskService(
-        lambda: SqlUnitOfWork(engine), calendar=calendar, policy=policy, outbound=outbound
+        lambda: SqlUnitOfWork(engine),
+        calendar=calendar,
+        policy=policy,
+        after_commit=dispatcher.wake,
     )
-    outbound.telegram = _telegram(settings, conversations, desk, clock)
-    outbound.wechat = _wechat(settings, engine, conversations, desk, calendar, clock)
+    delivery.telegram = _telegram(settings, conversations, desk, clock)
+    delivery.wechat = _wechat(settings, engine, conversations, desk, calendar, clock)
     return Wiring(
         settings=settings,
         engine=engine,
@@ -88,8 +127,9 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> W
         policy=policy,
         conversations=conversations,
         desk=desk,
-        telegram=outbound.telegram,
-        wechat=outbound.wechat,
+        dispatcher=dispatcher,
+        telegram=delivery.telegram,
+        wechat=delivery.wechat,
     )
 
 

@@ -210,3 +210,52 @@ class InvitationRow(SQLModel, table=True):
     expires_at: datetime = _ts()
     used_at: datetime | None = _ts(nullable=True)
     staff_id: int | None = Field(default=None, foreign_key="staff.id")
+
+
+class OutboxRow(SQLModel, table=True):
+    """A message waiting to leave, written in the transaction of the change behind it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        # What the dispatcher claims: pending messages by due time.
+        Index("ix_outbox_status_next_attempt", "status", "next_attempt_at"),
+        # Order per recipient: the oldest pending message of a chat goes first.
+        Index("ix_outbox_recipient", "platform", "address", "status", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    address: str = Field(max_length=128)
+    to_customer: bool  # a customer (CustomerId) or a staff chat (ChatAddress)
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    case_number: str | None = Field(default=None, max_length=32)
+    # One logical message, one row: a retried or repeated cause cannot queue it twice.
+    idempotency_key: str = Field(max_length=200, unique=True)
+    status: str = Field(default="pending", max_length=12)
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime = _ts()
+    claimed_until: datetime | None = _ts(nullable=True)
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = _ts()
+    sent_at: datetime | None = _ts(nullable=True)
+
+
+class ChatPacingRow(SQLModel, table=True):
+    """When a chat may get its next message: platforms limit messages per chat."""
+
+    __tablename__ = "chat_pacing"
+
+    platform: str = Field(primary_key=True, max_length=16)
+    address: str = Field(primary_key=True, max_length=128)
+    next_at: datetime = _ts()
+
+
+class CaseAlertRow(SQLModel, table=True):
+    """A deadline alert already sent: each step goes out once per case and deadline."""
+
+    __tablename__ = "case_alerts"
+
+    case_number: str = Field(primary_key=True, foreign_key="cases.number", max_length=32)
+    kind: str = Field(primary_key=True, max_length=24)
+    deadline: datetime = Field(sa_column=Column(UtcDateTime(), primary_key=True))
+    sent_at: datetime = _ts()

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from storage.database import session_factory
 from storage.dialogues import SqlDeliveryLog, SqlDialogueStore
+from storage.outbox import SqlOutbox
 from storage.repository import SqlCaseRepository
 from storage.rewards import SqlRewardLedger
 from storage.staff import SqlStaffDirectory
@@ -22,6 +23,7 @@ class SqlUnitOfWork:
     deliveries: SqlDeliveryLog
     rewards: SqlRewardLedger
     staff: SqlStaffDirectory
+    outbox: SqlOutbox
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._sessions = session_factory(engine)
@@ -36,6 +38,7 @@ class SqlUnitOfWork:
         self.deliveries = SqlDeliveryLog(self._session)
         self.rewards = SqlRewardLedger(self._session)
         self.staff = SqlStaffDirectory(self._session)
+        self.outbox = SqlOutbox(self._session)
         return self
 
     async def __aexit__(

@@ -27,6 +27,7 @@ from core.desk.service import DeskService
 from core.dialogue.io import Reply
 from core.identity import Platform
 from core.messages import DEFAULT_LANGUAGE, LANGUAGES, language_from_code, t
+from core.staff import ChatAddress
 
 log = logging.getLogger("bots.telegram")
 
@@ -74,8 +75,9 @@ class TelegramChannel:
             .token(token)
             .base_url(f"{base}/bot")
             .base_file_url(f"{base}/file/bot")
-            # Keeps to the Bot API's rate limits and retries a 429 after its retry_after.
-            .rate_limiter(AIORateLimiter(max_retries=3))
+            # Keeps to the Bot API's overall and group limits; a 429 is not retried here
+            # but reaches the dispatcher, which reschedules the message.
+            .rate_limiter(AIORateLimiter(max_retries=0))
         )
         if webhook is not None:
             builder = builder.updater(None)
@@ -121,19 +123,22 @@ class TelegramChannel:
         if incoming is None:
             return
         chat = update.effective_chat
+        if chat is None:
+            return
         now = self._clock()
-        outcome = await self._desk.handle(incoming, now)
+        # Replies are queued in the outbox with the update's effects and sent by the
+        # dispatcher: a crash after the commit delays them, never loses them.
+        reply_to = ChatAddress(Platform.TELEGRAM, str(chat.id))
+        outcome = await self._desk.handle(incoming, now, reply_to=reply_to)
         if outcome is None:
-            if chat is None or chat.type != chat.PRIVATE:
+            if chat.type != chat.PRIVATE:
                 return  # in team groups only staff commands are answered
-            outcome = await self._service.handle(incoming, now)
+            outcome = await self._service.handle(incoming, now, reply_to=reply_to)
         if outcome.redelivered:
             log.info("redelivered update ignored", extra={"update_id": update.update_id})
             return
         if query is not None:
             await _mark_choice(query)
-        if chat is not None:
-            await self.send(chat.id, outcome.replies)
 
     async def send(self, chat_id: int, replies: list[Reply]) -> None:
         bot = self.application.bot

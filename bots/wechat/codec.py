@@ -117,7 +117,7 @@ class WeChatCodec:
 
     def _check_signature(self, query: Mapping[str, str], now: float) -> None:
         timestamp, nonce = query.get("timestamp", ""), query.get("nonce", "")
-        if not timestamp.isdigit() or not nonce:
+        if not timestamp.isdecimal() or not nonce:
             raise Forbidden("missing timestamp or nonce")
         if abs(now - int(timestamp)) > self._window:
             raise Forbidden("stale timestamp (possible replay)")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -26,7 +27,7 @@ from core.dialogue.io import Choice, Option, Reply, Text
 from core.dialogue.state import Dialogue
 from core.errors import ConcurrentUpdate, DomainError
 from core.messages import t
-from core.outbound import Outbound, OutboundMessage
+from core.outbound import OutboundMessage, Recipient
 from core.ports import UnitOfWork
 from core.services import change_case_within
 from core.staff import COMMAND_ROLES, Role, StaffMember, may_handle, may_run
@@ -63,12 +64,12 @@ class DeskService:
         *,
         calendar: WorkingCalendar,
         policy: DeadlinePolicy,
-        outbound: Outbound,
+        after_commit: Callable[[], None] = lambda: None,
     ) -> None:
         self._unit_of_work = unit_of_work
         self._calendar = calendar
         self._policy = policy
-        self._outbound = outbound
+        self._after_commit = after_commit  # wakes the dispatcher: messages are queued
         self._handlers: dict[str, Handler] = {
             "queue": self._queue,
             "case": self._case,
@@ -91,8 +92,11 @@ class DeskService:
         incoming: Incoming,
         now: datetime,
         render: Callable[[list[Reply]], str] | None = None,
+        reply_to: Recipient | None = None,
     ) -> Outcome | None:
-        """Handle a staff command; None if this is not one (the customer flow takes it)."""
+        """Handle a staff command; None if this is not one (the customer flow takes it).
+
+        `render` and `reply_to` work as in `ConversationService.handle`."""
         message = incoming.message
         if isinstance(message, Text):
             command = parse_text(message.text)
@@ -138,9 +142,13 @@ class DeskService:
             response = render(work.replies) if render is not None else None
             if key is not None and response is not None:
                 await uow.deliveries.keep_response(key, response)
+            sends = work.sends
+            if reply_to is not None:
+                sends = [*(OutboundMessage(reply_to, r) for r in work.replies), *sends]
+            await uow.outbox.add(sends, now=now, key=key or f"local:{uuid.uuid4().hex}")
             await uow.commit()
-        if work.sends:
-            await self._outbound.send(work.sends)
+        if sends:
+            self._after_commit()
         return Outcome(work.replies, response, waiting_pushes=waiting)
 
     async def _welcome(self, uow: UnitOfWork, work: _Work) -> None:
@@ -175,7 +183,7 @@ class DeskService:
         words = command.rest.split()
         default = QueueKind.MINE if staff.role is Role.AGENT else QueueKind.DEPT
         kind = next((QueueKind(w) for w in words if w in QueueKind.__members__.values()), default)
-        page = next((int(w) for w in words if w.isdigit() and int(w) > 0), 1)
+        page = next((int(w) for w in words if w.isdecimal() and int(w) > 0), 1)
         cases, total = await uow.cases.queue(
             kind,
             Scope.of(staff),
@@ -282,7 +290,7 @@ class DeskService:
             return
         target = command.rest.split()[0]
         department = await uow.staff.department(target)
-        assignee = (await uow.staff.get(int(target))) if target.isdigit() else None
+        assignee = (await uow.staff.get(int(target))) if target.isdecimal() else None
         if assignee is not None and assignee.active:
             to_department, to_person, label = assignee.department, str(assignee.id), assignee.name
         elif department is not None:
@@ -424,7 +432,7 @@ class DeskService:
         self, uow: UnitOfWork, work: _Work, command: StaffCommand, now: datetime
     ) -> None:
         days_text, _, reason = command.rest.partition(" ")
-        valid = days_text.isdigit() and 0 < int(days_text) <= MAX_EXTENSION_WORKING_DAYS
+        valid = days_text.isdecimal() and 0 < int(days_text) <= MAX_EXTENSION_WORKING_DAYS
         case = await self._reachable(uow, work, command, usage_if=not valid or not reason.strip())
         if case is None:
             return

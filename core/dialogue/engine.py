@@ -311,7 +311,11 @@ def _branch(d: Dialogue, message: Input, _now: datetime, settings: DialogueSetti
             d.branch = None
             return _advance(d, settings)
         index = message.key[2:]
-        if message.key.startswith("r:") and index.isdigit() and int(index) < len(settings.branches):
+        if (
+            message.key.startswith("r:")
+            and index.isdecimal()
+            and int(index) < len(settings.branches)
+        ):
             d.branch = settings.branches[int(index)]
             return _advance(d, settings)
     if isinstance(message, Text) and message.text.strip():
@@ -568,7 +572,7 @@ def _not_understood(d: Dialogue, settings: DialogueSettings) -> Turn:
 
 def _match_option(options: tuple[Option, ...], text: str) -> Option | None:
     """WeChat customers answer menus with a number or the option's words."""
-    if text.isdigit() and 1 <= int(text) <= len(options):
+    if text.isdecimal() and 1 <= int(text) <= len(options):
         return options[int(text) - 1]
     folded = text.casefold()
     return next((o for o in options if o.label.casefold() == folded), None)

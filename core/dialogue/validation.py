@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 NAME_MAX = 50
 _SEPARATORS = re.compile(r"[\s\-()（）]")
-_CN_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_INTERNATIONAL = re.compile(r"^\+[1-9]\d{7,14}$")
+# ASCII only: full-width digits (typed on Chinese keyboards) are folded to ASCII first.
+_CN_MOBILE = re.compile(r"^1[3-9]\d{9}$", re.ASCII)
+_INTERNATIONAL = re.compile(r"^\+[1-9]\d{7,14}$", re.ASCII)
 
 
 def normalize_phone(text: str, *, from_platform: bool = False) -> str | None:
@@ -16,7 +18,7 @@ def normalize_phone(text: str, *, from_platform: bool = False) -> str | None:
     Typed foreign numbers need their '+'; a contact shared through the platform is
     always international but comes without it.
     """
-    raw = _SEPARATORS.sub("", text.strip().replace("＋", "+"))
+    raw = _SEPARATORS.sub("", unicodedata.normalize("NFKC", text).strip())
     for prefix in ("+86", "0086"):
         if raw.startswith(prefix):
             raw = raw[len(prefix) :]
@@ -24,7 +26,7 @@ def normalize_phone(text: str, *, from_platform: bool = False) -> str | None:
         raw = raw[2:]
     if _CN_MOBILE.match(raw):
         return raw
-    if from_platform and raw.isdigit():
+    if from_platform and raw.isdecimal():
         raw = "+" + raw
     return raw if _INTERNATIONAL.match(raw) else None
 

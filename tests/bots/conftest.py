@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.bots.telegram_support import NOW, Desk
+from tests.bots.telegram_support import NOW, Desk, ticking_from
 from tests.conftest import database_url
 from tests.doubles.telegram_bot_api import BotApiDouble
 
@@ -36,7 +36,7 @@ def free_port() -> int:
 async def desk(
     engine: AsyncEngine, tmp_path: Path, telegram_api: BotApiDouble
 ) -> AsyncIterator[Desk]:
-    desk = Desk(database_url(tmp_path), telegram_api, lambda: NOW)
+    desk = Desk(database_url(tmp_path), telegram_api, ticking_from(NOW))
     await desk.start()
     yield desk
     await desk.stop()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from core.case import Case
 from core.identity import CustomerId, Platform
@@ -18,14 +19,23 @@ NOW = at("2026-11-02 10:00")  # a Monday
 
 
 def settings_for(url: str, api: BotApiDouble, **extra: object) -> Settings:
-    return Settings(
-        _env_file=None,
-        database_url=url,
-        telegram_bot_token=api.token,
-        telegram_api_base_url=api.root_url,
-        intake_branches="Pudong Lujiazui|Jing'an Temple",
+    values: dict[str, object] = {
+        "database_url": url,
+        "telegram_bot_token": api.token,
+        "telegram_api_base_url": api.root_url,
+        "intake_branches": "Pudong Lujiazui|Jing'an Temple",
+        # The conversation tests do not wait out the per-chat pacing (tested on its own).
+        "telegram_chat_interval_seconds": 0,
         **extra,
-    )
+    }
+    return Settings(_env_file=None, **values)
+
+
+def ticking_from(start: datetime) -> Callable[[], datetime]:
+    """A clock at a fixed business moment that then runs in real time, so deadlines are
+    predictable while retry_after and backoff still elapse."""
+    origin = time.monotonic()
+    return lambda: start + timedelta(seconds=time.monotonic() - origin)
 
 
 class Desk:
@@ -37,13 +47,12 @@ class Desk:
 
     async def start(self, **extra: object) -> Wiring:
         self.wiring = build(settings_for(self.url, self.api, **extra), clock=self.clock)
-        assert self.wiring.telegram is not None
-        await self.wiring.telegram.start()
+        await self.wiring.start()
         return self.wiring
 
     async def stop(self) -> None:
-        if self.wiring is not None and self.wiring.telegram is not None:
-            await self.wiring.telegram.stop()
+        if self.wiring is not None:
+            await self.wiring.stop()
             await self.wiring.close()
         self.wiring = None
 

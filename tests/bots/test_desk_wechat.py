@@ -11,7 +11,7 @@ from core.case import CaseStatus
 from core.staff import Role
 from intake import admin
 from storage.unit_of_work import SqlUnitOfWork
-from tests.bots.test_wechat import close_bank, open_bank, say
+from tests.bots.test_wechat import close_bank, open_bank, say, settle
 from tests.conftest import database_url
 from tests.doubles.wechat_platform import FakeClock, WeChatPlatform
 from tests.factories import at
@@ -52,7 +52,7 @@ async def test_a_wechat_agent_handles_a_wechat_complaint(
             assert number is not None
             case_number = number.group(0)
 
-            await bank.channel.drain()
+            await settle(bank)
             [alert] = platform.api.custom_messages(agent)
             assert case_number in (alert.text or "") and f"/take {case_number}" in (
                 alert.text or ""
@@ -61,15 +61,15 @@ async def test_a_wechat_agent_handles_a_wechat_complaint(
 
             assert "已接手" in await say(platform, agent, f"/take {case_number}")
             assert "转达" in await say(platform, agent, f"/ask {case_number} 哪张卡？")
-            await bank.channel.drain()
+            await settle(bank)
             assert "哪张卡？" in (platform.api.custom_messages(customer)[-1].text or "")
 
             assert "已转交" in await say(platform, customer, "尾号 1234 的那张")
-            await bank.channel.drain()
+            await settle(bank)
             assert "尾号 1234" in (platform.api.custom_messages(agent)[-1].text or "")
 
             assert "已办结" in await say(platform, agent, f"/resolve {case_number} 已退还。")
-            await bank.channel.drain()
+            await settle(bank)
             assert "已退还。" in (platform.api.custom_messages(customer)[-1].text or "")
 
             async with bank.wiring.unit_of_work() as work:

@@ -80,8 +80,14 @@ async def open_bank(url: str, platform: WeChatPlatform, clock: FakeClock, **extr
     return Bank(wiring, server)
 
 
-async def close_bank(bank: Bank) -> None:
+async def settle(bank: Bank) -> None:
+    """Deliver what the outbox holds and the pushes started after replies."""
+    await bank.wiring.dispatcher.deliver_due()
     await bank.channel.drain()
+
+
+async def close_bank(bank: Bank) -> None:
+    await settle(bank)
     await bank.server.close()
     await bank.wiring.close()
 
@@ -287,10 +293,10 @@ async def test_without_a_template_a_push_waits_for_the_next_message(
         assert await bank.channel.pusher.push(openid, Push("请补充交易凭证。")) is Route.HELD
         assert platform.api.custom_messages(openid) == []
         await say(platform, openid, "在吗")  # the customer is back: the window reopens
-        await bank.channel.drain()
+        await settle(bank)
         assert [m.text for m in platform.api.custom_messages(openid)] == ["请补充交易凭证。"]
         await say(platform, openid, "好的")
-        await bank.channel.drain()
+        await settle(bank)
         assert len(platform.api.custom_messages(openid)) == 1  # delivered once only
     finally:
         await close_bank(bank)

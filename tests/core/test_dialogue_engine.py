@@ -173,6 +173,7 @@ def test_more_text_is_appended_within_the_limit() -> None:
         ("138 1234 8000", "13812348000"),
         ("+86 138-1234-8000", "13812348000"),
         ("+44 7700 900123", "+447700900123"),
+        ("１３８ １２３４ ８０００", "13812348000"),
     ],
 )
 def test_typed_phone_numbers_are_normalised(typed: str, stored: str) -> None:

@@ -767,6 +767,8 @@ class BotApiDouble:
         self._changed = asyncio.Event()
 
         self._calls: list[ApiCall] = []
+        # Requests that arrived, answered or not (a stalled one is in flight until then).
+        self._arrivals: dict[str, int] = {}
         self._call_cursor: dict[str, int] = {}
         self._faults: dict[str, deque[Fault]] = {}
 
@@ -973,6 +975,15 @@ class BotApiDouble:
         message = await self._wait(probe, timeout, what)
         self._message_cursor[chat_id] = index + 1
         return message
+
+    async def wait_for_arrivals(self, method: str, count: int, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+        """Until ``count`` requests of ``method`` have arrived, answered or still in flight."""
+        name = self._canonical(method)
+
+        def probe() -> bool | None:
+            return True if self._arrivals.get(name, 0) >= count else None
+
+        await self._wait(probe, timeout, lambda: f"{count} {name} requests to arrive")
 
     async def wait_for_call(self, method: str, timeout: float = 5.0) -> ApiCall:  # noqa: ASYNC109
         """The next answered request of ``method`` that no earlier call returned."""
@@ -1397,6 +1408,8 @@ class BotApiDouble:
 
     async def _handle_api(self, request: web.Request) -> web.StreamResponse:
         method = self._canonical(request.match_info["method"])
+        self._arrivals[method] = self._arrivals.get(method, 0) + 1
+        self._bump()
         params: JSONDict = {}
         files: dict[str, UploadedFile] = {}
         body: bytes | None = None

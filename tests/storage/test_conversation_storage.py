@@ -19,7 +19,6 @@ from intake.alerts import LogAlerts
 from storage.tables import RewardEntryRow
 from storage.unit_of_work import SqlUnitOfWork
 from tests.factories import at, stored_dialogue
-from tests.fakes import RecordingOutbound
 
 CAROL = CustomerId(Platform.WECHAT, "oCarol")
 NOW = at("2026-11-02 10:00")
@@ -32,7 +31,6 @@ def service(engine: AsyncEngine, calendar: WorkingCalendar) -> ConversationServi
         policy=DeadlinePolicy(),
         settings=DialogueSettings(),
         alerts=LogAlerts(),
-        outbound=RecordingOutbound(),
     )
 
 

@@ -1,0 +1,134 @@
+"""The dispatcher: delivers what the outbox holds, exactly once and in order per chat.
+
+Workers claim one message at a time (a short lease, the oldest pending message of its
+chat, when the chat's pacing allows), hand it to its platform and record the outcome:
+sent (and when the chat may get its next one), retry later (a 429's retry_after, or
+exponential backoff after a 5xx, a timeout or a network error), or failed (the platform
+said no for good, or the attempts ran out), which the administrators are told about.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from core.identity import Platform
+from core.outbound import Delivery, OutboundMessage, RetryLater, Undeliverable
+from core.ports import Alerts
+from storage.outbox import Claimed, SqlOutboxQueue
+
+log = logging.getLogger("scheduler.dispatcher")
+
+LEASE = timedelta(seconds=30)
+MAX_ATTEMPTS = 8
+BACKOFF_BASE_S = 2.0
+BACKOFF_CAP_S = 300.0
+IDLE_POLL_S = 1.0
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        queue: SqlOutboxQueue,
+        delivery: Delivery,
+        alerts: Alerts,
+        clock: Callable[[], datetime],
+        *,
+        chat_interval: dict[Platform, timedelta],
+        workers: int = 4,
+        lease: timedelta = LEASE,
+        backoff_base_s: float = BACKOFF_BASE_S,
+    ) -> None:
+        self._queue = queue
+        self._delivery = delivery
+        self._alerts = alerts
+        self._clock = clock
+        self._chat_interval = chat_interval
+        self._workers = workers
+        # Longer than any one delivery may take: a claim outlives it only if the process
+        # died, and then another dispatcher takes the message once the lease runs out.
+        self._lease = lease
+        self._backoff_base_s = backoff_base_s
+        self._wake = asyncio.Event()
+        # A platform that answered 429 for the whole bot rests until then.
+        self._paused_until: dict[str, datetime] = {}
+
+    def wake(self) -> None:
+        """Something was queued: look now rather than at the next poll."""
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Deliver until `stop` is set."""
+        await asyncio.gather(*(self._worker(stop) for _ in range(self._workers)))
+
+    async def deliver_due(self) -> int:
+        """Deliver everything that may go now, one at a time; how many were handled."""
+        handled = 0
+        while await self._one():
+            handled += 1
+        return handled
+
+    async def _worker(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                busy = await self._one()
+            except Exception:  # the database went away, say: keep going, do not spin
+                log.exception("dispatcher step failed")
+                busy = False
+            if busy:
+                continue
+            self._wake.clear()
+            stopping = asyncio.ensure_future(stop.wait())
+            waking = asyncio.ensure_future(self._wake.wait())
+            await asyncio.wait(
+                {stopping, waking}, timeout=IDLE_POLL_S, return_when=asyncio.FIRST_COMPLETED
+            )
+            stopping.cancel()
+            waking.cancel()
+
+    async def _one(self) -> bool:
+        now = self._clock()
+        paused = frozenset(p for p, until in self._paused_until.items() if until > now)
+        claimed = await self._queue.claim(now, limit=1, lease=self._lease, paused=paused)
+        if not claimed:
+            return False
+        await self._deliver(claimed[0])
+        return True
+
+    async def _deliver(self, item: Claimed) -> None:
+        message = item.message
+        platform = message.recipient.platform
+        try:
+            await self._delivery.deliver(message)
+        except RetryLater as wait:
+            at = self._clock() + timedelta(seconds=wait.seconds)
+            self._paused_until[platform.value] = at
+            await self._queue.retry(item.id, at, str(wait))
+        except Undeliverable as refusal:
+            await self._give_up(item, f"undeliverable: {refusal}")
+        except Exception as error:  # 5xx, timeouts, network: try again later
+            if item.attempts >= MAX_ATTEMPTS:
+                await self._give_up(item, f"{type(error).__name__}: {error}")
+            else:
+                delay = min(BACKOFF_CAP_S, self._backoff_base_s * 2 ** (item.attempts - 1))
+                at = self._clock() + timedelta(seconds=delay)
+                await self._queue.retry(item.id, at, f"{type(error).__name__}: {error}")
+        else:
+            now = self._clock()
+            interval = self._chat_interval.get(platform, timedelta(0))
+            await self._queue.sent(item.id, now, chat_free_at=now + interval)
+
+    async def _give_up(self, item: Claimed, reason: str) -> None:
+        await self._queue.fail(item.id, reason)
+        await self._alerts.alert_admins(_failure_report(item.id, item.message, reason))
+
+
+def _failure_report(message_id: int, message: OutboundMessage, reason: str) -> str:
+    about = f" about {message.case_number}" if message.case_number else ""
+    return (
+        f"outbox message {message_id}{about} to {message.recipient.platform.value} "
+        f"could not be delivered ({reason}); `intake outbox retry {message_id}` "
+        f"sends it again"
+    )

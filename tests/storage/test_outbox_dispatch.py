@@ -1,0 +1,158 @@
+"""The outbox and its dispatchers on a real database: once, in order, never lost."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.dialogue.io import Reply
+from core.identity import CustomerId, Platform
+from core.outbound import OutboundMessage, RetryLater, Undeliverable
+from intake.alerts import LogAlerts
+from scheduler.dispatcher import Dispatcher
+from storage.database import create_engine
+from storage.outbox import FAILED, SENT, SqlOutboxQueue
+from storage.unit_of_work import SqlUnitOfWork
+from tests.conftest import database_url
+
+
+class RecordingDelivery:
+    """Records deliveries; can refuse the first few attempts of chosen messages."""
+
+    def __init__(self, expected: int = 0) -> None:
+        self.delivered: list[tuple[str, str]] = []
+        self.refusals: dict[str, list[Exception]] = {}
+        self.expected = expected
+        self.all_there = asyncio.Event()
+
+    async def deliver(self, message: OutboundMessage) -> None:
+        pending = self.refusals.get(message.reply.text)
+        if pending:
+            raise pending.pop(0)
+        assert isinstance(message.recipient, CustomerId)
+        self.delivered.append((message.recipient.user_id, message.reply.text))
+        if len(self.delivered) >= self.expected:
+            self.all_there.set()
+
+
+class Clock:
+    """Real time unless moved on by hand."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def queue_messages(engine: AsyncEngine, chats: int, per_chat: int) -> None:
+    async with SqlUnitOfWork(engine) as uow:
+        for n in range(per_chat):
+            await uow.outbox.add(
+                [
+                    OutboundMessage(CustomerId(Platform.TELEGRAM, f"chat{c}"), Reply(f"{c}:{n}"))
+                    for c in range(chats)
+                ],
+                now=now(),
+                key=f"batch-{n}",
+            )
+        await uow.commit()
+
+
+def dispatcher(
+    engine: AsyncEngine,
+    delivery: RecordingDelivery,
+    clock: Clock | None = None,
+    workers: int = 4,
+) -> Dispatcher:
+    return Dispatcher(
+        SqlOutboxQueue(engine),
+        delivery,
+        LogAlerts(),
+        clock or now,
+        chat_interval={},
+        workers=workers,
+    )
+
+
+async def test_the_same_cause_queues_a_message_once(engine: AsyncEngine) -> None:
+    for _ in range(3):  # a retried cause
+        async with SqlUnitOfWork(engine) as uow:
+            await uow.outbox.add(
+                [OutboundMessage(CustomerId(Platform.WECHAT, "o1"), Reply("hello"))],
+                now=now(),
+                key="cause-1",
+            )
+            await uow.commit()
+    assert len(await SqlOutboxQueue(engine).listing()) == 1
+
+
+async def test_two_dispatchers_deliver_a_thousand_messages_once_each_in_order(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    await queue_messages(engine, chats=50, per_chat=20)
+    # Two dispatchers with their own connection pools, as two processes would have.
+    other = create_engine(database_url(tmp_path))
+    delivery = RecordingDelivery(expected=1000)
+    stop = asyncio.Event()
+    first = dispatcher(engine, delivery, workers=4)
+    second = dispatcher(other, delivery, workers=4)
+    runs = [asyncio.create_task(d.run(stop)) for d in (first, second)]
+    try:
+        async with asyncio.timeout(60):
+            await delivery.all_there.wait()
+    finally:
+        stop.set()
+        await asyncio.gather(*runs)
+        await other.dispose()
+    assert len(delivery.delivered) == 1000 == len(set(delivery.delivered))
+    per_chat: dict[str, list[int]] = defaultdict(list)
+    for chat, text in delivery.delivered:
+        per_chat[chat].append(int(text.split(":")[1]))
+    assert all(order == list(range(20)) for order in per_chat.values())
+    assert await SqlOutboxQueue(engine).listing() == []
+
+
+async def test_retry_later_backoff_and_giving_up(engine: AsyncEngine, caplog: object) -> None:
+    await queue_messages(engine, chats=1, per_chat=3)
+    delivery = RecordingDelivery()
+    delivery.refusals = {
+        "0:0": [ConnectionError("reset"), RetryLater(0.01)],
+        "0:1": [Undeliverable("blocked by the user")],
+    }
+    clock = Clock()
+    d = dispatcher(engine, delivery, clock)
+    for _ in range(3):  # a connection error, then a 429, then success
+        await d.deliver_due()
+        clock.offset += timedelta(minutes=1)  # past any backoff or retry_after
+    listing = await SqlOutboxQueue(engine).listing((SENT, FAILED))
+    assert delivery.delivered == [("chat0", "0:0"), ("chat0", "0:2")]
+    statuses = {item.text: (item.status, item.attempts) for item in listing}
+    assert statuses == {"0:0": (SENT, 3), "0:1": (FAILED, 1), "0:2": (SENT, 1)}
+    failed = next(i for i in listing if i.status == FAILED)
+    assert "blocked by the user" in (failed.last_error or "")
+    assert await SqlOutboxQueue(engine).requeue(failed.id, clock())
+    await d.deliver_due()
+    assert delivery.delivered[-1] == ("chat0", "0:1")
+
+
+async def test_a_chat_is_paced(engine: AsyncEngine) -> None:
+    await queue_messages(engine, chats=2, per_chat=2)
+    delivery = RecordingDelivery()
+    d = Dispatcher(
+        SqlOutboxQueue(engine),
+        delivery,
+        LogAlerts(),
+        now,
+        chat_interval={Platform.TELEGRAM: timedelta(hours=1)},
+    )
+    assert await d.deliver_due() == 2  # one per chat; the second ones must wait an hour
+    assert sorted(delivery.delivered) == [("chat0", "0:0"), ("chat1", "1:0")]
