@@ -8,7 +8,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from core.case import Case, CaseEvent
-from core.desk.queries import Figures, QueueKind, Scope
+from core.desk.queries import DailyFigures, Figures, QueueKind, Scope
 from core.dialogue.state import Dialogue
 from core.identity import CustomerId, Platform
 from core.outbound import Outbox
@@ -56,6 +56,24 @@ class CaseRepository(Protocol):
     async def figures(
         self, scope: Scope, *, day_start: datetime, month_start: datetime, now: datetime
     ) -> Figures: ...
+
+    async def chase_candidates(
+        self,
+        *,
+        reminder_by: datetime,
+        unassigned_since: datetime,
+        legal_by: datetime,
+        after: str,
+        limit: int,
+    ) -> list[Case]:
+        """Open cases that may be due for a deadline alert, by number after `after`."""
+        ...
+
+    async def daily_figures(
+        self, *, day_start: datetime, day_end: datetime, since: datetime, now: datetime
+    ) -> dict[str | None, DailyFigures]:
+        """Per department: received since `since`, open, due today, overdue."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +123,15 @@ class RewardLedger(Protocol):
         ...
 
 
+class CaseAlertLog(Protocol):
+    async def claim(
+        self, alerts: list[tuple[str, str, datetime]], now: datetime
+    ) -> set[tuple[str, str]]:
+        """Record (case number, kind, deadline) alerts; returns the (number, kind) pairs
+        that were new, i.e. not recorded by any transaction before."""
+        ...
+
+
 class StaffDirectory(Protocol):
     async def by_identity(self, platform: Platform, user_id: str) -> StaffMember | None: ...
 
@@ -148,6 +175,7 @@ class UnitOfWork(Protocol):
     rewards: RewardLedger
     staff: StaffDirectory
     outbox: Outbox
+    case_alerts: CaseAlertLog
 
     async def __aenter__(self) -> Self: ...
 

@@ -11,6 +11,7 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.wechat.menu import custom_menu
 from core.errors import UnknownCalendarYear
@@ -20,10 +21,12 @@ from intake.admin import AdminError
 from intake.calendar_source import CalendarFileError
 from intake.config import Settings
 from intake.logs import configure_logging
-from intake.server import StartupRefused, serve
+from intake.server import StartupRefused, run_scheduler, serve
 from intake.wiring import build, build_calendar, system_clock, wechat_api
+from scheduler.runner import SchedulerRefused
 from storage.database import create_engine
 from storage.migrate import upgrade
+from storage.outbox import SqlOutboxQueue
 from storage.unit_of_work import SqlUnitOfWork
 
 T = TypeVar("T")
@@ -39,7 +42,13 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(settings.intake_log_level)
     try:
         return args.run(settings, args)
-    except (UnknownCalendarYear, CalendarFileError, StartupRefused, AdminError) as exc:
+    except (
+        UnknownCalendarYear,
+        CalendarFileError,
+        StartupRefused,
+        AdminError,
+        SchedulerRefused,
+    ) as exc:
         print(f"intake: {exc}", file=sys.stderr)
         return 2
 
@@ -50,6 +59,16 @@ def _parser() -> argparse.ArgumentParser:
 
     cmd = commands.add_parser("serve", help="run the HTTP service (and, later, the bots)")
     cmd.set_defaults(run=_serve)
+
+    cmd = commands.add_parser("scheduler", help="chase deadlines and deliver, without HTTP")
+    cmd.set_defaults(run=_scheduler)
+
+    outbox = commands.add_parser("outbox", help="messages waiting or failed")
+    outbox.set_defaults(run=_outbox_list)
+    outbox_commands = outbox.add_subparsers(metavar="retry")
+    cmd = outbox_commands.add_parser("retry", help="send a failed message again")
+    cmd.add_argument("id", type=int)
+    cmd.set_defaults(run=_outbox_retry)
 
     db = commands.add_parser("db", help="database schema").add_subparsers(required=True)
     cmd = db.add_parser("upgrade", help="apply pending migrations")
@@ -106,6 +125,35 @@ def _serve(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+def _scheduler(settings: Settings, _args: argparse.Namespace) -> int:
+    asyncio.run(run_scheduler(build(settings)))
+    return 0
+
+
+def _outbox_list(settings: Settings, _args: argparse.Namespace) -> int:
+    rows = _with_engine(settings, lambda engine: SqlOutboxQueue(engine).listing())
+    for r in rows:
+        text = r.text.replace("\n", " ")
+        text = text if len(text) <= 60 else text[:59] + "…"
+        print(
+            f"{r.id}\t{r.status}\t{r.platform}:{r.address}\t{r.case_number or '-'}"
+            f"\tattempts {r.attempts}\tnext {r.next_attempt_at:%Y-%m-%d %H:%M:%S}"
+            f"\t{r.last_error or ''}\t{text}"
+        )
+    print(f"{len(rows)} pending or failed")
+    return 0
+
+
+def _outbox_retry(settings: Settings, args: argparse.Namespace) -> int:
+    if not _with_engine(
+        settings, lambda engine: SqlOutboxQueue(engine).requeue(args.id, system_clock())
+    ):
+        print(f"intake: no failed outbox message {args.id}", file=sys.stderr)
+        return 2
+    print(f"outbox message {args.id} queued again")
+    return 0
+
+
 def _db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
     async def run() -> None:
         engine = create_engine(settings.database_url)
@@ -119,15 +167,19 @@ def _db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
-def _with_database(settings: Settings, work: Callable[[SqlUnitOfWork], Awaitable[T]]) -> T:
+def _with_engine(settings: Settings, work: Callable[[AsyncEngine], Awaitable[T]]) -> T:
     async def run() -> T:
         engine = create_engine(settings.database_url)
         try:
-            return await work(SqlUnitOfWork(engine))
+            return await work(engine)
         finally:
             await engine.dispose()
 
     return asyncio.run(run())
+
+
+def _with_database(settings: Settings, work: Callable[[SqlUnitOfWork], Awaitable[T]]) -> T:
+    return _with_engine(settings, lambda engine: work(SqlUnitOfWork(engine)))
 
 
 def _staff_invite(settings: Settings, args: argparse.Namespace) -> int:

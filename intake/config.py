@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.chase import BusinessHours
 
 # What Telegram accepts as a webhook secret_token.
 _SECRET_CHARS = re.compile(r"[A-Za-z0-9_-]{1,256}")
@@ -40,6 +43,8 @@ class Settings(BaseSettings):
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: SecretStr | None = None
     telegram_chat_interval_seconds: float = Field(default=1.0, ge=0)
+    intake_scheduler: Literal["embedded", "off"] = "embedded"
+    intake_business_hours: str = "09:00-18:00"
     intake_outbox_lease_seconds: float = Field(default=30, gt=0)
     intake_outbox_backoff_seconds: float = Field(default=2, gt=0)
 
@@ -87,6 +92,12 @@ class Settings(BaseSettings):
         if key is not None and len(key.get_secret_value()) != 43:
             raise ValueError("WECHAT_AES_KEY (EncodingAESKey) has 43 characters")
         return self
+
+    @field_validator("intake_business_hours")
+    @classmethod
+    def _hours_parse(cls, value: str) -> str:
+        BusinessHours.parse(value)
+        return value
 
     @property
     def branches(self) -> tuple[str, ...]:

@@ -75,6 +75,27 @@ def warn_about_calendar(wiring: Wiring, now: datetime) -> None:
             )
 
 
+async def run_scheduler(wiring: Wiring) -> None:
+    """`intake scheduler`: chase deadlines and deliver the outbox, without serving HTTP."""
+    await prepare_database(wiring)
+    await wiring.start(receive=False, scheduler=True)
+    try:
+        await _until_signalled()
+    finally:
+        await wiring.stop()
+        await wiring.close()
+        log.info("stopped")
+
+
+async def _until_signalled() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info("stopping")
+
+
 async def serve(wiring: Wiring) -> None:
     """Run until SIGINT or SIGTERM, then stop accepting, finish requests and close."""
     await prepare_database(wiring)
@@ -86,15 +107,10 @@ async def serve(wiring: Wiring) -> None:
     await site.start()
     port = runner.addresses[0][1]
     log.info("listening", extra={"host": settings.intake_http_host, "port": port})
-    await wiring.start()
+    await wiring.start(scheduler=settings.intake_scheduler == "embedded")
 
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
     try:
-        await stop.wait()
-        log.info("stopping")
+        await _until_signalled()
     finally:
         await runner.cleanup()
         await wiring.stop()

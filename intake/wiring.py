@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -17,6 +20,7 @@ from bots.wechat.client import BankWeChatClient, TokenStore, WeChatApi
 from bots.wechat.codec import WeChatCodec
 from bots.wechat.push import WeChatPusher
 from core.calendar import WorkingCalendar
+from core.chase import BusinessHours
 from core.conversation import ConversationService
 from core.deadlines import DeadlinePolicy
 from core.desk.service import DeskService
@@ -27,11 +31,14 @@ from intake.calendar_source import load_calendar
 from intake.config import Settings
 from intake.outbound import ChannelDelivery
 from scheduler.dispatcher import Dispatcher
+from scheduler.runner import SingleSchedulerLock, build_scheduler
 from storage.database import create_engine
 from storage.outbox import SqlOutboxQueue
 from storage.redis_tokens import RedisTokenStore
 from storage.unit_of_work import SqlUnitOfWork
 from storage.wechat import SqlWeChatStore
+
+log = logging.getLogger("intake")
 
 
 def system_clock() -> datetime:
@@ -47,23 +54,51 @@ class Wiring:
     conversations: ConversationService
     desk: DeskService
     dispatcher: Dispatcher
+    clock: Callable[[], datetime]
     telegram: TelegramChannel | None
     wechat: WeChatChannel | None
+    alerts: LogAlerts
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _running: list[asyncio.Task[None]] = field(default_factory=list)
+    _scheduler: AsyncIOScheduler | None = None
+    _scheduler_lock: SingleSchedulerLock | None = None
 
     def unit_of_work(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine)
 
-    async def start(self) -> None:
-        """Start the dispatcher and the channels that connect out (Telegram)."""
+    async def start(self, *, receive: bool = True, scheduler: bool = False) -> None:
+        """Start the dispatcher, Telegram (receiving updates too, unless `receive` is
+        False), and, with `scheduler`, the deadline chasing and the digest."""
+        if scheduler:
+            self._start_scheduler()
         self._stop.clear()
         self._running.append(asyncio.create_task(self.dispatcher.run(self._stop)))
         if self.telegram is not None:
-            await self.telegram.start()
+            await self.telegram.start(receive=receive)
+
+    def _start_scheduler(self) -> None:
+        if self.engine.dialect.name == "sqlite" and self.engine.url.database:
+            self._scheduler_lock = SingleSchedulerLock(Path(self.engine.url.database))
+            self._scheduler_lock.acquire()
+        self._scheduler = build_scheduler(
+            self.unit_of_work,
+            calendar=self.calendar,
+            hours=BusinessHours.parse(self.settings.intake_business_hours),
+            alerts=self.alerts,
+            clock=self.clock,
+            after_commit=self.dispatcher.wake,
+        )
+        self._scheduler.start()
+        log.info("scheduler started")
 
     async def stop(self) -> None:
         """Stop taking traffic, let the dispatcher finish its current message, close."""
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+            self._scheduler = None
+        if self._scheduler_lock is not None:
+            self._scheduler_lock.release()
+            self._scheduler_lock = None
         if self.telegram is not None:
             await self.telegram.stop()
         self._stop.set()
@@ -128,8 +163,10 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> W
         conversations=conversations,
         desk=desk,
         dispatcher=dispatcher,
+        clock=clock,
         telegram=delivery.telegram,
         wechat=delivery.wechat,
+        alerts=alerts,
     )
 
 

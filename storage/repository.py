@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.case import (
@@ -22,7 +22,7 @@ from core.case import (
     Priority,
 )
 from core.classification import BusinessType, Cause, Channel
-from core.desk.queries import Figures, QueueKind, Scope
+from core.desk.queries import DailyFigures, Figures, QueueKind, Scope
 from core.errors import ConcurrentUpdate
 from core.identity import Contact, CustomerId, Platform
 from storage.dialect import upsert
@@ -148,6 +148,48 @@ class SqlCaseRepository:
             )
         ).one()
         return Figures(*(int(v) for v in row))
+
+    async def chase_candidates(
+        self,
+        *,
+        reminder_by: datetime,
+        unassigned_since: datetime,
+        legal_by: datetime,
+        after: str,
+        limit: int,
+    ) -> list[Case]:
+        """Open cases that may be due for an alert, in case-number order after `after`."""
+        return await self._cases(
+            select(CaseRow)
+            .where(
+                CaseRow.status.in_(_OPEN),
+                CaseRow.number > after,
+                or_(
+                    CaseRow.due_at <= reminder_by,
+                    and_(CaseRow.assignee.is_(None), CaseRow.received_at <= unassigned_since),
+                    CaseRow.legal_due_at <= legal_by,
+                ),
+            )
+            .order_by(CaseRow.number)
+            .limit(limit)
+        )
+
+    async def daily_figures(
+        self, *, day_start: datetime, day_end: datetime, since: datetime, now: datetime
+    ) -> dict[str | None, DailyFigures]:
+        is_open = CaseRow.status.in_(_OPEN)
+        rows = await self._session.execute(
+            select(
+                CaseRow.department,
+                func.count().filter(CaseRow.received_at >= since),
+                func.count().filter(is_open),
+                func.count().filter(is_open, CaseRow.due_at >= day_start, CaseRow.due_at < day_end),
+                func.count().filter(is_open, CaseRow.due_at < now),
+            )
+            .where(or_(is_open, CaseRow.received_at >= since))
+            .group_by(CaseRow.department)
+        )
+        return {dept: DailyFigures(*(int(v) for v in values)) for dept, *values in rows}
 
     async def _cases(self, stmt: Any) -> list[Case]:
         return [_from_row(r) for r in await self._session.scalars(stmt)]

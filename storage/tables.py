@@ -25,6 +25,7 @@ class CaseRow(SQLModel, table=True):
         # "My cases" for a customer.
         Index("ix_cases_customer", "customer_platform", "customer_user_id", "received_at"),
         Index("ix_cases_assignee_status", "assignee", "status"),
+        Index("ix_cases_status_legal_due_at", "status", "legal_due_at"),
     )
 
     number: str = Field(primary_key=True, max_length=32)

@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from storage.case_alerts import SqlCaseAlerts
 from storage.database import session_factory
 from storage.dialogues import SqlDeliveryLog, SqlDialogueStore
 from storage.outbox import SqlOutbox
@@ -24,6 +25,7 @@ class SqlUnitOfWork:
     rewards: SqlRewardLedger
     staff: SqlStaffDirectory
     outbox: SqlOutbox
+    case_alerts: SqlCaseAlerts
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._sessions = session_factory(engine)
@@ -39,6 +41,7 @@ class SqlUnitOfWork:
         self.rewards = SqlRewardLedger(self._session)
         self.staff = SqlStaffDirectory(self._session)
         self.outbox = SqlOutbox(self._session)
+        self.case_alerts = SqlCaseAlerts(self._session)
         return self
 
     async def __aexit__(

@@ -83,8 +83,11 @@ class TelegramChannel:
             builder = builder.updater(None)
         return cls(builder.build(), service, desk=desk, clock=clock, webhook=webhook)
 
-    async def start(self) -> None:
+    async def start(self, *, receive: bool = True) -> None:
+        """Connect; with `receive` False only send (a scheduler process's dispatcher)."""
         await self.application.initialize()
+        if not receive:
+            return
         await self._register_commands()
         if self.webhook is not None:
             await self.application.bot.set_webhook(

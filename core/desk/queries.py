@@ -36,3 +36,13 @@ class Figures:
     overdue: int
     resolved_this_month: int
     resolved_on_time_this_month: int
+
+
+@dataclass(frozen=True, slots=True)
+class DailyFigures:
+    """One department's morning digest."""
+
+    new: int
+    open: int
+    due_today: int
+    overdue: int

@@ -218,4 +218,14 @@ MESSAGES: dict[str, str] = {
     "Thank you for it all the same!",
     "customer.reopened": "Your {type} {number} has been reopened; it is due {due}.",
     "customer.extended": "Your {type} {number} is now due {due}. Reason: {reason}",
+    # deadline chasing
+    "chase.reminder": "⏰ Reminder: {number} ({type}) falls due {due}.",
+    "chase.overdue": "⚠️ Overdue: {number} ({type}) was due {due}.",
+    "chase.escalation": "🔺 Escalation: {number} ({type}) is a working day past its "
+    "deadline ({due}).",
+    "chase.unassigned": "📥 Unassigned: nobody has taken {number} ({type}) for two working hours.",
+    "chase.legal_ceiling": "⚖️ Legal ceiling: {number} ({type}) must be decided by {legal_due}.",
+    "digest.header": "Daily digest {date}",
+    "digest.line": "{department}: new {new}, open {open}, due today {due_today}, overdue {overdue}",
+    "digest.unrouted": "no department",
 }

@@ -208,4 +208,14 @@ MESSAGES: dict[str, str] = {
     "customer.declined": "您的建议 {number} 经评估暂不采纳：{reason}\n感谢您的宝贵意见！",
     "customer.reopened": "您的{type} {number} 已重新处理，办理时限 {due}。",
     "customer.extended": "您的{type} {number} 办理时限延长至 {due}。原因：{reason}",
+    # 时限追踪
+    "chase.reminder": "⏰ 提醒：{number}（{type}）将于 {due} 到期，请尽快处理。",
+    "chase.overdue": "⚠️ 已超期：{number}（{type}）办理时限 {due} 已到。",
+    "chase.escalation": "🔺 升级：{number}（{type}）已超期一个工作日（时限 {due}），请督办。",
+    "chase.unassigned": "📥 待分派：{number}（{type}）受理已超过两个工作小时，仍无人接手。",
+    "chase.legal_ceiling": "⚖️ 法定时限临近：{number}（{type}）须于 {legal_due} 前作出处理决定。",
+    "digest.header": "每日简报 {date}",
+    "digest.line": "{department}：新增 {new}，未办结 {open}，今日到期 {due_today}，"
+    "已超期 {overdue}",
+    "digest.unrouted": "未分派部门",
 }

@@ -42,6 +42,8 @@ def upgrade() -> None:
         sa.Column("address", sa.String(128), primary_key=True),
         sa.Column("next_at", UtcDateTime(), nullable=False),
     )
+    # The deadline sweep also asks for cases nearing their legal ceiling.
+    op.create_index("ix_cases_status_legal_due_at", "cases", ["status", "legal_due_at"])
     op.create_table(
         "case_alerts",
         sa.Column("case_number", sa.String(32), sa.ForeignKey("cases.number"), primary_key=True),
@@ -53,5 +55,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("case_alerts")
+    op.drop_index("ix_cases_status_legal_due_at", "cases")
     op.drop_table("chat_pacing")
     op.drop_table("outbox")

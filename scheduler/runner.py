@@ -1,0 +1,100 @@
+"""The scheduler's jobs on APScheduler 3: chase deadlines each minute, the digest at 09:00.
+
+Runs inside `intake serve` (INTAKE_SCHEDULER=embedded) or as its own process
+(`intake scheduler`). On PostgreSQL any number may run: claims in the database keep
+every alert and message single. SQLite allows one, guarded by a lock file.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import IO
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from core.calendar import WorkingCalendar
+from core.chase import BusinessHours
+from core.deadline_alerts import chase_deadlines, send_daily_digest
+from core.ports import Alerts, UnitOfWork
+
+log = logging.getLogger("scheduler")
+
+
+class SchedulerRefused(RuntimeError):
+    """Another scheduler already runs on this SQLite database."""
+
+
+class SingleSchedulerLock:
+    """An exclusive lock on a file beside the SQLite database, released when the
+    process ends however it ends."""
+
+    def __init__(self, database_file: Path) -> None:
+        self._path = database_file.with_name(database_file.name + ".scheduler.lock")
+        self._file: IO[str] | None = None
+
+    def acquire(self) -> None:
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        handle = self._path.open("w")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise SchedulerRefused(
+                f"another scheduler already runs on this SQLite database ({self._path}); "
+                "SQLite allows one — stop it, set INTAKE_SCHEDULER=off here, or use PostgreSQL"
+            ) from None
+        self._file = handle
+
+    def release(self) -> None:
+        if self._file is not None:
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
+
+
+def build_scheduler(
+    unit_of_work: Callable[[], UnitOfWork],
+    *,
+    calendar: WorkingCalendar,
+    hours: BusinessHours,
+    alerts: Alerts,
+    clock: Callable[[], datetime],
+    after_commit: Callable[[], None],
+) -> AsyncIOScheduler:
+    async def chase() -> None:
+        raised = await chase_deadlines(
+            unit_of_work, calendar=calendar, hours=hours, alerts=alerts, now=clock()
+        )
+        if raised:
+            log.info("deadline alerts raised", extra={"alerts": raised})
+            after_commit()
+
+    async def digest() -> None:
+        if await send_daily_digest(unit_of_work, calendar=calendar, now=clock()):
+            after_commit()
+
+    scheduler = AsyncIOScheduler(timezone=calendar.tz)
+    # coalesce + one instance: a slow sweep is never run twice at once or caught up.
+    scheduler.add_job(
+        chase,
+        IntervalTrigger(minutes=1),
+        id="chase",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=30,
+    )
+    scheduler.add_job(
+        digest,
+        CronTrigger(hour=hours.start.hour, minute=hours.start.minute, timezone=calendar.tz),
+        id="digest",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=3600,
+    )
+    return scheduler

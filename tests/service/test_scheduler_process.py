@@ -1,0 +1,93 @@
+"""`intake scheduler` and `intake outbox` as an operator runs them."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.dialogue.io import Reply
+from core.identity import CustomerId, Platform
+from core.outbound import OutboundMessage
+from storage.outbox import SqlOutboxQueue
+from storage.unit_of_work import SqlUnitOfWork
+from tests.conftest import database_url
+from tests.factories import at
+
+
+async def intake(tmp_path: Path, *args: str, url: str | None = None) -> tuple[int, str, str]:
+    env = {**os.environ, "DATABASE_URL": url or database_url(tmp_path)}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "intake.cli",
+        *args,
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_a_second_scheduler_on_sqlite_refuses_to_start(tmp_path: Path) -> None:
+    """Always on SQLite: on PostgreSQL any number may run (the two-sweep test)."""
+    url = f"sqlite+aiosqlite:///{tmp_path}/scheduler.sqlite3"
+    env = {**os.environ, "DATABASE_URL": url}
+    first = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "intake.cli",
+        "scheduler",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert first.stderr is not None
+    try:
+        while True:  # until the first one holds the lock
+            line = await asyncio.wait_for(first.stderr.readline(), 20)
+            assert line, "the first scheduler exited"
+            if json.loads(line)["msg"] == "scheduler started":
+                break
+        code, _, err = await intake(tmp_path, "scheduler", url=url)
+        assert code == 2
+        assert "another scheduler already runs on this SQLite database" in err
+    finally:
+        first.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(first.wait(), 15) == 0
+
+
+async def test_listing_and_retrying_the_outbox(engine: AsyncEngine, tmp_path: Path) -> None:
+    async with SqlUnitOfWork(engine) as uow:
+        await uow.outbox.add(
+            [
+                OutboundMessage(
+                    CustomerId(Platform.WECHAT, "oX"), Reply("您的案件已办结"), "CP-20261102-0001"
+                )
+            ],
+            now=at("2026-11-02 10:00"),
+            key="k",
+        )
+        await uow.commit()
+    queue = SqlOutboxQueue(engine)
+    [item] = await queue.listing()
+    code, out, _ = await intake(tmp_path, "outbox")
+    assert code == 0 and "pending\twechat:oX\tCP-20261102-0001" in out and "1 pending" in out
+    code, _, err = await intake(tmp_path, "outbox", "retry", str(item.id))
+    assert code == 2 and "no failed outbox message" in err  # it is pending, not failed
+    await queue.fail(item.id, "errcode 43004")
+    code, out, _ = await intake(tmp_path, "outbox")
+    assert "failed" in out and "errcode 43004" in out
+    code, out, _ = await intake(tmp_path, "outbox", "retry", str(item.id))
+    assert code == 0 and "queued again" in out
+    [again] = await queue.listing()
+    assert (again.status, again.attempts) == ("pending", 0)
