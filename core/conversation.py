@@ -56,6 +56,37 @@ class Outcome:
     waiting_pushes: int = 0  # pushes held until this customer wrote: send them now
 
 
+# A channel's response to a message, and the replies that did not fit in it (WeChat's
+# passive reply holds one message of about 2 KB; the rest follow as pushes).
+Render = Callable[[list[Reply]], tuple[str, list[Reply]]]
+
+
+async def settle_answer(
+    uow: UnitOfWork,
+    *,
+    key: str | None,
+    sender: CustomerId,
+    replies: list[Reply],
+    sends: list[OutboundMessage],
+    now: datetime,
+    render: Render | None,
+    reply_to: Recipient | None,
+) -> tuple[str | None, bool]:
+    """Settle how a message is answered, inside its transaction: keep the rendered
+    response for redeliveries and queue every message that must leave. Returns the
+    response and whether anything was queued."""
+    response = None
+    if render is not None:
+        response, rest = render(replies)
+        sends = [*(OutboundMessage(sender, r) for r in rest), *sends]
+        if key is not None:
+            await uow.deliveries.keep_response(key, response)
+    if reply_to is not None:
+        sends = [*(OutboundMessage(reply_to, r) for r in replies), *sends]
+    await uow.outbox.add(sends, now=now, key=key or f"local:{uuid.uuid4().hex}")
+    return response, bool(sends)
+
+
 @dataclass(frozen=True, slots=True)
 class Incoming:
     customer: CustomerId
@@ -87,15 +118,16 @@ class ConversationService:
         self,
         incoming: Incoming,
         now: datetime,
-        render: Callable[[list[Reply]], str] | None = None,
+        render: Render | None = None,
         reply_to: Recipient | None = None,
     ) -> Outcome:
         """Answer one message.
 
         `render` turns the replies into the channel's response (WeChat's passive reply);
         it is stored with the delivery id in the same transaction, so a redelivery gets
-        exactly the same response and nothing else happens. With `reply_to`, the replies
-        are queued in the outbox for that chat instead (Telegram).
+        exactly the same response and nothing else happens; what did not fit in it is
+        queued for the customer. With `reply_to`, the replies are queued in the outbox
+        for that chat instead (Telegram).
         """
         uow = self._unit_of_work()
         key = incoming.delivery_key
@@ -118,14 +150,18 @@ class ConversationService:
                 )
                 replies = [*answer, *replies]
             await uow.dialogues.save(incoming.customer, dialogue)
-            response = render(replies) if render is not None else None
-            if key is not None and response is not None:
-                await uow.deliveries.keep_response(key, response)
-            if reply_to is not None:
-                sends = [*(OutboundMessage(reply_to, r) for r in replies), *sends]
-            await uow.outbox.add(sends, now=now, key=key or f"local:{uuid.uuid4().hex}")
+            response, queued = await settle_answer(
+                uow,
+                key=key,
+                sender=incoming.customer,
+                replies=replies,
+                sends=sends,
+                now=now,
+                render=render,
+                reply_to=reply_to,
+            )
             await uow.commit()
-        if sends:
+        if queued:
             self._after_commit()
         return Outcome(replies, response, waiting_pushes=locked.waiting_pushes)
 

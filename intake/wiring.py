@@ -104,8 +104,6 @@ class Wiring:
         self._stop.set()
         await asyncio.gather(*self._running)
         self._running.clear()
-        if self.wechat is not None:
-            await self.wechat.drain()
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -154,7 +152,9 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> W
         after_commit=dispatcher.wake,
     )
     delivery.telegram = _telegram(settings, conversations, desk, clock)
-    delivery.wechat = _wechat(settings, engine, conversations, desk, calendar, clock)
+    delivery.wechat = _wechat(
+        settings, engine, conversations, desk, calendar, clock, dispatcher.wake
+    )
     return Wiring(
         settings=settings,
         engine=engine,
@@ -216,6 +216,7 @@ def _wechat(
     desk: DeskService,
     calendar: WorkingCalendar,
     clock: Callable[[], datetime],
+    wake: Callable[[], None],
 ) -> WeChatChannel | None:
     api = wechat_api(settings, engine, clock)
     if api is None or settings.wechat_token is None or settings.wechat_app_id is None:
@@ -235,4 +236,5 @@ def _wechat(
         pusher=WeChatPusher(api, store, clock, settings.wechat_template_case_update, calendar.tz),
         app_id=settings.wechat_app_id,
         clock=clock,
+        wake=wake,
     )

@@ -16,8 +16,12 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from core.dialogue.io import Reply
+from core.identity import CustomerId, Platform
+from core.outbound import OutboundMessage
 from storage.database import session_factory
 from storage.dialect import upsert
+from storage.outbox import SqlOutbox
 from storage.tables import DialogueRow, HeldMessageRow, WeChatTokenRow
 
 TokenFetch = Callable[[], Awaitable[tuple[str, int]]]
@@ -97,41 +101,35 @@ class SqlWeChatStore:
                 )
             )
 
-    async def held(self, openid: str) -> list[tuple[int, str]]:
-        async with self._sessions() as session:
-            rows = await session.execute(
-                select(HeldMessageRow.id, HeldMessageRow.text)
-                .where(HeldMessageRow.openid == openid, HeldMessageRow.delivered_at.is_(None))
-                .order_by(HeldMessageRow.id)
-            )
-            return [(i, t) for i, t in rows]
-
-    async def mark_delivered(self, openid: str, message_id: int, now: datetime) -> bool:
-        """True for the one caller that marks it; a concurrent flush gets False."""
-        return await self._set_delivered(openid, message_id, now, change=-1)
-
-    async def release(self, openid: str, message_id: int) -> None:
-        await self._set_delivered(openid, message_id, None, change=+1)
-
-    async def _set_delivered(
-        self, openid: str, message_id: int, when: datetime | None, change: int
-    ) -> bool:
+    async def release_held(self, openid: str, now: datetime) -> int:
+        """Move the held pushes into the outbox, in one transaction: the customer just
+        wrote, so the dispatcher can send them as customer-service messages."""
         async with self._sessions() as session, session.begin():
             row = await _lock_conversation(session, openid)
-            already = (
-                HeldMessageRow.delivered_at.is_(None)
-                if when
-                else (HeldMessageRow.delivered_at.is_not(None))
-            )
-            result = await session.execute(
+            held = (
+                await session.execute(
+                    select(HeldMessageRow.id, HeldMessageRow.text, HeldMessageRow.case_number)
+                    .where(HeldMessageRow.openid == openid, HeldMessageRow.delivered_at.is_(None))
+                    .order_by(HeldMessageRow.id)
+                )
+            ).all()
+            if not held:
+                return 0
+            await session.execute(
                 update(HeldMessageRow)
-                .where(HeldMessageRow.id == message_id, already)
-                .values(delivered_at=when)
+                .where(HeldMessageRow.id.in_([i for i, _, _ in held]))
+                .values(delivered_at=now)
             )
-            if result.rowcount != 1:
-                return False
-            row.held = max(0, row.held + change)
-            return True
+            row.held = 0
+            outbox = SqlOutbox(session)
+            customer = CustomerId(Platform.WECHAT, openid)
+            for message_id, text, case_number in held:
+                await outbox.add(
+                    [OutboundMessage(customer, Reply(text), case_number)],
+                    now=now,
+                    key=f"held:{message_id}",
+                )
+            return len(held)
 
 
 def _conversation(openid: str, **values: object) -> dict[str, object]:

@@ -9,11 +9,10 @@ first is still being handled — gets the very same reply and changes nothing.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from aiohttp import web
 from wechatpy import parse_message
@@ -21,7 +20,7 @@ from wechatpy.replies import TextReply
 
 from bots.wechat.codec import MAX_BODY, BadRequest, Forbidden, WeChatCodec
 from bots.wechat.convert import passive_and_rest, to_inbound, to_incoming
-from bots.wechat.push import Push, WeChatPusher
+from bots.wechat.push import WeChatPusher
 from core.conversation import ConversationService
 from core.desk.service import DeskService
 from core.dialogue.io import Reply
@@ -32,10 +31,14 @@ PATH = "/wechat"
 
 
 class SubscriptionStore(Protocol):
-    """Where unfollowing is recorded (see `storage.wechat.SqlWeChatStore`); following
-    again needs nothing: every message of the customer's marks them as following."""
+    """Following and held pushes (see `storage.wechat.SqlWeChatStore`). Following again
+    needs no call: every message of the customer's marks them as following."""
 
     async def record_unsubscribe(self, openid: str) -> None: ...
+
+    async def release_held(self, openid: str, now: datetime) -> int:
+        """Move the pushes held for this customer into the outbox; how many."""
+        ...
 
 
 class WeChatChannel:
@@ -49,6 +52,7 @@ class WeChatChannel:
         pusher: WeChatPusher,
         app_id: str,
         clock: Callable[[], datetime],
+        wake: Callable[[], None],
     ) -> None:
         self._codec = codec
         self._service = service
@@ -57,16 +61,11 @@ class WeChatChannel:
         self.pusher = pusher
         self._app_id = app_id
         self._clock = clock
-        self._background: set[asyncio.Task[None]] = set()
+        self._wake = wake
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get(PATH, self._verify_url)
         app.router.add_post(PATH, self._receive)
-
-    async def drain(self) -> None:
-        """Wait for the pushes started after replies (overflow, held messages)."""
-        while self._background:
-            await asyncio.gather(*self._background, return_exceptions=True)
 
     async def _verify_url(self, request: web.Request) -> web.Response:
         try:
@@ -98,39 +97,22 @@ class WeChatChannel:
         if incoming is None:
             return web.Response(text="success")
 
-        overflow: list[str] = []
-
-        def render(replies: list[Reply]) -> str:
+        def render(replies: list[Reply]) -> tuple[str, list[Reply]]:
             passive, rest = passive_and_rest(replies)
-            overflow.extend(rest)
-            return TextReply(
+            xml = TextReply(
                 source=message.target,
                 target=message.source,
                 content=passive,
                 time=opened.fields.get("CreateTime", "0"),
             ).render()
+            return xml, [Reply(piece) for piece in rest]
 
         outcome = await self._desk.handle(incoming, now, render)
         if outcome is None:
             outcome = await self._service.handle(incoming, now, render)
+        if outcome.waiting_pushes and await self._followers.release_held(inbound.openid, now):
+            self._wake()  # pushes that waited for this message are in the outbox now
         if outcome.response is None:
             return web.Response(text="success")
-        if overflow or outcome.waiting_pushes:
-            self._in_background(self._after_reply(inbound.openid, overflow))
         sealed = self._codec.seal(outcome.response, opened, int(now.timestamp()))
         return web.Response(text=sealed, content_type="application/xml")
-
-    async def _after_reply(self, openid: str, overflow: list[str]) -> None:
-        for piece in overflow:
-            await self.pusher.push(openid, Push(piece))
-        await self.pusher.deliver_held(openid)
-
-    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.ensure_future(work)
-        self._background.add(task)
-        task.add_done_callback(self._finished)
-
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        self._background.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("wechat push after reply failed", exc_info=task.exception())

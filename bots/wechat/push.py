@@ -46,12 +46,6 @@ class FollowerStore(Protocol):
         self, openid: str, text: str, case_number: str | None, now: datetime
     ) -> None: ...
 
-    async def held(self, openid: str) -> list[tuple[int, str]]: ...
-
-    async def mark_delivered(self, openid: str, message_id: int, now: datetime) -> bool: ...
-
-    async def release(self, openid: str, message_id: int) -> None: ...
-
 
 @dataclass(frozen=True, slots=True)
 class Push:
@@ -96,21 +90,6 @@ class WeChatPusher:
             return Route.TEMPLATE
         await self._store.hold(openid, push.text, push.case_number, now)
         return Route.HELD
-
-    async def deliver_held(self, openid: str) -> int:
-        """After the customer wrote (a fresh window): send what was waiting, in order."""
-        sent = 0
-        for message_id, text in await self._store.held(openid):
-            # Claim it first, so two processes flushing at once never both send it.
-            if not await self._store.mark_delivered(openid, message_id, self._clock()):
-                continue
-            try:
-                await self.push(openid, Push(text))
-            except Exception:
-                await self._store.release(openid, message_id)  # back in line for next time
-                raise
-            sent += 1
-        return sent
 
 
 def _template_data(push: Push, now: datetime) -> dict[str, dict[str, str]]:

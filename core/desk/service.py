@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import math
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from core.calendar import WorkingCalendar
 from core.case import Case, CaseStatus, CaseType, Decision
-from core.conversation import Incoming, Outcome
+from core.conversation import Incoming, Outcome, Render, settle_answer
 from core.deadlines import DeadlinePolicy
 from core.desk import views
 from core.desk.commands import StaffCommand, button, parse_button, parse_text
@@ -91,7 +90,7 @@ class DeskService:
         self,
         incoming: Incoming,
         now: datetime,
-        render: Callable[[list[Reply]], str] | None = None,
+        render: Render | None = None,
         reply_to: Recipient | None = None,
     ) -> Outcome | None:
         """Handle a staff command; None if this is not one (the customer flow takes it).
@@ -139,15 +138,18 @@ class DeskService:
                     work = _Work(staff)
                     work.say("desk.conflict", number=command.number)
                     return Outcome(work.replies)  # rolled back: nothing changed
-            response = render(work.replies) if render is not None else None
-            if key is not None and response is not None:
-                await uow.deliveries.keep_response(key, response)
-            sends = work.sends
-            if reply_to is not None:
-                sends = [*(OutboundMessage(reply_to, r) for r in work.replies), *sends]
-            await uow.outbox.add(sends, now=now, key=key or f"local:{uuid.uuid4().hex}")
+            response, queued = await settle_answer(
+                uow,
+                key=key,
+                sender=sender,
+                replies=work.replies,
+                sends=work.sends,
+                now=now,
+                render=render,
+                reply_to=reply_to,
+            )
             await uow.commit()
-        if sends:
+        if queued:
             self._after_commit()
         return Outcome(work.replies, response, waiting_pushes=waiting)
 
