@@ -41,7 +41,7 @@ from core.numbering import normalize_case_number
 from core.outbound import OutboundMessage, Recipient
 from core.ports import Alerts, UnitOfWork
 from core.services import CaseDraft, change_case_within, open_case
-from core.staff import route
+from core.staff import route, staff_id_of
 
 MY_CASES_SHOWN = 10
 
@@ -271,9 +271,10 @@ class ConversationService:
         await change_case_within(uow, case, record)
         history = await uow.cases.history(case.number)
         asked = next((e for e in reversed(history) if e.action == "asked_customer"), None)
-        if asked is None or not asked.actor.startswith("staff:"):
+        asker_id = staff_id_of(asked.actor) if asked is not None else None
+        if asker_id is None:
             return []
-        asker = await uow.staff.get(int(asked.actor.split(":", 1)[1]))
+        asker = await uow.staff.get(asker_id)
         if asker is None or not asker.active:
             return []
         if answer.media is not None:

@@ -60,7 +60,16 @@ class StaffMember:
     @property
     def actor(self) -> str:
         """How the audit trail names them."""
-        return f"staff:{self.id}"
+        return f"{_STAFF_ACTOR}{self.id}"
+
+
+_STAFF_ACTOR = "staff:"
+
+
+def staff_id_of(actor: str) -> int | None:
+    """The staff id behind an audit-trail actor, or None for a customer or the system."""
+    tail = actor.removeprefix(_STAFF_ACTOR)
+    return int(tail) if tail != actor and tail.isdecimal() else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
 import signal
-import sys
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,6 +20,7 @@ from tests.bots.telegram_support import Desk, ticking_from
 from tests.conftest import database_url
 from tests.doubles.telegram_bot_api import BotApiDouble, Fault, SentMessage
 from tests.factories import at
+from tests.processes import start_intake
 
 CHATS = (7001, 7002, 7003)
 
@@ -74,7 +73,6 @@ async def test_a_killed_service_delivers_everything_once_after_restart(
 ) -> None:
     await queue(engine, per_chat=5, now=datetime.now(UTC))
     env = {
-        **os.environ,
         "DATABASE_URL": database_url(tmp_path),
         "INTAKE_HTTP_PORT": "0",
         "TELEGRAM_BOT_TOKEN": telegram_api.token,
@@ -84,17 +82,7 @@ async def test_a_killed_service_delivers_everything_once_after_restart(
     }
 
     async def serve() -> asyncio.subprocess.Process:
-        return await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "intake.cli",
-            "serve",
-            cwd=tmp_path,
-            env=env,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
+        return await start_intake("serve", cwd=tmp_path, env=env)
 
     # Six sends go through; the 7th stalls at the platform, and the service dies waiting.
     telegram_api.script("sendMessage", *[Fault(status=None)] * 6, Fault(status=None, delay=60))

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -36,6 +34,7 @@ from tests.bots.telegram_support import (
 from tests.conftest import database_url
 from tests.doubles.telegram_bot_api import BotApiDouble, SentMessage
 from tests.factories import at
+from tests.processes import PIPE, start_intake
 
 
 async def test_a_complaint_with_a_photo_and_a_shared_contact(desk: Desk) -> None:
@@ -318,23 +317,12 @@ async def test_intake_serve_runs_the_bot(
 ) -> None:
     """The composition root: a real `intake serve` process polls the Bot API and answers."""
     env = {
-        **os.environ,
         "DATABASE_URL": database_url(tmp_path),
         "INTAKE_HTTP_PORT": "0",
         "TELEGRAM_BOT_TOKEN": telegram_api.token,
         "TELEGRAM_API_BASE_URL": telegram_api.root_url,
     }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "intake.cli",
-        "serve",
-        cwd=tmp_path,
-        env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await start_intake("serve", cwd=tmp_path, env=env, stderr=PIPE)
     assert process.stderr is not None
     try:
         await telegram_api.wait_for_long_poll(timeout=20)

@@ -4,8 +4,6 @@ platform double that signs, encrypts and verifies the XML as WeChat does."""
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -36,6 +34,7 @@ from tests.doubles.wechat_platform import (
     new_encoding_aes_key,
 )
 from tests.factories import at, stored_dialogue
+from tests.processes import run_intake
 
 AES_KEY = new_encoding_aes_key()
 TEMPLATE = "tmpl-case-update-1"
@@ -366,39 +365,16 @@ async def test_intake_wechat_menu_publishes_the_menu(
     tmp_path: Path, platform: WeChatPlatform
 ) -> None:
     env = {
-        **os.environ,
         "DATABASE_URL": database_url(tmp_path),
         "WECHAT_TOKEN": DEFAULT_TOKEN,
         "WECHAT_APP_ID": DEFAULT_APP_ID,
         "WECHAT_APP_SECRET": DEFAULT_APP_SECRET,
         "WECHAT_API_BASE_URL": platform.api.base_url,
     }
-    migrate = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "intake.cli",
-        "db",
-        "upgrade",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    assert await migrate.wait() == 0
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "intake.cli",
-        "wechat",
-        "menu",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), 30)
-    assert process.returncode == 0, err.decode()
-    assert out.decode().strip() == "custom menu published"
+    assert (await run_intake("db", "upgrade", cwd=tmp_path, env=env))[0] == 0
+    code, out, err = await run_intake("wechat", "menu", cwd=tmp_path, env=env)
+    assert code == 0, err
+    assert out.strip() == "custom menu published"
     assert platform.api.menu == custom_menu()["button"]
 
 

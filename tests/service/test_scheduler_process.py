@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import os
 import signal
-import sys
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -18,46 +15,21 @@ from storage.outbox import SqlOutboxQueue
 from storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import database_url
 from tests.factories import at
+from tests.processes import PIPE, read_log_until, run_intake, start_intake
 
 
 async def intake(tmp_path: Path, *args: str, url: str | None = None) -> tuple[int, str, str]:
-    env = {**os.environ, "DATABASE_URL": url or database_url(tmp_path)}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "intake.cli",
-        *args,
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+    return await run_intake(
+        *args, cwd=tmp_path, env={"DATABASE_URL": url or database_url(tmp_path)}
     )
-    out, err = await asyncio.wait_for(process.communicate(), 30)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
 
 
 async def test_a_second_scheduler_on_sqlite_refuses_to_start(tmp_path: Path) -> None:
     """Always on SQLite: on PostgreSQL any number may run (the two-sweep test)."""
     url = f"sqlite+aiosqlite:///{tmp_path}/scheduler.sqlite3"
-    env = {**os.environ, "DATABASE_URL": url}
-    first = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "intake.cli",
-        "scheduler",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    assert first.stderr is not None
-    try:
-        while True:  # until the first one holds the lock
-            line = await asyncio.wait_for(first.stderr.readline(), 20)
-            assert line, "the first scheduler exited"
-            if json.loads(line)["msg"] == "scheduler started":
-                break
+    first = await start_intake("scheduler", cwd=tmp_path, env={"DATABASE_URL": url}, stderr=PIPE)
+    try:  # once the first one holds the lock
+        await asyncio.wait_for(read_log_until(first.stderr, "scheduler started"), 20)
         code, _, err = await intake(tmp_path, "scheduler", url=url)
         assert code == 2
         assert "another scheduler already runs on this SQLite database" in err

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import os
 import signal
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -20,6 +17,7 @@ from intake.server import StartupRefused, build_web_app, prepare_database
 from intake.wiring import Wiring, build
 from storage.migrate import pending_revisions
 from tests.conftest import database_url, fresh_engine
+from tests.processes import PIPE, read_log_until, run_intake, start_intake
 
 
 def wiring_for(url: str) -> Wiring:
@@ -67,33 +65,12 @@ async def test_start_up_migrates_sqlite_and_refuses_a_stale_postgresql(tmp_path:
     await wiring.close()
 
 
-async def read_log_until(stream: asyncio.StreamReader, message: str) -> dict[str, object]:
-    while True:
-        line = await stream.readline()
-        if not line:
-            raise AssertionError(f"the service exited before logging {message!r}")
-        entry = json.loads(line)
-        if entry["msg"] == message:
-            return entry
-
-
 async def test_the_service_starts_answers_and_stops_cleanly(tmp_path: Path) -> None:
     url = database_url(tmp_path)
     if url.startswith("postgresql"):
         await (await fresh_engine(url)).dispose()  # as the deploy step would have migrated it
-    env = {**os.environ, "DATABASE_URL": url, "INTAKE_HTTP_PORT": "0", "INTAKE_LOG_LEVEL": "INFO"}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "intake.cli",
-        "serve",
-        cwd=tmp_path,
-        env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    assert process.stderr is not None
+    env = {"DATABASE_URL": url, "INTAKE_HTTP_PORT": "0", "INTAKE_LOG_LEVEL": "INFO"}
+    process = await start_intake("serve", cwd=tmp_path, env=env, stderr=PIPE)
     try:
         listening = await asyncio.wait_for(read_log_until(process.stderr, "listening"), 10)
         port = listening["port"]
@@ -114,38 +91,17 @@ async def test_the_service_starts_answers_and_stops_cleanly(tmp_path: Path) -> N
 
 
 async def test_cli_prints_a_due_moment(tmp_path: Path) -> None:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "intake.cli",
-        "calendar",
-        "due",
-        "2026-09-30T17:00",
-        "3",
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "INTAKE_CALENDAR_FILE": ""},
+    code, out, _ = await run_intake(
+        "calendar", "due", "2026-09-30T17:00", "3", cwd=tmp_path, env={"INTAKE_CALENDAR_FILE": ""}
     )
-    out, _ = await asyncio.wait_for(process.communicate(), 20)
-    assert process.returncode == 0
-    assert out.decode().strip() == "2026-10-10T17:00:00+08:00 Saturday"
+    assert code == 0
+    assert out.strip() == "2026-10-10T17:00:00+08:00 Saturday"
 
 
 async def test_cli_names_the_missing_year(tmp_path: Path) -> None:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "intake.cli",
-        "calendar",
-        "due",
-        "2026-12-29T10:00",
-        "3",
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+    code, out, err = await run_intake(
+        "calendar", "due", "2026-12-29T10:00", "3", cwd=tmp_path, env={}
     )
-    out, err = await asyncio.wait_for(process.communicate(), 20)
-    assert process.returncode == 2
-    assert out == b""
-    assert "no working-day calendar for 2027" in err.decode()
+    assert code == 2
+    assert out == ""
+    assert "no working-day calendar for 2027" in err
