@@ -26,7 +26,8 @@ from core.deadlines import DeadlinePolicy
 from core.desk.service import DeskService
 from core.dialogue.engine import DialogueSettings
 from core.identity import Platform
-from intake.alerts import LogAlerts
+from intake.alerts import KEY_PREFIX as ALERT_KEY_PREFIX
+from intake.alerts import AdminAlerts
 from intake.calendar_source import load_calendar
 from intake.config import Settings
 from intake.outbound import ChannelDelivery
@@ -57,7 +58,7 @@ class Wiring:
     clock: Callable[[], datetime]
     telegram: TelegramChannel | None
     wechat: WeChatChannel | None
-    alerts: LogAlerts
+    alerts: AdminAlerts
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _running: list[asyncio.Task[None]] = field(default_factory=list)
     _scheduler: AsyncIOScheduler | None = None
@@ -122,7 +123,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> W
         praise_days=settings.intake_praise_days,
     )
     delivery = ChannelDelivery()
-    alerts = LogAlerts()
+    alerts = AdminAlerts(lambda: SqlUnitOfWork(engine), clock)
     dispatcher = Dispatcher(
         SqlOutboxQueue(engine),
         delivery,
@@ -133,7 +134,9 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> W
         },
         lease=timedelta(seconds=settings.intake_outbox_lease_seconds),
         backoff_base_s=settings.intake_outbox_backoff_seconds,
+        quiet_prefix=ALERT_KEY_PREFIX,
     )
+    alerts.after_commit = dispatcher.wake
     conversations = ConversationService(
         lambda: SqlUnitOfWork(engine),
         calendar=calendar,

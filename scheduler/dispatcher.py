@@ -40,7 +40,9 @@ class Dispatcher:
         workers: int = 4,
         lease: timedelta = LEASE,
         backoff_base_s: float = BACKOFF_BASE_S,
+        quiet_prefix: str = "\0",
     ) -> None:
+        """`quiet_prefix`: outbox keys of messages whose failure is only logged."""
         self._queue = queue
         self._delivery = delivery
         self._alerts = alerts
@@ -51,6 +53,7 @@ class Dispatcher:
         # died, and then another dispatcher takes the message once the lease runs out.
         self._lease = lease
         self._backoff_base_s = backoff_base_s
+        self._quiet_prefix = quiet_prefix
         self._wake = asyncio.Event()
         # A platform that answered 429 for the whole bot rests until then.
         self._paused_until: dict[str, datetime] = {}
@@ -122,7 +125,11 @@ class Dispatcher:
 
     async def _give_up(self, item: Claimed, reason: str) -> None:
         await self._queue.fail(item.id, reason)
-        await self._alerts.alert_admins(_failure_report(item.id, item.message, reason))
+        report = _failure_report(item.id, item.message, reason)
+        if item.key.startswith(self._quiet_prefix):
+            log.error(report)  # an undeliverable alert is not alerted about again
+        else:
+            await self._alerts.alert_admins(report)
 
 
 def _failure_report(message_id: int, message: OutboundMessage, reason: str) -> str:

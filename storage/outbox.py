@@ -62,6 +62,7 @@ class Claimed:
     id: int
     message: OutboundMessage
     attempts: int
+    key: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +126,10 @@ class SqlOutboxQueue:
                 .scalars()
                 .all()
             )
-            return [Claimed(r.id, _message(r), r.attempts) for r in sorted(rows, key=_id)]
+            return [
+                Claimed(r.id, _message(r), r.attempts, r.idempotency_key)
+                for r in sorted(rows, key=_id)
+            ]
 
     async def sent(self, message_id: int, now: datetime, chat_free_at: datetime) -> None:
         async with self._sessions() as session, session.begin():

@@ -15,10 +15,10 @@ from core.dialogue.engine import DialogueSettings
 from core.dialogue.io import Choice, Input, Text
 from core.dialogue.state import Step
 from core.identity import CustomerId, Platform
-from intake.alerts import LogAlerts
 from storage.tables import RewardEntryRow
 from storage.unit_of_work import SqlUnitOfWork
 from tests.factories import at, stored_dialogue
+from tests.fakes import RecordingAlerts
 
 CAROL = CustomerId(Platform.WECHAT, "oCarol")
 NOW = at("2026-11-02 10:00")
@@ -30,7 +30,7 @@ def service(engine: AsyncEngine, calendar: WorkingCalendar) -> ConversationServi
         calendar=calendar,
         policy=DeadlinePolicy(),
         settings=DialogueSettings(),
-        alerts=LogAlerts(),
+        alerts=RecordingAlerts(),
     )
 
 

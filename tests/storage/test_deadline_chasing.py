@@ -23,12 +23,12 @@ from core.identity import CustomerId, Platform
 from core.services import change_case, file_case
 from core.staff import Role
 from intake import admin
-from intake.alerts import LogAlerts
 from storage.database import create_engine
 from storage.tables import CaseAlertRow, CaseRow, OutboxRow
 from storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import database_url
 from tests.factories import at, draft
+from tests.fakes import RecordingAlerts
 
 HOURS = BusinessHours()
 AGENT, LEAD, SUPERVISOR = "8001", "8002", "8003"
@@ -95,7 +95,7 @@ async def test_a_complaint_filed_on_the_friday_before_qingming(
             lambda: SqlUnitOfWork(engine),
             calendar=calendar,
             hours=HOURS,
-            alerts=LogAlerts(),
+            alerts=RecordingAlerts(),
             now=now,
         )
         now += timedelta(minutes=30)
@@ -132,7 +132,7 @@ async def test_a_due_alert_waits_for_the_working_morning(
             lambda: SqlUnitOfWork(engine),
             calendar=calendar,
             hours=HOURS,
-            alerts=LogAlerts(),
+            alerts=RecordingAlerts(),
             now=at(moment),
         )
     assert [k for k, _, _ in await alerts_sent(engine) if k == "overdue"] == []
@@ -140,7 +140,7 @@ async def test_a_due_alert_waits_for_the_working_morning(
         lambda: SqlUnitOfWork(engine),
         calendar=calendar,
         hours=HOURS,
-        alerts=LogAlerts(),
+        alerts=RecordingAlerts(),
         now=at("2026-04-07 09:00"),
     )
     assert [to for k, to, _ in await alerts_sent(engine) if k == "overdue"] == [LEAD]
@@ -214,7 +214,7 @@ async def test_two_schedulers_sweep_ten_thousand_cases_once(
                     lambda e=e: SqlUnitOfWork(e),
                     calendar=calendar,
                     hours=HOURS,
-                    alerts=LogAlerts(),
+                    alerts=RecordingAlerts(),
                     now=at("2026-04-03 10:00"),
                 )
                 for e in (engine, other)

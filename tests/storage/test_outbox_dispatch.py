@@ -9,15 +9,23 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.dialogue.io import Reply
+from core.calendar import WorkingCalendar
+from core.classification import Channel
+from core.conversation import Incoming
+from core.deadlines import DeadlinePolicy
+from core.desk.service import DeskService
+from core.dialogue.io import Reply, Text
 from core.identity import CustomerId, Platform
 from core.outbound import OutboundMessage, RetryLater, Undeliverable
-from intake.alerts import LogAlerts
+from core.staff import Role
+from intake import admin
+from intake.alerts import KEY_PREFIX, AdminAlerts
 from scheduler.dispatcher import Dispatcher
 from storage.database import create_engine
 from storage.outbox import FAILED, SENT, SqlOutboxQueue
 from storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import database_url
+from tests.fakes import RecordingAlerts
 
 
 class RecordingDelivery:
@@ -33,8 +41,9 @@ class RecordingDelivery:
         pending = self.refusals.get(message.reply.text)
         if pending:
             raise pending.pop(0)
-        assert isinstance(message.recipient, CustomerId)
-        self.delivered.append((message.recipient.user_id, message.reply.text))
+        recipient = message.recipient
+        address = recipient.user_id if isinstance(recipient, CustomerId) else recipient.chat_id
+        self.delivered.append((address, message.reply.text))
         if len(self.delivered) >= self.expected:
             self.all_there.set()
 
@@ -76,7 +85,7 @@ def dispatcher(
     return Dispatcher(
         SqlOutboxQueue(engine),
         delivery,
-        LogAlerts(),
+        RecordingAlerts(),
         clock or now,
         chat_interval={},
         workers=workers,
@@ -150,9 +159,39 @@ async def test_a_chat_is_paced(engine: AsyncEngine) -> None:
     d = Dispatcher(
         SqlOutboxQueue(engine),
         delivery,
-        LogAlerts(),
+        RecordingAlerts(),
         now,
         chat_interval={Platform.TELEGRAM: timedelta(hours=1)},
     )
     assert await d.deliver_due() == 2  # one per chat; the second ones must wait an hour
     assert sorted(delivery.delivered) == [("chat0", "0:0"), ("chat1", "1:0")]
+
+
+async def test_a_failed_message_is_reported_to_the_admins_in_chat(
+    engine: AsyncEngine, calendar: WorkingCalendar
+) -> None:
+    uow = SqlUnitOfWork(engine)
+    await admin.save_department(uow, code="it", name="IT", business=[], default=True)
+    code, _ = await admin.invite(uow, name="admin", role=Role.ADMIN, department="it", now=now())
+    desk = DeskService(lambda: SqlUnitOfWork(engine), calendar=calendar, policy=DeadlinePolicy())
+    await desk.handle(
+        Incoming(
+            CustomerId(Platform.TELEGRAM, "9000"),
+            Text(f"/register {code}"),
+            Channel.PUBLIC_PLATFORM,
+        ),
+        now(),
+    )
+    await queue_messages(engine, chats=1, per_chat=1)
+    delivery = RecordingDelivery()
+    delivery.refusals = {"0:0": [Undeliverable("bot blocked")]}
+    alerts = AdminAlerts(lambda: SqlUnitOfWork(engine), now)
+    d = Dispatcher(
+        SqlOutboxQueue(engine), delivery, alerts, now, chat_interval={}, quiet_prefix=KEY_PREFIX
+    )
+    await d.deliver_due()  # fails the message, queues the report, delivers the report
+    [report] = [text for chat, text in delivery.delivered if chat == "9000"]
+    assert "could not be delivered (undeliverable: bot blocked)" in report
+    assert "intake outbox retry" in report
+    await alerts.alert_admins(report.removeprefix("⚠️ "))  # the same problem, same day
+    assert len(await SqlOutboxQueue(engine).listing()) == 1  # only the failed message
