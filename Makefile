@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint migrate lock bench-wechat clean
+.PHONY: run test lint migrate lock bench-wechat bench-sweep bench-dispatch clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,12 @@ test: $(VENV)/.dev
 # Benchmarks are scripts, not tests: they print their figures (README: "Benchmarks").
 bench-wechat: $(VENV)/.dev
 	$(BIN)/python -m benchmarks.wechat_webhook $(BENCH_ARGS)
+
+bench-sweep: $(VENV)/.dev
+	$(BIN)/python -m benchmarks.scheduler_sweep $(BENCH_ARGS)
+
+bench-dispatch: $(VENV)/.dev
+	$(BIN)/python -m benchmarks.dispatcher_rate $(BENCH_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -8,6 +8,7 @@ import signal
 from datetime import UTC, datetime
 
 from aiohttp import web
+from sqlalchemy import text
 
 from bots.telegram.webhook import add_webhook_route
 from intake.wiring import Wiring
@@ -54,6 +55,10 @@ async def prepare_database(wiring: Wiring) -> None:
     """SQLite (a single node) migrates itself; on PostgreSQL migrating is a deploy step."""
     if is_sqlite(wiring.engine):
         await upgrade(wiring.engine)
+        # SQLite plans with statistics only if asked to gather them; without, the deadline
+        # sweep reads every open case for each batch.
+        async with wiring.engine.begin() as conn:
+            await conn.execute(text("PRAGMA optimize"))
         return
     pending = await pending_revisions(wiring.engine)
     if pending:

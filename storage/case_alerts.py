@@ -21,12 +21,11 @@ class SqlCaseAlerts:
         recorded now — the ones no transaction recorded before."""
         if not alerts:
             return set()
+        # Rows as parameters (one cached statement, sent in batches), not inlined values.
         result = await self._session.execute(
             upsert(self._session, CaseAlertRow)
-            .values(
-                [{"case_number": n, "kind": k, "deadline": d, "sent_at": now} for n, k, d in alerts]
-            )
             .on_conflict_do_nothing(index_elements=["case_number", "kind", "deadline"])
-            .returning(CaseAlertRow.case_number, CaseAlertRow.kind)
+            .returning(CaseAlertRow.case_number, CaseAlertRow.kind),
+            [{"case_number": n, "kind": k, "deadline": d, "sent_at": now} for n, k, d in alerts],
         )
         return {(n, k) for n, k in result}

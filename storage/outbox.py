@@ -50,10 +50,12 @@ class SqlOutbox:
             }
             for i, m in enumerate(messages)
         ]
+        # Rows as parameters, not inlined values: the statement compiles once and is cached.
         await self._session.execute(
-            upsert(self._session, OutboxRow)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+            upsert(self._session, OutboxRow).on_conflict_do_nothing(
+                index_elements=["idempotency_key"]
+            ),
+            rows,
         )
 
 

@@ -77,7 +77,11 @@ class TelegramChannel:
             .base_file_url(f"{base}/file/bot")
             # Keeps to the Bot API's overall and group limits; a 429 is not retried here
             # but reaches the dispatcher, which reschedules the message.
-            .rate_limiter(AIORateLimiter(max_retries=0))
+            # A bucket of one, refilled 30 times a second: never a burst above the limit
+            # (the default bucket of 30 lets about 60 through in the first second).
+            .rate_limiter(
+                AIORateLimiter(overall_max_rate=1, overall_time_period=1 / 30, max_retries=0)
+            )
         )
         if webhook is not None:
             builder = builder.updater(None)
