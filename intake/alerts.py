@@ -40,10 +40,14 @@ class AdminAlerts:
         digest = hashlib.sha256(problem.encode()).hexdigest()[:16]
         async with self._unit_of_work() as uow:
             admins = await uow.staff.members(None, Role.ADMIN)
-            messages = [OutboundMessage(address, Reply(f"⚠️ {problem}"))
-                        for admin in admins for address in await uow.staff.addresses(admin.id)]
-            await uow.outbox.add(messages, now=now,
-                                 key=f"{KEY_PREFIX}{now.date().isoformat()}:{digest}")
+            messages = [
+                OutboundMessage(address, Reply(f"⚠️ {problem}"))
+                for admin in admins
+                for address in await uow.staff.addresses(admin.id)
+            ]
+            await uow.outbox.add(
+                messages, now=now, key=f"{KEY_PREFIX}{now.date().isoformat()}:{digest}"
+            )
             await uow.commit()
         if messages:
             self.after_commit()
