@@ -98,6 +98,10 @@ class DialogueStore(Protocol):
 
     async def save(self, customer: CustomerId, dialogue: Dialogue) -> None: ...
 
+    async def abandoned(self, before: datetime, limit: int) -> list[CustomerId]:
+        """Customers whose intake has been left unfinished since before `before`."""
+        ...
+
 
 class DeliveryLog(Protocol):
     async def first_time(self, key: str, now: datetime) -> bool:

@@ -88,6 +88,7 @@ class Wiring:
             alerts=self.alerts,
             clock=self.clock,
             after_commit=self.dispatcher.wake,
+            dialogue_idle=timedelta(minutes=self.settings.intake_dialogue_timeout_minutes),
         )
         self._scheduler.start()
         log.info("scheduler started")

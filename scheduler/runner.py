@@ -1,4 +1,5 @@
-"""The scheduler's jobs on APScheduler 3: chase deadlines each minute, the digest at 09:00.
+"""The scheduler's jobs on APScheduler 3: chase deadlines each minute, the digest at the
+start of the working day, and forgetting abandoned intakes every five minutes.
 
 Runs inside `intake serve` (INTAKE_SCHEDULER=embedded) or as its own process
 (`intake scheduler`). On PostgreSQL any number may run: claims in the database keep
@@ -10,7 +11,7 @@ from __future__ import annotations
 import fcntl
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO
 
@@ -22,6 +23,7 @@ from core.calendar import WorkingCalendar
 from core.chase import BusinessHours
 from core.deadline_alerts import chase_deadlines, send_daily_digest
 from core.ports import Alerts, UnitOfWork
+from core.retention import forget_abandoned_intakes
 
 log = logging.getLogger("scheduler")
 
@@ -66,6 +68,7 @@ def build_scheduler(
     alerts: Alerts,
     clock: Callable[[], datetime],
     after_commit: Callable[[], None],
+    dialogue_idle: timedelta,
 ) -> AsyncIOScheduler:
     async def chase() -> None:
         raised = await chase_deadlines(
@@ -78,6 +81,11 @@ def build_scheduler(
     async def digest() -> None:
         if await send_daily_digest(unit_of_work, calendar=calendar, now=clock()):
             after_commit()
+
+    async def forget() -> None:
+        forgotten = await forget_abandoned_intakes(unit_of_work, idle=dialogue_idle, now=clock())
+        if forgotten:
+            log.info("abandoned intakes forgotten", extra={"dialogues": forgotten})
 
     scheduler = AsyncIOScheduler(timezone=calendar.tz)
     # coalesce + one instance: a slow sweep is never run twice at once or caught up.

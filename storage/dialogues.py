@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.dialogue.state import Dialogue
-from core.identity import CustomerId
+from core.dialogue.state import Dialogue, Step
+from core.identity import CustomerId, Platform
 from core.ports import LockedDialogue
 from storage.dialect import upsert
 from storage.tables import DeliveryRow, DialogueRow
@@ -56,8 +56,17 @@ class SqlDialogueStore:
                 DialogueRow.platform == customer.platform.value,
                 DialogueRow.user_id == customer.user_id,
             )
-            .values(state=dialogue.to_json())
+            .values(state=dialogue.to_json(), open_intake=dialogue.step is not Step.IDLE)
         )
+
+    async def abandoned(self, before: datetime, limit: int) -> list[CustomerId]:
+        """Customers whose intake has been left since before `before`."""
+        rows = await self._session.execute(
+            select(DialogueRow.platform, DialogueRow.user_id)
+            .where(DialogueRow.open_intake.is_(True), DialogueRow.last_message_at < before)
+            .limit(limit)
+        )
+        return [CustomerId(Platform(p), u) for p, u in rows]
 
 
 class SqlDeliveryLog:

@@ -98,6 +98,7 @@ class DialogueRow(SQLModel, table=True):
     """
 
     __tablename__ = "dialogues"
+    __table_args__ = (Index("ix_dialogues_open_intake", "open_intake", "last_message_at"),)
 
     platform: str = Field(primary_key=True, max_length=16)
     user_id: str = Field(primary_key=True, max_length=128)
@@ -108,6 +109,8 @@ class DialogueRow(SQLModel, table=True):
     window_sends: int = Field(default=0)
     subscribed: bool = Field(default=True)
     held: int = Field(default=0)
+    # An intake under way (its answers may hold a name and phone): what retention purges.
+    open_intake: bool = Field(default=False)
 
 
 class DeliveryRow(SQLModel, table=True):

@@ -1,0 +1,35 @@
+"""Keeping personal data no longer than needed (PIPL): forget abandoned intakes.
+
+An unfinished intake may hold the name and phone number a customer typed before they
+walked away. Once it has been idle longer than the dialogue's timeout — when the
+customer would be told it expired anyway — its answers are dropped; the language choice
+and any pending question from staff are kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from core.dialogue.state import Dialogue, Step
+from core.ports import UnitOfWork
+
+BATCH = 1000  # per run; the scheduler runs this every few minutes
+
+
+async def forget_abandoned_intakes(
+    unit_of_work: Callable[[], UnitOfWork], *, idle: timedelta, now: datetime
+) -> int:
+    """Reset intakes idle for longer than `idle`; returns how many were forgotten."""
+    forgotten = 0
+    async with unit_of_work() as uow:
+        for customer in await uow.dialogues.abandoned(now - idle, BATCH):
+            # Locked and checked again: the customer may have written since the query.
+            dialogue = (await uow.dialogues.lock(customer, now, customer_wrote=False)).dialogue
+            if dialogue is None or dialogue.step is Step.IDLE:
+                await uow.dialogues.save(customer, dialogue or Dialogue())  # clears the mark
+            elif dialogue.updated_at is None or now - dialogue.updated_at > idle:
+                await uow.dialogues.save(customer, dialogue.restarted())
+                forgotten += 1
+        await uow.commit()
+    return forgotten

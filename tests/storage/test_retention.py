@@ -1,0 +1,73 @@
+"""Abandoned intakes are forgotten; live ones and pending questions are not."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.calendar import WorkingCalendar
+from core.classification import Channel
+from core.conversation import ConversationService, Incoming
+from core.deadlines import DeadlinePolicy
+from core.dialogue.engine import DialogueSettings
+from core.dialogue.io import Choice, Text
+from core.dialogue.state import Step
+from core.identity import CustomerId, Platform
+from core.retention import forget_abandoned_intakes
+from storage.unit_of_work import SqlUnitOfWork
+from tests.factories import at, stored_dialogue
+from tests.fakes import RecordingAlerts
+
+GONE, STILL_HERE = CustomerId(Platform.TELEGRAM, "601"), CustomerId(Platform.WECHAT, "o602")
+IDLE = timedelta(minutes=30)
+
+
+async def test_only_abandoned_answers_are_forgotten(
+    engine: AsyncEngine, calendar: WorkingCalendar
+) -> None:
+    service = ConversationService(
+        lambda: SqlUnitOfWork(engine),
+        calendar=calendar,
+        policy=DeadlinePolicy(),
+        settings=DialogueSettings(idle_timeout=IDLE),
+        alerts=RecordingAlerts(),
+    )
+
+    async def say(customer: CustomerId, message: object, when: str) -> None:
+        await service.handle(Incoming(customer, message, Channel.PUBLIC_PLATFORM), at(when))  # type: ignore[arg-type]
+
+    for customer, start in ((GONE, "2026-11-02 09:00"), (STILL_HERE, "2026-11-02 09:40")):
+        for step in (
+            Choice("t:complaint"),
+            Choice("b:loans"),
+            Choice("r:online"),
+            Text("A fee appeared on my loan statement."),
+            Choice("d:next"),
+            Choice("o:skip"),
+            Choice("c:yes"),
+            Text("张三"),
+        ):
+            await say(customer, step, start)
+    async with SqlUnitOfWork(engine) as uow:  # staff asked GONE something meanwhile
+        locked = await uow.dialogues.lock(GONE, at("2026-11-02 09:10"), customer_wrote=False)
+        assert locked.dialogue is not None
+        locked.dialogue.answering = "CP-20261101-0001"
+        await uow.dialogues.save(GONE, locked.dialogue)
+        await uow.commit()
+
+    forgotten = await forget_abandoned_intakes(
+        lambda: SqlUnitOfWork(engine), idle=IDLE, now=at("2026-11-02 10:00")
+    )
+    assert forgotten == 1
+    gone = await stored_dialogue(engine, GONE)
+    assert gone is not None and gone.step is Step.IDLE and gone.name is None
+    assert gone.description is None and gone.answering == "CP-20261101-0001"
+    here = await stored_dialogue(engine, STILL_HERE)
+    assert here is not None and here.step is Step.PHONE and here.name == "张三"
+    assert (
+        await forget_abandoned_intakes(
+            lambda: SqlUnitOfWork(engine), idle=IDLE, now=at("2026-11-02 10:01")
+        )
+        == 0
+    )
