@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core.calendar import WorkingCalendar
-from core.case import Case
+from core.case import Case, CaseType
 from core.classification import Channel
 from core.deadlines import DeadlinePolicy
 from core.desk.commands import button
@@ -40,10 +40,19 @@ from core.messages import DEFAULT_LANGUAGE, t
 from core.numbering import normalize_case_number
 from core.outbound import OutboundMessage, Recipient
 from core.ports import Alerts, UnitOfWork
+from core.rewarding import reward
+from core.rewards import RewardPolicy, RewardReason
 from core.services import CaseDraft, change_case_within, open_case
 from core.staff import route, staff_id_of
 
 MY_CASES_SHOWN = 10
+
+
+# Feedback the scheme rewards as soon as it is filed (a complaint earns nothing).
+_FILING_REWARDS = {
+    CaseType.PRAISE: RewardReason.PRAISE_FILED,
+    CaseType.SUGGESTION: RewardReason.SUGGESTION_FILED,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +114,7 @@ class ConversationService:
         policy: DeadlinePolicy,
         settings: DialogueSettings,
         alerts: Alerts,
+        rewards: RewardPolicy | None = None,
         after_commit: Callable[[], None] = lambda: None,
     ) -> None:
         self._unit_of_work = unit_of_work
@@ -112,6 +122,7 @@ class ConversationService:
         self._policy = policy
         self._settings = settings
         self._alerts = alerts
+        self._rewards = rewards or RewardPolicy()
         self._after_commit = after_commit  # wakes the dispatcher: messages are queued
 
     async def handle(
@@ -202,7 +213,21 @@ class ConversationService:
                     kept = turn.previous or turn.dialogue
                     return kept, [Reply(t(lang, "filing_failed")), prompt(kept, self._settings)]
                 sends.extend(await self._new_case_alerts(uow, case))
-                return turn.dialogue, [Reply(views.confirmation(case, lang, tz))]
+                replies = [Reply(views.confirmation(case, lang, tz))]
+                reason = _FILING_REWARDS.get(case.type)
+                if reason is not None:
+                    earned = await reward(
+                        uow,
+                        self._rewards,
+                        customer=customer,
+                        reason=reason,
+                        case_number=case.number,
+                        language=lang,
+                        now=now,
+                    )
+                    if earned:
+                        replies.append(Reply(earned))
+                return turn.dialogue, replies
             case AnswerCase():
                 sends.extend(await self._relay_answer(uow, customer, effect, now))
                 return turn.dialogue, [Reply(t(lang, "customer.answer_received"))]

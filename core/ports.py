@@ -12,7 +12,7 @@ from core.desk.queries import DailyFigures, Figures, QueueKind, Scope
 from core.dialogue.state import Dialogue
 from core.identity import CustomerId, Platform
 from core.outbound import Outbox
-from core.rewards import RewardEntry
+from core.rewards import RewardEntry, RewardReason
 from core.staff import ChatAddress, Department, Role, StaffMember
 
 
@@ -120,6 +120,17 @@ class DeliveryLog(Protocol):
 
 
 class RewardLedger(Protocol):
+    async def award(
+        self,
+        customer: CustomerId,
+        reason: RewardReason,
+        points: int,
+        case_number: str,
+        now: datetime,
+    ) -> bool:
+        """Credit points for a case; False if this reason was credited for it before."""
+        ...
+
     async def balance(self, customer: CustomerId) -> int: ...
 
     async def recent(self, customer: CustomerId, limit: int = 5) -> list[RewardEntry]:

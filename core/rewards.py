@@ -23,3 +23,16 @@ class RewardEntry:
     reason: RewardReason
     case_number: str | None
     at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RewardPolicy:
+    """Points per reason; each reason pays out at most once per case."""
+
+    praise_filed: int = 10
+    suggestion_filed: int = 10
+    suggestion_adopted: int = 50
+    survey_answered: int = 5
+
+    def points(self, reason: RewardReason) -> int:
+        return int(getattr(self, reason.value))

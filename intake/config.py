@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.chase import BusinessHours
+from core.rewards import RewardPolicy
 
 # What Telegram accepts as a webhook secret_token.
 _SECRET_CHARS = re.compile(r"[A-Za-z0-9_-]{1,256}")
@@ -37,6 +38,9 @@ class Settings(BaseSettings):
         default="", description="Branches offered in the dialogue, separated by '|'."
     )
     intake_dialogue_timeout_minutes: int = Field(default=30, ge=1)
+    intake_points_praise_filed: int = Field(default=10, ge=0)
+    intake_points_suggestion_filed: int = Field(default=10, ge=0)
+    intake_points_suggestion_adopted: int = Field(default=50, ge=0)
 
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str = "https://api.telegram.org"
@@ -102,3 +106,11 @@ class Settings(BaseSettings):
     @property
     def branches(self) -> tuple[str, ...]:
         return tuple(b.strip() for b in self.intake_branches.split("|") if b.strip())
+
+    @property
+    def rewards(self) -> RewardPolicy:
+        return RewardPolicy(
+            praise_filed=self.intake_points_praise_filed,
+            suggestion_filed=self.intake_points_suggestion_filed,
+            suggestion_adopted=self.intake_points_suggestion_adopted,
+        )

@@ -147,12 +147,14 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> W
             idle_timeout=timedelta(minutes=settings.intake_dialogue_timeout_minutes),
         ),
         alerts=alerts,
+        rewards=settings.rewards,
         after_commit=dispatcher.wake,
     )
     desk = DeskService(
         lambda: SqlUnitOfWork(engine),
         calendar=calendar,
         policy=policy,
+        rewards=settings.rewards,
         after_commit=dispatcher.wake,
     )
     delivery.telegram = _telegram(settings, conversations, desk, clock)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.identity import CustomerId, Platform
 from core.rewards import RewardEntry, RewardReason
+from storage.dialect import upsert
 from storage.tables import RewardEntryRow
 
 
@@ -19,6 +22,30 @@ class SqlRewardLedger:
             RewardEntryRow.customer_platform == customer.platform.value,
             RewardEntryRow.customer_user_id == customer.user_id,
         )
+
+    async def award(
+        self,
+        customer: CustomerId,
+        reason: RewardReason,
+        points: int,
+        case_number: str,
+        now: datetime,
+    ) -> bool:
+        # The unique (case, reason) index makes a retry or a double tap a no-op.
+        result = await self._session.execute(
+            upsert(self._session, RewardEntryRow)
+            .values(
+                customer_platform=customer.platform.value,
+                customer_user_id=customer.user_id,
+                points=points,
+                reason=reason.value,
+                case_number=case_number,
+                at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["case_number", "reason"])
+            .returning(RewardEntryRow.id)
+        )
+        return result.scalar_one_or_none() is not None
 
     async def balance(self, customer: CustomerId) -> int:
         total = await self._session.scalar(

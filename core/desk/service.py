@@ -28,6 +28,8 @@ from core.errors import ConcurrentUpdate, DomainError
 from core.messages import t
 from core.outbound import OutboundMessage, Recipient
 from core.ports import UnitOfWork
+from core.rewarding import reward
+from core.rewards import RewardPolicy, RewardReason
 from core.services import change_case_within
 from core.staff import COMMAND_ROLES, Role, StaffMember, may_handle, may_run
 
@@ -63,11 +65,13 @@ class DeskService:
         *,
         calendar: WorkingCalendar,
         policy: DeadlinePolicy,
+        rewards: RewardPolicy | None = None,
         after_commit: Callable[[], None] = lambda: None,
     ) -> None:
         self._unit_of_work = unit_of_work
         self._calendar = calendar
         self._policy = policy
+        self._rewards = rewards or RewardPolicy()
         self._after_commit = after_commit  # wakes the dispatcher: messages are queued
         self._handlers: dict[str, Handler] = {
             "queue": self._queue,
@@ -412,6 +416,18 @@ class DeskService:
 
         await change_case_within(uow, case, decide)
         work.sends.append(OutboundMessage(case.customer, Reply(result), case.number))
+        if not declined:
+            earned = await reward(
+                uow,
+                self._rewards,
+                customer=case.customer,
+                reason=RewardReason.SUGGESTION_ADOPTED,
+                case_number=case.number,
+                language=language,
+                now=now,
+            )
+            if earned:
+                work.sends.append(OutboundMessage(case.customer, Reply(earned), case.number))
         work.say(f"desk.done.{'decline' if declined else 'adopt'}", number=case.number)
 
     async def _reopen(

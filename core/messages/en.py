@@ -228,4 +228,6 @@ MESSAGES: dict[str, str] = {
     "digest.header": "Daily digest {date}",
     "digest.line": "{department}: new {new}, open {open}, due today {due_today}, overdue {overdue}",
     "digest.unrouted": "no department",
+    "rewards.awarded": "You earned {points} points ({reason}); you now have {balance}. "
+    "Send /points to see them.",
 }

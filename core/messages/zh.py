@@ -218,4 +218,5 @@ MESSAGES: dict[str, str] = {
     "digest.line": "{department}：新增 {new}，未办结 {open}，今日到期 {due_today}，"
     "已超期 {overdue}",
     "digest.unrouted": "未分派部门",
+    "rewards.awarded": "获得 {points} 积分（{reason}），当前共 {balance} 积分。发送 /points 查看。",
 }

@@ -83,4 +83,5 @@ async def file_quick_praise(desk: Desk, user: int) -> str:
     confirmation = await desk.press(user, summary, "s:submit")
     match = re.search(r"PR-\d{8}-\d{4}", confirmation.text or "")
     assert match is not None
+    await desk.api.wait_for_message(user)  # the points it earned
     return match.group(0)

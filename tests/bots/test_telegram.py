@@ -19,7 +19,9 @@ from bots.telegram.webhook import AUTH_HEADER, PATH
 from core.case import Attachment, CaseStatus, CaseType
 from core.classification import BusinessType, Channel
 from core.dialogue.io import Reply
+from core.identity import CustomerId, Platform
 from core.messages import CATALOGS
+from core.rewards import RewardReason
 from intake.server import build_web_app
 from storage.tables import DeliveryRow
 from tests.bots.conftest import free_port
@@ -338,3 +340,18 @@ async def test_intake_serve_runs_the_bot(
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+async def test_praise_earns_points_once_and_they_show(desk: Desk) -> None:
+    number = await file_quick_praise(desk, ALICE)
+    earned = desk.api.sent(ALICE)[-1]  # right after the confirmation
+    assert "获得 10 积分（提交表扬），当前共 10 积分" in (earned.text or "")
+    points = await desk.say(ALICE, "/points")
+    assert (points.text or "").splitlines()[0] == "您当前有 10 积分。"
+    assert "提交表扬" in (points.text or "")
+    assert desk.wiring is not None
+    async with desk.wiring.unit_of_work() as uow:  # a retried award pays nothing more
+        customer = CustomerId(Platform.TELEGRAM, str(ALICE))
+        again = await uow.rewards.award(customer, RewardReason.PRAISE_FILED, 10, number, NOW)
+        assert again is False
+        assert await uow.rewards.balance(customer) == 10
