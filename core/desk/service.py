@@ -190,19 +190,26 @@ class DeskService:
         default = QueueKind.MINE if staff.role is Role.AGENT else QueueKind.DEPT
         kind = next((QueueKind(w) for w in words if w in QueueKind.__members__.values()), default)
         page = next((int(w) for w in words if w.isdecimal() and int(w) > 0), 1)
-        cases, total = await uow.cases.queue(
-            kind,
-            Scope.of(staff),
-            me=str(staff.id),
-            now=now,
-            limit=PAGE_SIZE,
-            offset=(page - 1) * PAGE_SIZE,
-        )
+
+        async def fetch(page: int) -> tuple[list[Case], int]:
+            return await uow.cases.queue(
+                kind,
+                Scope.of(staff),
+                me=str(staff.id),
+                now=now,
+                limit=PAGE_SIZE,
+                offset=(page - 1) * PAGE_SIZE,
+            )
+
+        cases, total = await fetch(page)
         title = t(lang, f"desk.queue.{kind.value}")
         if total == 0:
             work.say("desk.queue.empty", title=title)
             return
         pages = math.ceil(total / PAGE_SIZE)
+        if page > pages:  # past the end: show the last page
+            page = pages
+            cases, total = await fetch(page)
         lines = [t(lang, "desk.queue.header", title=title, page=page, pages=pages, total=total)]
         lines += [views.case_line(c, lang, self._calendar.tz, late=c.due_at < now) for c in cases]
         options = []

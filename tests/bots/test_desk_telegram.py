@@ -144,5 +144,7 @@ async def test_queue_paging_and_stats(desk: Desk) -> None:
     assert (first.text or "").count("CP-") == 10 and first.callback_data == ["k:q:dept:2"]
     second = await desk.press(LEAD, first, "k:q:dept:2")
     assert (second.text or "").count("CP-") == 2 and second.callback_data == ["k:q:dept:1"]
+    beyond = await desk.say(LEAD, "/queue dept 7")
+    assert "第2/2页" in (beyond.text or "") and (beyond.text or "").count("CP-") == 2
     stats = await desk.say(LEAD, "/stats")
     assert "今日新增 12" in (stats.text or "") and "未办结 12" in (stats.text or "")
