@@ -64,7 +64,7 @@ class Dispatcher:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until `stop` is set."""
-        await asyncio.gather(*(self._worker(stop) for _ in range(self._workers)))
+        await asyncio.gather(*(self._worker(stop, polls=i == 0) for i in range(self._workers)))
 
     async def deliver_due(self) -> int:
         """Deliver everything that may go now, one at a time; how many were handled."""
@@ -73,7 +73,9 @@ class Dispatcher:
             handled += 1
         return handled
 
-    async def _worker(self, stop: asyncio.Event) -> None:
+    async def _worker(self, stop: asyncio.Event, *, polls: bool) -> None:
+        """One worker polls while idle and wakes the others when it finds work; the
+        rest sleep until woken, so an idle service costs one cheap read a second."""
         while not stop.is_set():
             try:
                 busy = await self._one()
@@ -81,12 +83,16 @@ class Dispatcher:
                 log.exception("dispatcher step failed")
                 busy = False
             if busy:
+                if polls:
+                    self._wake.set()  # more may be due: let the others help
                 continue
             self._wake.clear()
             stopping = asyncio.ensure_future(stop.wait())
             waking = asyncio.ensure_future(self._wake.wait())
             await asyncio.wait(
-                {stopping, waking}, timeout=IDLE_POLL_S, return_when=asyncio.FIRST_COMPLETED
+                {stopping, waking},
+                timeout=IDLE_POLL_S if polls else None,
+                return_when=asyncio.FIRST_COMPLETED,
             )
             stopping.cancel()
             waking.cancel()

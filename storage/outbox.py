@@ -115,6 +115,16 @@ class SqlOutboxQueue:
         )
         if self._postgres:
             candidates = candidates.with_for_update(skip_locked=True, of=OutboxRow)
+        async with self._sessions() as session:
+            # A read first: an idle dispatcher must not take SQLite's single writer slot
+            # (nor PostgreSQL row locks) just to find that nothing is due.
+            due = await session.scalar(
+                select(OutboxRow.id)
+                .where(OutboxRow.status == PENDING, OutboxRow.next_attempt_at <= now)
+                .limit(1)
+            )
+        if due is None:
+            return []
         async with self._sessions() as session, session.begin():
             rows = (
                 (
