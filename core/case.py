@@ -153,6 +153,8 @@ class Case:
     closed_at: datetime | None = None
     extensions: list[Extension] = field(default_factory=list)
     decision: Decision | None = None  # for suggestions: adopted or declined
+    linked_to: str | None = None  # a related suggestion this one is handled with
+    implemented_at: datetime | None = None  # an adopted suggestion put into practice
     # Optimistic-concurrency token: the repository refuses to save over a newer version.
     version: int = 0
     # Events recorded since the case was loaded; the repository persists and clears them.
@@ -246,6 +248,24 @@ class Case:
             resolution=result,
             resolved_at=now,
         )
+
+    def link_to(self, other: Case, *, actor: str, now: datetime) -> None:
+        """Handle this suggestion with a related one: its customer hears what comes of it."""
+        if self.type is not CaseType.SUGGESTION or other.type is not CaseType.SUGGESTION:
+            raise DomainError("only suggestions are linked")
+        if other.number == self.number or other.linked_to is not None:
+            raise DomainError(f"link to the suggestion {other.number} is itself linked to")
+        self._change(actor, now, "linked", linked_to=other.number)
+
+    def implement(self, *, what_changed: str, actor: str, now: datetime) -> None:
+        """An adopted suggestion was put into practice: "you said, we did"."""
+        if self.decision is not Decision.ADOPTED:
+            raise DomainError(f"case {self.number} is not an adopted suggestion")
+        if self.implemented_at is not None:
+            raise DomainError(f"case {self.number} was already marked implemented")
+        if not what_changed.strip():
+            raise DomainError("say what changed")
+        self._change(actor, now, "implemented", note=what_changed, implemented_at=now)
 
     def customer_replied(self, *, text: str, actor: str, now: datetime) -> None:
         """The customer answered: back to work if the case was waiting for them."""

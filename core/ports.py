@@ -57,6 +57,10 @@ class CaseRepository(Protocol):
         self, scope: Scope, *, day_start: datetime, month_start: datetime, now: datetime
     ) -> Figures: ...
 
+    async def linked_to(self, number: str) -> list[Case]:
+        """The suggestions linked to this one."""
+        ...
+
     async def chase_candidates(
         self,
         *,

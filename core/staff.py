@@ -107,6 +107,8 @@ COMMAND_ROLES: dict[str, Role] = {
     "reopen": Role.LEAD,
     "extend": Role.LEAD,
     "reveal": Role.LEAD,
+    "link": Role.LEAD,
+    "implemented": Role.LEAD,
 }
 
 

@@ -191,6 +191,11 @@ class SqlCaseRepository:
         )
         return {dept: DailyFigures(*(int(v) for v in values)) for dept, *values in rows}
 
+    async def linked_to(self, number: str) -> list[Case]:
+        return await self._cases(
+            select(CaseRow).where(CaseRow.linked_to == number).order_by(CaseRow.number)
+        )
+
     async def _cases(self, stmt: Any) -> list[Case]:
         return [_from_row(r) for r in await self._session.scalars(stmt)]
 
@@ -243,6 +248,8 @@ def _to_row(case: Case) -> dict[str, Any]:
         "assignee": case.assignee,
         "resolution": case.resolution,
         "decision": case.decision.value if case.decision else None,
+        "linked_to": case.linked_to,
+        "implemented_at": case.implemented_at,
         "received_at": case.received_at,
         "due_at": case.due_at,
         "legal_due_at": case.legal_due_at,
@@ -279,6 +286,8 @@ def _from_row(row: CaseRow) -> Case:
         assignee=row.assignee,
         resolution=row.resolution,
         decision=Decision(row.decision) if row.decision else None,
+        linked_to=row.linked_to,
+        implemented_at=row.implemented_at,
         resolved_at=row.resolved_at,
         closed_at=row.closed_at,
         extensions=[

@@ -59,6 +59,8 @@ class CaseRow(SQLModel, table=True):
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
     decision: str | None = Field(default=None, max_length=16)
+    linked_to: str | None = Field(default=None, max_length=32, index=True)
+    implemented_at: datetime | None = _ts(nullable=True)
     version: int = Field(default=0)
 
 

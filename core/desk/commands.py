@@ -20,6 +20,8 @@ _WITH_NUMBER = frozenset(
         "reopen",
         "extend",
         "reveal",
+        "link",
+        "implemented",
     }
 )
 BUTTON_PREFIX = "k:"

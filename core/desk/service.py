@@ -25,7 +25,9 @@ from core.desk.queries import QueueKind, Scope
 from core.dialogue.io import Choice, Option, Reply, Text
 from core.dialogue.state import Dialogue
 from core.errors import ConcurrentUpdate, DomainError
+from core.identity import CustomerId
 from core.messages import t
+from core.numbering import normalize_case_number
 from core.outbound import OutboundMessage, Recipient
 from core.ports import UnitOfWork
 from core.rewarding import reward
@@ -87,6 +89,8 @@ class DeskService:
             "extend": self._extend,
             "reveal": self._reveal,
             "stats": self._stats,
+            "link": self._link,
+            "implemented": self._implemented,
             "help": self._help,
         }
 
@@ -484,6 +488,44 @@ class DeskService:
             uow, work, case, "customer.extended", now, due=shown, reason=reason
         )
         work.say("desk.done.extend", number=case.number, due=shown)
+
+    async def _link(
+        self, uow: UnitOfWork, work: _Work, command: StaffCommand, now: datetime
+    ) -> None:
+        case = await self._reachable(uow, work, command, usage_if=not command.rest)
+        if case is None:
+            return
+        typed = command.rest.split()[0]
+        other_number = normalize_case_number(typed)
+        other = await uow.cases.get(other_number) if other_number else None
+        if other is None or not may_handle(work.staff, other):
+            work.say("desk.no_case", number=other_number or typed)
+            return
+        await change_case_within(
+            uow, case, lambda c: c.link_to(other, actor=work.staff.actor, now=now)
+        )
+        work.say("desk.done.link", number=case.number, other=other.number)
+
+    async def _implemented(
+        self, uow: UnitOfWork, work: _Work, command: StaffCommand, now: datetime
+    ) -> None:
+        case = await self._reachable(uow, work, command, usage_if=not command.rest)
+        if case is None:
+            return
+        await change_case_within(
+            uow,
+            case,
+            lambda c: c.implement(what_changed=command.rest, actor=work.staff.actor, now=now),
+        )
+        told: set[CustomerId] = set()
+        for suggestion in [case, *await uow.cases.linked_to(case.number)]:
+            if suggestion.customer in told:
+                continue  # one message per customer, however many of theirs are linked
+            told.add(suggestion.customer)
+            language = await self._customer_language(uow, suggestion, now)
+            text = t(language, "customer.implemented", number=suggestion.number, what=command.rest)
+            work.sends.append(OutboundMessage(suggestion.customer, Reply(text), suggestion.number))
+        work.say("desk.done.implemented", number=case.number, customers=len(told))
 
     # -- helpers -----------------------------------------------------------------------------
 

@@ -230,4 +230,10 @@ MESSAGES: dict[str, str] = {
     "digest.unrouted": "no department",
     "rewards.awarded": "You earned {points} points ({reason}); you now have {balance}. "
     "Send /points to see them.",
+    "desk.help.link": "/link NO OTHER-NO handle a suggestion with a related one",
+    "desk.help.implemented": "/implemented NO what changed — tells every linked customer",
+    "desk.done.link": "{number} is now linked to {other}.",
+    "desk.done.implemented": "{number} marked implemented; {customers} customer(s) told.",
+    "customer.implemented": "Your suggestion {number} has been put into practice: {what}\n"
+    "Thank you for helping us improve!",
 }

@@ -219,4 +219,9 @@ MESSAGES: dict[str, str] = {
     "已超期 {overdue}",
     "digest.unrouted": "未分派部门",
     "rewards.awarded": "获得 {points} 积分（{reason}），当前共 {balance} 积分。发送 /points 查看。",
+    "desk.help.link": "/link 编号 相关建议编号 将建议并入相关建议处理",
+    "desk.help.implemented": "/implemented 编号 落实情况 告知所有相关客户",
+    "desk.done.link": "{number} 已并入 {other}。",
+    "desk.done.implemented": "{number} 已标记为落实，已告知 {customers} 位客户。",
+    "customer.implemented": "您的建议 {number} 已落实：{what}\n感谢您帮助我们改进服务！",
 }

@@ -42,6 +42,8 @@ def commands(number: str) -> list[str]:
         f"/reopen {number} again",
         f"/extend {number} 2 complex",
         f"/reveal {number}",
+        f"/link {number} {number}",
+        f"/implemented {number} done",
         "/stats",
         "/help",
     ]
