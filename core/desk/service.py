@@ -58,6 +58,34 @@ class _Work:
 
 
 Handler = Callable[[UnitOfWork, _Work, StaffCommand, datetime], Awaitable[None]]
+CaseHandler = Callable[[UnitOfWork, _Work, StaffCommand, Case, datetime], Awaitable[None]]
+
+
+def _no_more(_command: StaffCommand) -> bool:
+    return True
+
+
+def _with_text(command: StaffCommand) -> bool:
+    return bool(command.rest)
+
+
+def _extension(command: StaffCommand) -> bool:
+    days, _, reason = command.rest.partition(" ")
+    return days.isdecimal() and 0 < int(days) <= MAX_EXTENSION_WORKING_DAYS and bool(reason.strip())
+
+
+# What each case command needs after the case number (the case number itself always).
+_ARGUMENTS: dict[str, Callable[[StaffCommand], bool]] = {
+    "assign": _with_text,
+    "note": _with_text,
+    "ask": _with_text,
+    "resolve": _with_text,
+    "decline": _with_text,
+    "reopen": _with_text,
+    "extend": _extension,
+    "link": _with_text,
+    "implemented": _with_text,
+}
 
 
 class DeskService:
@@ -75,8 +103,13 @@ class DeskService:
         self._policy = policy
         self._rewards = rewards or RewardPolicy()
         self._after_commit = after_commit  # wakes the dispatcher: messages are queued
-        self._handlers: dict[str, Handler] = {
+        self._general: dict[str, Handler] = {
             "queue": self._queue,
+            "stats": self._stats,
+            "help": self._help,
+        }
+        # Commands about one case: `_run` finds it and checks it is within reach first.
+        self._on_case: dict[str, CaseHandler] = {
             "case": self._case,
             "take": self._take,
             "assign": self._assign,
@@ -88,10 +121,8 @@ class DeskService:
             "reopen": self._reopen,
             "extend": self._extend,
             "reveal": self._reveal,
-            "stats": self._stats,
             "link": self._link,
             "implemented": self._implemented,
-            "help": self._help,
         }
 
     async def handle(
@@ -178,7 +209,12 @@ class DeskService:
             work.say("desk.forbidden")
             return
         try:
-            await self._handlers[command.name](uow, work, command, now)
+            if command.name in self._general:
+                await self._general[command.name](uow, work, command, now)
+                return
+            case = await self._reachable(uow, work, command)
+            if case is not None:
+                await self._on_case[command.name](uow, work, command, case, now)
         except DomainError as refusal:
             work.replies.clear()
             work.sends.clear()
@@ -226,11 +262,8 @@ class DeskService:
         work.replies.append(Reply("\n".join(lines), tuple(options)))
 
     async def _case(
-        self, uow: UnitOfWork, work: _Work, command: StaffCommand, now: datetime
+        self, uow: UnitOfWork, work: _Work, command: StaffCommand, case: Case, now: datetime
     ) -> None:
-        case = await self._reachable(uow, work, command)
-        if case is None:
-            return
         history = await uow.cases.history(case.number)
         work.replies.append(
             Reply(
@@ -269,11 +302,8 @@ class DeskService:
         work.replies.append(Reply("\n".join(lines)))
 
     async def _reveal(
-        self, uow: UnitOfWork, work: _Work, command: StaffCommand, now: datetime
+        self, uow: UnitOfWork, work: _Work, command: StaffCommand, case: Case, now: datetime
     ) -> None:
-        case = await self._reachable(uow, work, command)
-        if case is None:
-            return
         await change_case_within(
             uow, case, lambda c: c.record_reveal(actor=work.staff.actor, now=now)
         )
@@ -291,20 +321,14 @@ class DeskService:
     # -- changing ---------------------------------------------------------------------------
 
     async def _take(
-        self, uow: UnitOfWork, work: _Work, command: StaffCommand, now: datetime
+        self, uow: UnitOfWork, work: _Work, command: StaffCommand, case: Case, now: datetime
     ) -> None:
-        case = await self._reachable(uow, work, command)
-        if case is None:
-            return
         await change_case_within(uow, case, lambda c: self._make_workable(c, work.staff, now))
         work.say("desk.done.take", number=case.number)
 
     async def _assign(
-        self, uow: UnitOfWork, work: _Work, command: StaffCommand, now: datetime
+        self, uow: UnitOfWork, work: _Work, command: StaffCommand, case: Case, now: datetime
     ) -> None:
-        case = await self._reachable(uow, work, command, usage_if=not command.rest)
-        if case is None:
-            return
         target = command.rest.split()[0]
         department = await uow.staff.department(target)
         assignee = (await uow.staff.get(int(target))) if target.isdecimal() else None
@@ -343,22 +367,16 @@ class DeskService:
                 )
 
     async def _note(
-        self, uow: UnitOfWork, work: _Work, command: StaffCommand, now: datetime
+        self, uow: UnitOfWork, work: _Work, command: StaffCommand, case: Case, now: datetime
     ) -> None:
-        case = await self._reachable(uow, work, command, usage_if=not command.rest)
-        if case is None:
-            return
         await change_case_within(
             uow, case, lambda c: c.add_note(text=command.rest, actor=work.staff.actor, now=now)
         )
         work.say("desk.done.note")
 
     async def _ask(
-        self, uow: UnitOfWork, work: _Work, command: StaffCommand, now: datetime
+        self, uow: UnitOfWork, work: _Work, command: StaffCommand, case: Case, now: datetime
     ) -> None:
-        case = await self._reachable(uow, work, command, usage_if=not command.rest)
-        if case is None:
-            return
 
         def ask(c: Case) -> None:
             self._make_workable(c, work.staff, now)
@@ -376,11 +394,8 @@ class DeskService:
         work.say("desk.done.ask")
 
     async def _resolve(
-        self, uow: UnitOfWork, work: _Work, command: StaffCommand, now: datetime
+        self, uow: UnitOfWork, work: _Work, command: StaffCommand, case: Case, now: datetime
     ) -> None:
-        case = await self._reachable(uow, work, command, usage_if=not command.rest)
-        if case is None:
-            return
 
         def resolve(c: Case) -> None:
             self._make_workable(c, work.staff, now)
@@ -393,27 +408,25 @@ class DeskService:
         work.say("desk.done.resolve", number=case.number)
 
     async def _adopt(
-        self, uow: UnitOfWork, work: _Work, command: StaffCommand, now: datetime
+        self, uow: UnitOfWork, work: _Work, command: StaffCommand, case: Case, now: datetime
     ) -> None:
-        await self._decide(uow, work, command, now, Decision.ADOPTED)
+        await self._decide(uow, work, command, case, now, Decision.ADOPTED)
 
     async def _decline(
-        self, uow: UnitOfWork, work: _Work, command: StaffCommand, now: datetime
+        self, uow: UnitOfWork, work: _Work, command: StaffCommand, case: Case, now: datetime
     ) -> None:
-        await self._decide(uow, work, command, now, Decision.DECLINED)
+        await self._decide(uow, work, command, case, now, Decision.DECLINED)
 
     async def _decide(
         self,
         uow: UnitOfWork,
         work: _Work,
         command: StaffCommand,
+        case: Case,
         now: datetime,
         decision: Decision,
     ) -> None:
         declined = decision is Decision.DECLINED
-        case = await self._reachable(uow, work, command, usage_if=declined and not command.rest)
-        if case is None:
-            return
         if case.type is not CaseType.SUGGESTION:
             work.say("desk.not_suggestion", number=case.number)
             return
@@ -442,11 +455,8 @@ class DeskService:
         work.say(f"desk.done.{'decline' if declined else 'adopt'}", number=case.number)
 
     async def _reopen(
-        self, uow: UnitOfWork, work: _Work, command: StaffCommand, now: datetime
+        self, uow: UnitOfWork, work: _Work, command: StaffCommand, case: Case, now: datetime
     ) -> None:
-        case = await self._reachable(uow, work, command, usage_if=not command.rest)
-        if case is None:
-            return
         due = self._policy.due_at(self._calendar, case.type, now)
         await change_case_within(
             uow,
@@ -458,13 +468,9 @@ class DeskService:
         work.say("desk.done.reopen", number=case.number, due=shown)
 
     async def _extend(
-        self, uow: UnitOfWork, work: _Work, command: StaffCommand, now: datetime
+        self, uow: UnitOfWork, work: _Work, command: StaffCommand, case: Case, now: datetime
     ) -> None:
         days_text, _, reason = command.rest.partition(" ")
-        valid = days_text.isdecimal() and 0 < int(days_text) <= MAX_EXTENSION_WORKING_DAYS
-        case = await self._reachable(uow, work, command, usage_if=not valid or not reason.strip())
-        if case is None:
-            return
         staff = work.staff
         due = self._calendar.add_working_days(case.due_at, int(days_text))
 
@@ -490,11 +496,8 @@ class DeskService:
         work.say("desk.done.extend", number=case.number, due=shown)
 
     async def _link(
-        self, uow: UnitOfWork, work: _Work, command: StaffCommand, now: datetime
+        self, uow: UnitOfWork, work: _Work, command: StaffCommand, case: Case, now: datetime
     ) -> None:
-        case = await self._reachable(uow, work, command, usage_if=not command.rest)
-        if case is None:
-            return
         typed = command.rest.split()[0]
         other_number = normalize_case_number(typed)
         other = await uow.cases.get(other_number) if other_number else None
@@ -507,11 +510,8 @@ class DeskService:
         work.say("desk.done.link", number=case.number, other=other.number)
 
     async def _implemented(
-        self, uow: UnitOfWork, work: _Work, command: StaffCommand, now: datetime
+        self, uow: UnitOfWork, work: _Work, command: StaffCommand, case: Case, now: datetime
     ) -> None:
-        case = await self._reachable(uow, work, command, usage_if=not command.rest)
-        if case is None:
-            return
         await change_case_within(
             uow,
             case,
@@ -529,12 +529,12 @@ class DeskService:
 
     # -- helpers -----------------------------------------------------------------------------
 
-    async def _reachable(
-        self, uow: UnitOfWork, work: _Work, command: StaffCommand, usage_if: bool = False
-    ) -> Case | None:
-        """The command's case if the staff member may handle it; otherwise None, having
-        said why. A case out of reach reads exactly like one that does not exist."""
-        if command.number is None or usage_if:
+    async def _reachable(self, uow: UnitOfWork, work: _Work, command: StaffCommand) -> Case | None:
+        """The command's case if its arguments are complete and the staff member may
+        handle it; otherwise None, having said why. A case out of reach reads exactly
+        like one that does not exist."""
+        complete = _ARGUMENTS.get(command.name, _no_more)
+        if command.number is None or not complete(command):
             work.say("desk.usage", usage=t(work.staff.language, f"desk.help.{command.name}"))
             return None
         case = await uow.cases.get(command.number)

@@ -58,6 +58,17 @@ async def register_staff(engine: AsyncEngine, calendar: WorkingCalendar) -> None
         assert registered is not None
 
 
+async def chase(engine: AsyncEngine, calendar: WorkingCalendar, now: datetime) -> int:
+    """One sweep, as the scheduler runs it each minute."""
+    return await chase_deadlines(
+        lambda: SqlUnitOfWork(engine),
+        calendar=calendar,
+        hours=HOURS,
+        alerts=RecordingAlerts(),
+        now=now,
+    )
+
+
 async def alerts_sent(engine: AsyncEngine) -> list[tuple[str, str, datetime]]:
     """(kind, recipient, when queued) of every deadline alert in the outbox."""
     async with engine.connect() as conn:
@@ -91,13 +102,7 @@ async def test_a_complaint_filed_on_the_friday_before_qingming(
                     department="cards", assignee="1", actor="staff:2", now=at("2026-04-07 11:00")
                 ),
             )
-        await chase_deadlines(
-            lambda: SqlUnitOfWork(engine),
-            calendar=calendar,
-            hours=HOURS,
-            alerts=RecordingAlerts(),
-            now=now,
-        )
+        await chase(engine, calendar, now)
         now += timedelta(minutes=30)
 
     sent = await alerts_sent(engine)
@@ -128,21 +133,9 @@ async def test_a_due_alert_waits_for_the_working_morning(
     )  # due Friday 3 April 20:00
     assert case.due_at == at("2026-04-03 20:00")
     for moment in ("2026-04-03 20:00", "2026-04-04 10:00", "2026-04-06 23:00"):
-        await chase_deadlines(
-            lambda: SqlUnitOfWork(engine),
-            calendar=calendar,
-            hours=HOURS,
-            alerts=RecordingAlerts(),
-            now=at(moment),
-        )
+        await chase(engine, calendar, at(moment))
     assert [k for k, _, _ in await alerts_sent(engine) if k == "overdue"] == []
-    await chase_deadlines(
-        lambda: SqlUnitOfWork(engine),
-        calendar=calendar,
-        hours=HOURS,
-        alerts=RecordingAlerts(),
-        now=at("2026-04-07 09:00"),
-    )
+    await chase(engine, calendar, at("2026-04-07 09:00"))
     assert [to for k, to, _ in await alerts_sent(engine) if k == "overdue"] == [LEAD]
 
 
@@ -209,16 +202,7 @@ async def test_two_schedulers_sweep_ten_thousand_cases_once(
     other = create_engine(database_url(tmp_path))
     try:
         raised = await asyncio.gather(
-            *(
-                chase_deadlines(
-                    lambda e=e: SqlUnitOfWork(e),
-                    calendar=calendar,
-                    hours=HOURS,
-                    alerts=RecordingAlerts(),
-                    now=at("2026-04-03 10:00"),
-                )
-                for e in (engine, other)
-            )
+            *(chase(e, calendar, at("2026-04-03 10:00")) for e in (engine, other))
         )
     finally:
         await other.dispose()

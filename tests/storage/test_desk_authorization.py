@@ -14,6 +14,7 @@ from core.deadlines import DeadlinePolicy
 from core.desk.service import DeskService
 from core.dialogue.io import Choice, Text
 from core.identity import CustomerId, Platform
+from core.messages import CATALOGS
 from core.services import file_case
 from core.staff import COMMAND_ROLES, Role
 from intake import admin
@@ -156,3 +157,23 @@ async def test_the_same_commands_work_for_the_right_people(world: dict[str, obje
     assert (told.platform, told.address) == ("telegram", draft().customer.user_id)
     assert "已被采纳" in told.text
     assert points.address == told.address and "获得 50 积分（建议被采纳）" in points.text
+
+
+async def test_incomplete_commands_get_their_usage(world: dict[str, object]) -> None:
+    desk, number = world["desk"], str(world["number"])
+    assert isinstance(desk, DeskService)
+    before = await snapshot(world["uow"], number)  # type: ignore[arg-type]
+    for text in (
+        "/take",
+        f"/note {number}",
+        f"/decline {number}",
+        f"/extend {number} 99 too long",
+        f"/extend {number} 3",
+    ):
+        outcome = await desk.handle(incoming(CARDS_LEAD, text), NOW)
+        assert outcome is not None
+        name = text.split()[0][1:]
+        assert [r.text for r in outcome.replies] == [
+            "用法：" + CATALOGS["zh"][f"desk.help.{name}"]
+        ], text
+    assert await snapshot(world["uow"], number) == before  # type: ignore[arg-type]
