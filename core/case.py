@@ -73,6 +73,7 @@ TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
     S.WITHDRAWN: frozenset(),
 }
 OPEN_STATUSES = frozenset({S.NEW, S.ASSIGNED, S.IN_PROGRESS, S.WAITING_FOR_CUSTOMER, S.REOPENED})
+FINAL_STATUSES = frozenset({S.CLOSED, S.WITHDRAWN})
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +118,18 @@ class CaseEvent:
     note: str | None = None
 
 
+# The satisfaction survey: 1-5 stars; from 3 up the customer counts as satisfied.
+SATISFACTION_MIN = 1
+SATISFACTION_MAX = 5
+SATISFIED_FROM = 3
+SATISFACTION_COMMENT_MAX = 500
+
+# Forgetting a customer (PIPL): what replaces their identity and their words. The audit
+# trail's database triggers allow exactly this erasure and nothing else (migration 0010).
+FORGOTTEN_USER = "forgotten"
+FORGOTTEN_ACTOR = f"customer:{FORGOTTEN_USER}"
+ERASED = "[erased]"
+
 # The regulation: decide within 15 calendar days; complex cases up to 30; a further 30 with
 # senior approval. Extensions always carry a reason and an approver.
 LEGAL_DAYS = 15
@@ -155,6 +168,11 @@ class Case:
     decision: Decision | None = None  # for suggestions: adopted or declined
     linked_to: str | None = None  # a related suggestion this one is handled with
     implemented_at: datetime | None = None  # an adopted suggestion put into practice
+    # The customer's answer to the satisfaction survey about the latest resolution.
+    satisfaction: int | None = None  # 1-5
+    satisfaction_comment: str | None = None
+    rated_at: datetime | None = None
+    forgotten_at: datetime | None = None  # the customer's personal data was removed
     # Optimistic-concurrency token: the repository refuses to save over a newer version.
     version: int = 0
     # Events recorded since the case was loaded; the repository persists and clears them.
@@ -267,6 +285,30 @@ class Case:
             raise DomainError("say what changed")
         self._change(actor, now, "implemented", note=what_changed, implemented_at=now)
 
+    def rate(self, score: int, *, actor: str, now: datetime) -> None:
+        """The customer's satisfaction with the resolution. A satisfied customer (3 and
+        up) closes the case; a dissatisfied one may still ask to reopen it."""
+        if self.status is not CaseStatus.RESOLVED:
+            raise DomainError(f"case {self.number} is {self.status.value}: nothing to rate")
+        if self.satisfaction is not None:
+            raise DomainError(f"case {self.number} was already rated")
+        if not SATISFACTION_MIN <= score <= SATISFACTION_MAX:
+            raise DomainError(f"a rating is {SATISFACTION_MIN} to {SATISFACTION_MAX}")
+        self._change(actor, now, "rated", satisfaction=score, rated_at=now)
+        if score >= SATISFIED_FROM:
+            self.close(actor=actor, now=now)
+
+    def comment_on_rating(self, text: str, *, actor: str, now: datetime) -> None:
+        """The optional words that follow a rating."""
+        if self.satisfaction is None:
+            raise DomainError(f"case {self.number} has no rating to comment on")
+        if self.satisfaction_comment is not None:
+            raise DomainError(f"case {self.number} already has a comment")
+        text = text.strip()[:SATISFACTION_COMMENT_MAX]
+        if not text:
+            raise DomainError("a comment needs text")
+        self._change(actor, now, "rating_commented", note=text, satisfaction_comment=text)
+
     def customer_replied(self, *, text: str, actor: str, now: datetime) -> None:
         """The customer answered: back to work if the case was waiting for them."""
         if self.status is CaseStatus.WAITING_FOR_CUSTOMER:
@@ -305,10 +347,33 @@ class Case:
             resolved_at=None,
             closed_at=None,
             due_at=due_at,
+            # The next resolution gets a survey of its own; the trail keeps this one.
+            satisfaction=None,
+            satisfaction_comment=None,
+            rated_at=None,
         )
 
     def withdraw(self, *, reason: str | None, actor: str, now: datetime) -> None:
         self._move(CaseStatus.WITHDRAWN, actor, now, "withdrawn", note=reason, closed_at=now)
+
+    def forget(self, *, now: datetime) -> None:
+        """Remove the customer's personal data from a finished case, keeping what the
+        bank's statistics need (type, classification, branch, department, dates, status,
+        rating, decision). The audit event deliberately records no "before": it would
+        copy what is being removed."""
+        _require_aware(now)
+        if self.status not in FINAL_STATUSES:
+            raise DomainError(f"case {self.number} is {self.status.value}: not finished yet")
+        if self.forgotten_at is not None:
+            raise DomainError(f"case {self.number} was already forgotten")
+        self.customer = CustomerId(self.customer.platform, FORGOTTEN_USER)
+        self.contact = Contact()
+        self.description = ERASED
+        self.desired_outcome = None
+        self.attachments = []
+        self.satisfaction_comment = None
+        self.forgotten_at = now
+        self._record(FORGOTTEN_ACTOR, now, "forgotten", {}, {"forgotten_at": now})
 
     # -- changes that keep the status -------------------------------------------------
 

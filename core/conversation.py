@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from core import privacy, redeeming
 from core.calendar import WorkingCalendar
 from core.case import Case, CaseType
 from core.classification import Channel
@@ -22,11 +23,19 @@ from core.desk.views import new_case_alert, safe
 from core.dialogue import views
 from core.dialogue.engine import (
     AnswerCase,
+    CommentOnRating,
     DialogueSettings,
     Effect,
+    ForgetMe,
     ListCases,
+    OfferVoucher,
+    RateCase,
+    RedeemVoucher,
+    SettleRating,
     ShowPoints,
+    ShowPrivacy,
     ShowStatus,
+    ShowVouchers,
     SubmitCase,
     Turn,
     converse,
@@ -42,6 +51,7 @@ from core.outbound import OutboundMessage, Recipient
 from core.ports import Alerts, UnitOfWork
 from core.rewarding import reward
 from core.rewards import RewardPolicy, RewardReason
+from core.satisfaction import Survey
 from core.services import CaseDraft, change_case_within, open_case
 from core.staff import route, staff_id_of
 
@@ -123,6 +133,7 @@ class ConversationService:
         self._settings = settings
         self._alerts = alerts
         self._rewards = rewards or RewardPolicy()
+        self._survey = Survey(calendar=calendar, policy=policy, rewards=self._rewards)
         self._after_commit = after_commit  # wakes the dispatcher: messages are queued
 
     async def handle(
@@ -240,6 +251,38 @@ class ConversationService:
                 balance = await uow.rewards.balance(customer)
                 entries = await uow.rewards.recent(customer)
                 return turn.dialogue, [Reply(views.points_view(balance, entries, lang, tz))]
+            case RateCase():
+                answer = await self._survey.rate(
+                    uow, customer, turn.dialogue, effect.number, effect.score, now
+                )
+                sends.extend(answer.sends)
+                return turn.dialogue, answer.replies
+            case CommentOnRating():
+                answer = await self._survey.comment(
+                    uow, customer, turn.dialogue, effect.number, effect.text, now
+                )
+                sends.extend(answer.sends)
+                return turn.dialogue, answer.replies
+            case ShowVouchers():
+                return turn.dialogue, [await redeeming.catalog(uow, customer, lang)]
+            case OfferVoucher():
+                offered = await redeeming.offer(uow, customer, turn.dialogue, effect.voucher_id)
+                return turn.dialogue, [offered]
+            case RedeemVoucher():
+                issued = await redeeming.redeem(uow, customer, lang, effect.voucher_id, now, tz)
+                return turn.dialogue, [issued]
+            case ShowPrivacy():
+                return turn.dialogue, [Reply(await privacy.report(uow, customer, lang))]
+            case ForgetMe():
+                done = await privacy.forget(uow, customer, lang, now)
+                # An unfinished intake may hold a name and phone number too.
+                return turn.dialogue.restarted(), [Reply(done)]
+            case SettleRating():
+                answer = await self._survey.settle(
+                    uow, customer, turn.dialogue, effect.number, effect.reopen, now
+                )
+                sends.extend(answer.sends)
+                return turn.dialogue, answer.replies
 
     async def _status(
         self, uow: UnitOfWork, customer: CustomerId, effect: ShowStatus, lang: str

@@ -18,3 +18,11 @@ def normalize_case_number(text: str) -> str | None:
     """Accept what a customer types (lower case, spaces, full-width dash); None if no number."""
     candidate = re.sub(r"\s+", "", text).upper().replace("－", "-").replace("—", "-")
     return candidate if CASE_NUMBER.match(candidate) else None
+
+
+def case_type_of(number: str) -> CaseType | None:
+    """The type a well-formed case number shows in its prefix."""
+    match = CASE_NUMBER.match(number)
+    if match is None:
+        return None
+    return next(c for c in CaseType if c.prefix == match.group(1))

@@ -14,6 +14,7 @@ from core.identity import CustomerId, Platform
 from core.outbound import Outbox
 from core.rewards import RewardEntry, RewardReason
 from core.staff import ChatAddress, Department, Role, StaffMember
+from core.vouchers import RedeemRefusal, Redemption, Voucher
 
 
 class CaseRepository(Protocol):
@@ -56,6 +57,16 @@ class CaseRepository(Protocol):
     async def figures(
         self, scope: Scope, *, day_start: datetime, month_start: datetime, now: datetime
     ) -> Figures: ...
+
+    async def resolved_before(self, moment: datetime, *, after: str, limit: int) -> list[Case]:
+        """Resolved cases (their survey pending) resolved at or before `moment`, in
+        case-number order after `after`."""
+        ...
+
+    async def erase_trail(self, number: str, customer: CustomerId) -> None:
+        """Blank the customer's identity and words in the case's audit trail (after
+        `Case.forget`); the only change the trail allows."""
+        ...
 
     async def linked_to(self, number: str) -> list[Case]:
         """The suggestions linked to this one."""
@@ -142,6 +153,39 @@ class RewardLedger(Protocol):
         ...
 
 
+class VoucherStore(Protocol):
+    async def add(self, name: str, cost: int, stock: int, valid_days: int) -> Voucher:
+        """Put a new voucher in the catalog (see `check_catalog_entry`)."""
+        ...
+
+    async def get(self, voucher_id: int) -> Voucher | None: ...
+
+    async def catalog(self) -> list[Voucher]:
+        """What customers may buy: active vouchers in stock, cheapest first."""
+        ...
+
+    async def all(self) -> list[Voucher]:
+        """Every voucher, withdrawn and sold-out ones too, oldest first (for admins)."""
+        ...
+
+    async def redeem(
+        self, customer: CustomerId, voucher_id: int, now: datetime
+    ) -> Redemption | RedeemRefusal:
+        """Buy a voucher with points: the balance goes down by its cost and the stock by
+        one, a code is issued and the ledger records the spending, all in this
+        transaction. A refusal changes nothing. Concurrent redemptions never take the
+        balance below zero nor issue more vouchers than were in stock."""
+        ...
+
+    async def redemptions(self, limit: int = 50) -> list[Redemption]:
+        """Vouchers issued, newest first."""
+        ...
+
+    async def for_customer(self, customer: CustomerId, limit: int = 20) -> list[Redemption]:
+        """The customer's vouchers, newest first."""
+        ...
+
+
 class CaseAlertLog(Protocol):
     async def claim(
         self, alerts: list[tuple[str, str, datetime]], now: datetime
@@ -192,6 +236,7 @@ class UnitOfWork(Protocol):
     dialogues: DialogueStore
     deliveries: DeliveryLog
     rewards: RewardLedger
+    vouchers: VoucherStore
     staff: StaffDirectory
     outbox: Outbox
     case_alerts: CaseAlertLog

@@ -1,4 +1,8 @@
-"""Reward points: an append-only ledger per customer; the balance is the sum."""
+"""Reward points: an append-only ledger per customer; the balance is the sum.
+
+Points are earned for feedback (one entry per reason and case) and spent on gift vouchers
+(a negative entry per voucher, see `core.vouchers`).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ class RewardReason(StrEnum):
     SUGGESTION_FILED = "suggestion_filed"
     SUGGESTION_ADOPTED = "suggestion_adopted"
     SURVEY_ANSWERED = "survey_answered"
+    VOUCHER_REDEEMED = "voucher_redeemed"  # points spent: negative, and no case
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,4 +40,5 @@ class RewardPolicy:
     survey_answered: int = 5
 
     def points(self, reason: RewardReason) -> int:
-        return int(getattr(self, reason.value))
+        """What `reason` earns; 0 for a reason nothing is paid for (spending points)."""
+        return int(getattr(self, reason.value, 0))

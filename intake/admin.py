@@ -1,18 +1,18 @@
-"""Administration behind the `intake staff` and `intake department` commands."""
+"""Administration behind the `intake staff`, `intake department` and `intake rewards` commands."""
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timedelta
 
 from core.classification import BusinessType
+from core.codes import readable_code
 from core.desk.service import invitation_hash
 from core.staff import ChatAddress, Department, Role, StaffMember
+from core.vouchers import Redemption, Voucher, check_catalog_entry, check_restock
 from storage.unit_of_work import SqlUnitOfWork
 
 INVITATION_VALID = timedelta(hours=24)
 # No 0/O, 1/I/L: codes are read off a screen and typed on a phone.
-_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
 
 class AdminError(ValueError):
@@ -23,8 +23,7 @@ async def invite(
     uow: SqlUnitOfWork, *, name: str, role: Role, department: str, now: datetime
 ) -> tuple[str, datetime]:
     """A one-time registration code, valid for 24 hours, and when it expires."""
-    raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(10))
-    code = f"{raw[:5]}-{raw[5:]}"
+    code = readable_code(10, 5)
     expires_at = now + INVITATION_VALID
     async with uow:
         if await uow.staff.department(department) is None:
@@ -88,3 +87,43 @@ async def set_department_chat(uow: SqlUnitOfWork, code: str, chat: str) -> None:
 async def list_departments(uow: SqlUnitOfWork) -> list[Department]:
     async with uow:
         return await uow.staff.departments()
+
+
+async def add_voucher(
+    uow: SqlUnitOfWork, *, name: str, cost: int, stock: int, valid_days: int
+) -> Voucher:
+    name = name.strip()
+    check_catalog_entry(name, cost, stock, valid_days)
+    async with uow:
+        voucher = await uow.vouchers.add(name, cost, stock, valid_days)
+        await uow.commit()
+    return voucher
+
+
+async def list_vouchers(uow: SqlUnitOfWork) -> list[Voucher]:
+    async with uow:
+        return await uow.vouchers.all()
+
+
+async def restock(uow: SqlUnitOfWork, voucher_id: int, quantity: int) -> int:
+    """Add `quantity` vouchers to the stock; the new stock."""
+    async with uow:
+        voucher = await uow.vouchers.get(voucher_id)
+        if voucher is None:
+            raise AdminError(f"no voucher {voucher_id}")
+        check_restock(voucher, quantity)
+        stock = await uow.vouchers.restock(voucher_id, quantity)
+        await uow.commit()
+    return stock
+
+
+async def withdraw_voucher(uow: SqlUnitOfWork, voucher_id: int) -> None:
+    async with uow:
+        if not await uow.vouchers.withdraw(voucher_id):
+            raise AdminError(f"no voucher {voucher_id}")
+        await uow.commit()
+
+
+async def list_redemptions(uow: SqlUnitOfWork, limit: int) -> list[Redemption]:
+    async with uow:
+        return await uow.vouchers.redemptions(limit)

@@ -1,4 +1,5 @@
-"""The `intake` command: serve, migrate the database, check the working-day calendar."""
+"""The `intake` command: serve, migrate the database, check the working-day calendar,
+and the administrators' commands (staff, departments, gift vouchers, the outbox)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.wechat.menu import custom_menu
-from core.errors import UnknownCalendarYear
+from core.errors import DomainError
 from core.staff import Role
 from intake import admin
 from intake.admin import AdminError
@@ -43,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(settings, args)
     except (
-        UnknownCalendarYear,
+        DomainError,  # a refusal the domain explains, e.g. a voucher costing 0 points
         CalendarFileError,
         StartupRefused,
         AdminError,
@@ -105,6 +106,29 @@ def _parser() -> argparse.ArgumentParser:
     cmd.set_defaults(run=_department_set_chat)
     cmd = departments.add_parser("list", help="list departments")
     cmd.set_defaults(run=_department_list)
+
+    rewards = commands.add_parser("rewards", help="gift vouchers bought with points")
+    vouchers = rewards.add_subparsers(required=True)
+    cmd = vouchers.add_parser("add-voucher", help="put a gift voucher in the catalog")
+    cmd.add_argument("--name", required=True)
+    cmd.add_argument("--cost", required=True, type=int, help="its price in points")
+    cmd.add_argument("--stock", required=True, type=int, help="how many can be issued")
+    cmd.add_argument(
+        "--valid-days", required=True, type=int, help="an issued voucher expires after this"
+    )
+    cmd.set_defaults(run=_voucher_add)
+    cmd = vouchers.add_parser("vouchers", help="the catalog, withdrawn and sold-out ones too")
+    cmd.set_defaults(run=_voucher_list)
+    cmd = vouchers.add_parser("restock", help="add vouchers to the stock")
+    cmd.add_argument("id", type=int)
+    cmd.add_argument("quantity", type=int)
+    cmd.set_defaults(run=_voucher_restock)
+    cmd = vouchers.add_parser("withdraw", help="take a voucher out of the catalog")
+    cmd.add_argument("id", type=int)
+    cmd.set_defaults(run=_voucher_withdraw)
+    cmd = vouchers.add_parser("redemptions", help="vouchers issued, newest first")
+    cmd.add_argument("--limit", type=_positive, default=50)
+    cmd.set_defaults(run=_redemption_list)
 
     wechat = commands.add_parser("wechat", help="WeChat Official Account").add_subparsers(
         required=True
@@ -242,6 +266,64 @@ def _department_list(settings: Settings, _args: argparse.Namespace) -> int:
         print(
             f"{d.code}\t{d.name}\t{business}\t{'default' if d.is_default else ''}"
             f"\t{d.alert_chat or ''}"
+        )
+    return 0
+
+
+def _positive(text: str) -> int:
+    """A whole number of at least 1, for argparse (which answers anything else with 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"not a whole number of at least 1: {text!r}")
+    return value
+
+
+def _voucher_add(settings: Settings, args: argparse.Namespace) -> int:
+    voucher = _with_database(
+        settings,
+        lambda uow: admin.add_voucher(
+            uow, name=args.name, cost=args.cost, stock=args.stock, valid_days=args.valid_days
+        ),
+    )
+    print(
+        f"{voucher.id}\n({voucher.name}: {voucher.cost} points, {voucher.stock} in stock, "
+        f"valid {voucher.valid_days} days once issued)"
+    )
+    return 0
+
+
+def _voucher_list(settings: Settings, _args: argparse.Namespace) -> int:
+    for v in _with_database(settings, admin.list_vouchers):
+        state = "on offer" if v.available else "withdrawn" if not v.active else "sold out"
+        print(
+            f"{v.id}\t{v.name}\t{v.cost} points\t{v.stock} in stock"
+            f"\tvalid {v.valid_days} days\t{state}"
+        )
+    return 0
+
+
+def _voucher_restock(settings: Settings, args: argparse.Namespace) -> int:
+    stock = _with_database(settings, lambda uow: admin.restock(uow, args.id, args.quantity))
+    print(f"voucher {args.id}: {stock} in stock")
+    return 0
+
+
+def _voucher_withdraw(settings: Settings, args: argparse.Namespace) -> int:
+    _with_database(settings, lambda uow: admin.withdraw_voucher(uow, args.id))
+    print(f"voucher {args.id} withdrawn from the catalog")
+    return 0
+
+
+def _redemption_list(settings: Settings, args: argparse.Namespace) -> int:
+    tz = ZoneInfo(settings.intake_timezone)
+    for r in _with_database(settings, lambda uow: admin.list_redemptions(uow, args.limit)):
+        print(
+            f"{r.code}\t{r.voucher_id} {r.voucher_name}\t{r.customer}\t{r.points} points"
+            f"\tissued {r.issued_at.astimezone(tz):%Y-%m-%d %H:%M}"
+            f"\texpires {r.expires_at.astimezone(tz):%Y-%m-%d %H:%M}"
         )
     return 0
 

@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     intake_points_praise_filed: int = Field(default=10, ge=0)
     intake_points_suggestion_filed: int = Field(default=10, ge=0)
     intake_points_suggestion_adopted: int = Field(default=50, ge=0)
+    intake_points_survey_answered: int = Field(default=5, ge=0)
 
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str = "https://api.telegram.org"
@@ -113,4 +114,5 @@ class Settings(BaseSettings):
             praise_filed=self.intake_points_praise_filed,
             suggestion_filed=self.intake_points_suggestion_filed,
             suggestion_adopted=self.intake_points_suggestion_adopted,
+            survey_answered=self.intake_points_survey_answered,
         )

@@ -1,5 +1,6 @@
 """The scheduler's jobs on APScheduler 3: chase deadlines each minute, the digest at the
-start of the working day, and forgetting abandoned intakes every five minutes.
+start of the working day, forgetting abandoned intakes every five minutes, and the
+satisfaction surveys' reminders and expiry every ten.
 
 Runs inside `intake serve` (INTAKE_SCHEDULER=embedded) or as its own process
 (`intake scheduler`). On PostgreSQL any number may run: claims in the database keep
@@ -24,6 +25,7 @@ from core.chase import BusinessHours
 from core.deadline_alerts import chase_deadlines, send_daily_digest
 from core.ports import Alerts, UnitOfWork
 from core.retention import forget_abandoned_intakes
+from core.satisfaction import chase_surveys
 
 log = logging.getLogger("scheduler")
 
@@ -87,6 +89,14 @@ def build_scheduler(
         if forgotten:
             log.info("abandoned intakes forgotten", extra={"dialogues": forgotten})
 
+    async def surveys() -> None:
+        reminded = await chase_surveys(
+            unit_of_work, calendar=calendar, hours=hours, alerts=alerts, now=clock()
+        )
+        if reminded:
+            log.info("survey reminders queued", extra={"reminders": reminded})
+            after_commit()
+
     scheduler = AsyncIOScheduler(timezone=calendar.tz)
     # coalesce + one instance: a slow sweep is never run twice at once or caught up.
     scheduler.add_job(
@@ -104,5 +114,21 @@ def build_scheduler(
         coalesce=True,
         max_instances=1,
         misfire_grace_time=3600,
+    )
+    scheduler.add_job(
+        forget,
+        IntervalTrigger(minutes=5),
+        id="retention",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=300,
+    )
+    scheduler.add_job(
+        surveys,
+        IntervalTrigger(minutes=10),
+        id="surveys",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=600,
     )
     return scheduler

@@ -7,9 +7,12 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import case as sql_case
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.case import (
+    ERASED,
+    FORGOTTEN_ACTOR,
     OPEN_STATUSES,
     Attachment,
     Case,
@@ -29,6 +32,8 @@ from storage.dialect import upsert
 from storage.tables import CaseCounterRow, CaseEventRow, CaseRow
 
 _OPEN = [s.value for s in OPEN_STATUSES]
+# Events of the customer's whose details hold what they sent or wrote.
+_EVENTS_WITH_CONTENT = ("attached", "rating_commented")
 
 
 class SqlCaseRepository:
@@ -196,6 +201,33 @@ class SqlCaseRepository:
             select(CaseRow).where(CaseRow.linked_to == number).order_by(CaseRow.number)
         )
 
+    async def resolved_before(self, moment: datetime, *, after: str, limit: int) -> list[Case]:
+        return await self._cases(
+            select(CaseRow)
+            .where(
+                CaseRow.status == CaseStatus.RESOLVED.value,
+                CaseRow.resolved_at <= moment,
+                CaseRow.number > after,
+            )
+            .order_by(CaseRow.number)
+            .limit(limit)
+        )
+
+    async def erase_trail(self, number: str, customer: CustomerId) -> None:
+        # The triggers allow this one kind of UPDATE: the customer's own events lose
+        # their identity and words; what happened when stays.
+        mine = (CaseEventRow.case_number == number, CaseEventRow.actor == f"customer:{customer}")
+        erased = {
+            "actor": FORGOTTEN_ACTOR,
+            "note": sql_case((CaseEventRow.note.is_not(None), ERASED), else_=None),
+        }
+        await self._session.execute(
+            update(CaseEventRow)
+            .where(*mine, CaseEventRow.action.in_(_EVENTS_WITH_CONTENT))
+            .values(**erased, after={})
+        )
+        await self._session.execute(update(CaseEventRow).where(*mine).values(**erased))
+
     async def _cases(self, stmt: Any) -> list[Case]:
         return [_from_row(r) for r in await self._session.scalars(stmt)]
 
@@ -250,6 +282,10 @@ def _to_row(case: Case) -> dict[str, Any]:
         "decision": case.decision.value if case.decision else None,
         "linked_to": case.linked_to,
         "implemented_at": case.implemented_at,
+        "satisfaction": case.satisfaction,
+        "satisfaction_comment": case.satisfaction_comment,
+        "rated_at": case.rated_at,
+        "forgotten_at": case.forgotten_at,
         "received_at": case.received_at,
         "due_at": case.due_at,
         "legal_due_at": case.legal_due_at,
@@ -288,6 +324,10 @@ def _from_row(row: CaseRow) -> Case:
         decision=Decision(row.decision) if row.decision else None,
         linked_to=row.linked_to,
         implemented_at=row.implemented_at,
+        satisfaction=row.satisfaction,
+        satisfaction_comment=row.satisfaction_comment,
+        rated_at=row.rated_at,
+        forgotten_at=row.forgotten_at,
         resolved_at=row.resolved_at,
         closed_at=row.closed_at,
         extensions=[

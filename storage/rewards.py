@@ -1,27 +1,26 @@
-"""`RewardLedger` on SQL: balances are sums over the append-only ledger."""
+"""`RewardLedger` on SQL: an append-only ledger, and each customer's balance beside it.
+
+The balance row (`reward_accounts`) changes in the same transaction as the entry that
+changes it, so it always equals the sum of the customer's entries; it exists so that
+points can be spent with one conditional UPDATE (see `debit`).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.identity import CustomerId, Platform
 from core.rewards import RewardEntry, RewardReason
 from storage.dialect import upsert
-from storage.tables import RewardEntryRow
+from storage.tables import RewardAccountRow, RewardEntryRow
 
 
 class SqlRewardLedger:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
-
-    def _of(self, customer: CustomerId) -> tuple[object, object]:
-        return (
-            RewardEntryRow.customer_platform == customer.platform.value,
-            RewardEntryRow.customer_user_id == customer.user_id,
-        )
 
     async def award(
         self,
@@ -45,18 +44,24 @@ class SqlRewardLedger:
             .on_conflict_do_nothing(index_elements=["case_number", "reason"])
             .returning(RewardEntryRow.id)
         )
-        return result.scalar_one_or_none() is not None
+        if result.scalar_one_or_none() is None:
+            return False
+        await self.credit(customer, points)
+        return True
 
     async def balance(self, customer: CustomerId) -> int:
         total = await self._session.scalar(
-            select(func.coalesce(func.sum(RewardEntryRow.points), 0)).where(*self._of(customer))
+            select(RewardAccountRow.balance).where(*_account(customer))
         )
         return int(total or 0)
 
     async def recent(self, customer: CustomerId, limit: int = 5) -> list[RewardEntry]:
         rows = await self._session.scalars(
             select(RewardEntryRow)
-            .where(*self._of(customer))
+            .where(
+                RewardEntryRow.customer_platform == customer.platform.value,
+                RewardEntryRow.customer_user_id == customer.user_id,
+            )
             .order_by(RewardEntryRow.id.desc())
             .limit(limit)
         )
@@ -70,3 +75,60 @@ class SqlRewardLedger:
             )
             for r in rows
         ]
+
+    # -- for spending (storage.vouchers) ---------------------------------------------------
+
+    async def credit(self, customer: CustomerId, points: int) -> None:
+        """Add `points` to the balance, opening the account on the first credit."""
+        await self._session.execute(
+            upsert(self._session, RewardAccountRow)
+            .values(
+                customer_platform=customer.platform.value,
+                customer_user_id=customer.user_id,
+                balance=points,
+            )
+            .on_conflict_do_update(
+                index_elements=["customer_platform", "customer_user_id"],
+                set_={"balance": RewardAccountRow.balance + points},
+            )
+        )
+
+    async def debit(self, customer: CustomerId, points: int) -> bool:
+        """Take `points` off the balance if it holds that many; False (and nothing
+        changed) if not.
+
+        Checking and lowering in one statement is what keeps concurrent spending
+        honest: on PostgreSQL a second debit waits for the first one's row lock and then
+        re-checks the balance it left; on SQLite writers take turns anyway. Once a debit
+        succeeded, nobody else can change this balance until its transaction ends.
+        """
+        result = await self._session.execute(
+            update(RewardAccountRow)
+            .where(*_account(customer), RewardAccountRow.balance >= points)
+            .values(balance=RewardAccountRow.balance - points)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount == 1)
+
+    async def spent(
+        self, customer: CustomerId, points: int, redemption_id: int, now: datetime
+    ) -> None:
+        """The ledger entry for points already taken off by `debit`."""
+        await self._session.execute(
+            insert(RewardEntryRow).values(
+                customer_platform=customer.platform.value,
+                customer_user_id=customer.user_id,
+                points=-points,
+                reason=RewardReason.VOUCHER_REDEEMED.value,
+                case_number=None,
+                redemption_id=redemption_id,
+                at=now,
+            )
+        )
+
+
+def _account(customer: CustomerId) -> tuple[object, object]:
+    return (
+        RewardAccountRow.customer_platform == customer.platform.value,
+        RewardAccountRow.customer_user_id == customer.user_id,
+    )

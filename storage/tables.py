@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text
+from sqlalchemy import JSON, CheckConstraint, Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 from storage.types import UtcDateTime
@@ -26,6 +26,8 @@ class CaseRow(SQLModel, table=True):
         Index("ix_cases_customer", "customer_platform", "customer_user_id", "received_at"),
         Index("ix_cases_assignee_status", "assignee", "status"),
         Index("ix_cases_status_legal_due_at", "status", "legal_due_at"),
+        # The survey sweep: resolved cases by when they were resolved.
+        Index("ix_cases_status_resolved_at", "status", "resolved_at"),
     )
 
     number: str = Field(primary_key=True, max_length=32)
@@ -61,6 +63,10 @@ class CaseRow(SQLModel, table=True):
     decision: str | None = Field(default=None, max_length=16)
     linked_to: str | None = Field(default=None, max_length=32, index=True)
     implemented_at: datetime | None = _ts(nullable=True)
+    satisfaction: int | None = Field(default=None)
+    satisfaction_comment: str | None = Field(default=None, sa_column=Column(Text))
+    rated_at: datetime | None = _ts(nullable=True)
+    forgotten_at: datetime | None = _ts(nullable=True)
     version: int = Field(default=0)
 
 
@@ -127,13 +133,15 @@ class DeliveryRow(SQLModel, table=True):
 
 
 class RewardEntryRow(SQLModel, table=True):
-    """The append-only points ledger."""
+    """The append-only points ledger: credits for a case, debits for a voucher."""
 
     __tablename__ = "reward_entries"
     __table_args__ = (
         Index("ix_reward_entries_customer", "customer_platform", "customer_user_id", "id"),
         # Each reason pays out once per case, whatever the retries or double taps.
         Index("ux_reward_entries_case_reason", "case_number", "reason", unique=True),
+        # A voucher is paid for once.
+        Index("ux_reward_entries_redemption", "redemption_id", unique=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -142,7 +150,57 @@ class RewardEntryRow(SQLModel, table=True):
     points: int
     reason: str = Field(max_length=32)
     case_number: str | None = Field(default=None, foreign_key="cases.number", max_length=32)
+    redemption_id: int | None = Field(default=None, foreign_key="voucher_redemptions.id")
     at: datetime = _ts()
+
+
+class RewardAccountRow(SQLModel, table=True):
+    """A customer's balance, kept equal to the sum of their ledger entries.
+
+    Spending checks and lowers it in one conditional UPDATE, which is what makes
+    concurrent redemptions safe: summing the ledger first would let two of them both
+    see enough points.
+    """
+
+    __tablename__ = "reward_accounts"
+    __table_args__ = (CheckConstraint("balance >= 0", name="ck_reward_accounts_balance"),)
+
+    customer_platform: str = Field(primary_key=True, max_length=16)
+    customer_user_id: str = Field(primary_key=True, max_length=128)
+    balance: int
+
+
+class VoucherRow(SQLModel, table=True):
+    """A gift voucher in the catalog; never deleted, withdrawn by `active`."""
+
+    __tablename__ = "vouchers"
+    __table_args__ = (CheckConstraint("stock >= 0", name="ck_vouchers_stock"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64)
+    cost: int
+    stock: int
+    valid_days: int
+    active: bool = Field(default=True)
+
+
+class VoucherRedemptionRow(SQLModel, table=True):
+    """A voucher issued to a customer, paid for by the ledger entry pointing at it."""
+
+    __tablename__ = "voucher_redemptions"
+    __table_args__ = (
+        Index("ux_voucher_redemptions_code", "code", unique=True),
+        Index("ix_voucher_redemptions_customer", "customer_platform", "customer_user_id", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=16)
+    voucher_id: int = Field(foreign_key="vouchers.id")
+    customer_platform: str = Field(max_length=16)
+    customer_user_id: str = Field(max_length=128)
+    points: int
+    issued_at: datetime = _ts()
+    expires_at: datetime = _ts()
 
 
 class WeChatTokenRow(SQLModel, table=True):

@@ -14,6 +14,7 @@ from storage.outbox import SqlOutbox
 from storage.repository import SqlCaseRepository
 from storage.rewards import SqlRewardLedger
 from storage.staff import SqlStaffDirectory
+from storage.vouchers import SqlVoucherStore
 
 
 class SqlUnitOfWork:
@@ -23,6 +24,7 @@ class SqlUnitOfWork:
     dialogues: SqlDialogueStore
     deliveries: SqlDeliveryLog
     rewards: SqlRewardLedger
+    vouchers: SqlVoucherStore
     staff: SqlStaffDirectory
     outbox: SqlOutbox
     case_alerts: SqlCaseAlerts
@@ -39,6 +41,7 @@ class SqlUnitOfWork:
         self.dialogues = SqlDialogueStore(self._session)
         self.deliveries = SqlDeliveryLog(self._session)
         self.rewards = SqlRewardLedger(self._session)
+        self.vouchers = SqlVoucherStore(self._session)
         self.staff = SqlStaffDirectory(self._session)
         self.outbox = SqlOutbox(self._session)
         self.case_alerts = SqlCaseAlerts(self._session)

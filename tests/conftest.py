@@ -28,13 +28,14 @@ def database_url(tmp_path: Path) -> str:
     return os.environ.get("DATABASE_URL") or f"sqlite+aiosqlite:///{tmp_path}/test.sqlite3"
 
 
-async def fresh_engine(url: str) -> AsyncEngine:
+async def fresh_engine(url: str, revision: str = "head") -> AsyncEngine:
+    """An engine on an emptied database, migrated to `revision`."""
     engine = create_engine(url)
     if engine.dialect.name == "postgresql":
         async with engine.begin() as conn:
             await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
             await conn.execute(text("CREATE SCHEMA public"))
-    await upgrade(engine)
+    await upgrade(engine, revision)
     return engine
 
 

@@ -32,7 +32,17 @@ from core.staff import ChatAddress
 log = logging.getLogger("bots.telegram")
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
-COMMANDS = ("start", "status", "mycases", "points", "language", "cancel", "help")
+COMMANDS = (
+    "start",
+    "status",
+    "mycases",
+    "points",
+    "redeem",
+    "privacy",
+    "language",
+    "cancel",
+    "help",
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ from core.outbound import OutboundMessage, Recipient
 from core.ports import UnitOfWork
 from core.rewarding import reward
 from core.rewards import RewardPolicy, RewardReason
+from core.satisfaction import ask_for_rating
 from core.services import change_case_within
 from core.staff import COMMAND_ROLES, Role, StaffMember, may_handle, may_run
 
@@ -402,9 +403,9 @@ class DeskService:
             c.resolve(result=command.rest, actor=work.staff.actor, now=now)
 
         await change_case_within(uow, case, resolve)
-        await self._customer_language_and_tell(
-            uow, work, case, "customer.result", now, result=command.rest
-        )
+        language, survey = await ask_for_rating(uow, case, now)
+        self._tell_customer(work, case, language, "customer.result", result=command.rest)
+        work.sends.append(OutboundMessage(case.customer, survey, case.number))
         work.say("desk.done.resolve", number=case.number)
 
     async def _adopt(
@@ -439,6 +440,7 @@ class DeskService:
             c.decide(decision, result=result, actor=work.staff.actor, now=now)
 
         await change_case_within(uow, case, decide)
+        _, survey = await ask_for_rating(uow, case, now)
         work.sends.append(OutboundMessage(case.customer, Reply(result), case.number))
         if not declined:
             earned = await reward(
@@ -452,6 +454,7 @@ class DeskService:
             )
             if earned:
                 work.sends.append(OutboundMessage(case.customer, Reply(earned), case.number))
+        work.sends.append(OutboundMessage(case.customer, survey, case.number))
         work.say(f"desk.done.{'decline' if declined else 'adopt'}", number=case.number)
 
     async def _reopen(

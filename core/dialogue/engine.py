@@ -14,8 +14,9 @@ from datetime import datetime, timedelta
 
 from core.case import Attachment, CaseType
 from core.classification import BusinessType
+from core.dialogue import pending
 from core.dialogue.io import Choice, Input, Media, Option, Reply, SharedContact, Text
-from core.dialogue.state import Dialogue, Step
+from core.dialogue.state import Awaiting, Dialogue, Pending, Step
 from core.dialogue.validation import NAME_MAX, normalize_name, normalize_phone
 from core.identity import Contact
 from core.messages import LANGUAGES, language_from_code, t
@@ -72,7 +73,68 @@ class AnswerCase:
     media: Attachment | None = None
 
 
-Effect = SubmitCase | ShowStatus | ListCases | ShowPoints | AnswerCase
+@dataclass(frozen=True, slots=True)
+class RateCase:
+    number: str
+    score: int
+
+
+@dataclass(frozen=True, slots=True)
+class CommentOnRating:
+    number: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class SettleRating:
+    """After a low rating: reopen the case, or let it close."""
+
+    number: str
+    reopen: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ShowVouchers:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class OfferVoucher:
+    """A voucher chosen: ask the customer to confirm the exchange."""
+
+    voucher_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class RedeemVoucher:
+    voucher_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ShowPrivacy:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ForgetMe:
+    pass
+
+
+Effect = (
+    SubmitCase
+    | ShowStatus
+    | ListCases
+    | ShowPoints
+    | AnswerCase
+    | RateCase
+    | CommentOnRating
+    | SettleRating
+    | ShowVouchers
+    | OfferVoucher
+    | RedeemVoucher
+    | ShowPrivacy
+    | ForgetMe
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +198,8 @@ def prompt(d: Dialogue, settings: DialogueSettings) -> Reply:
     lang = d.language
     match d.step:
         case Step.IDLE:
+            if d.pending is not None:
+                return pending.question(d.pending, lang)
             return Reply(t(lang, "greeting"), _menu_options(lang))
         case Step.BUSINESS:
             return Reply(
@@ -205,6 +269,10 @@ def _dispatch(d: Dialogue, message: Input, now: datetime, settings: DialogueSett
 
     if isinstance(message, Choice) and message.key.startswith("l:"):
         return _set_language(d, message.key[2:], settings)
+    if isinstance(message, Choice):
+        answer = pending.parse(message.key)
+        if answer is not None:
+            return _on_answer(d, answer, settings)
     handler = _HANDLERS[d.step]
     return handler(d, message, now, settings)
 
@@ -216,6 +284,7 @@ def _command(d: Dialogue, text: str, settings: DialogueSettings) -> Turn:
     lang = d.language
     if name == "start":
         fresh = d.restarted()
+        fresh.pending = None  # the menu, not a question left open
         return Turn(fresh, (prompt(fresh, settings),))
     if name in _CASE_TYPES:
         # /complaint, /suggestion, /praise (WeChat's menu): start afresh with that type.
@@ -239,6 +308,13 @@ def _command(d: Dialogue, text: str, settings: DialogueSettings) -> Turn:
         effect = ListCases()
     elif name == "points":
         effect = ShowPoints()
+    elif name == "redeem":
+        effect = OfferVoucher(int(arg)) if arg.isdecimal() else ShowVouchers()
+    elif name == "privacy":
+        effect = ShowPrivacy()
+    elif name == "forget":
+        d.pending = Pending(Awaiting.FORGET)
+        return Turn(d, (pending.question(d.pending, lang), *_reprompt_unless_idle(d, settings)))
     if effect is not None:
         return Turn(d, _reprompt_unless_idle(d, settings), effect)
     return Turn(d, (Reply(t(lang, "not_understood") + "\n" + t(lang, "help")), prompt(d, settings)))
@@ -251,6 +327,8 @@ def _reprompt_unless_idle(d: Dialogue, settings: DialogueSettings) -> tuple[Repl
 
 def _cancel(d: Dialogue, settings: DialogueSettings) -> Turn:
     fresh = d.restarted()
+    if d.step is Step.IDLE:
+        fresh.pending = None  # nothing to cancel but the question left open
     return Turn(fresh, (Reply(t(d.language, "cancelled")), prompt(fresh, settings)))
 
 
@@ -290,10 +368,42 @@ def _idle(d: Dialogue, message: Input, _now: datetime, settings: DialogueSetting
             return Turn(d, (), ShowPoints())
         return Turn(d, (Reply(t(d.language, "stale_button")), prompt(d, settings)))
     if isinstance(message, Text):
+        if d.pending is not None and d.pending.kind in (Awaiting.COMMENT, Awaiting.REOPEN):
+            return Turn(d, (), CommentOnRating(d.pending.ref, message.text.strip()))
         number = normalize_case_number(message.text)
         if number is not None:
             return Turn(d, (), ShowStatus(number))
     return Turn(d, (prompt(d, settings),))
+
+
+def _on_answer(d: Dialogue, answer: pending.Answer, settings: DialogueSettings) -> Turn:
+    """A button (or typed number) answering a survey, voucher or forget question."""
+    lang = d.language
+    asked = d.pending
+    confirmed = asked is not None and pending.answers(asked, answer)
+    if confirmed:
+        d.pending = None  # answered: the service sets the next question, if any
+    aside = _reprompt_unless_idle(d, settings)
+    match answer.kind, answer.answer:
+        case pending.SURVEY, score if score.isdecimal():
+            return Turn(d, aside, RateCase(answer.ref, int(score)))
+        case pending.SURVEY, pending.LATER:
+            text = t(lang, "survey.later_done", number=answer.ref)
+            return Turn(d, (Reply(text), prompt(d, settings)))
+        case pending.SURVEY, pending.SKIP:
+            return Turn(d, (prompt(d, settings),))
+        case pending.SURVEY, choice:
+            return Turn(d, aside, SettleRating(answer.ref, reopen=choice == pending.REOPEN))
+        # Spending points and forgetting need the confirmation still open: a double tap
+        # on "yes" finds it answered and does nothing twice.
+        case pending.REDEEM, pending.YES if confirmed:
+            return Turn(d, aside, RedeemVoucher(int(answer.ref)))
+        case pending.FORGET, pending.YES if confirmed:
+            return Turn(d, (), ForgetMe())  # the service restarts any intake: no aside
+        case ((pending.REDEEM | pending.FORGET), pending.NO):
+            text = t(lang, f"{'redeem' if answer.kind == pending.REDEEM else 'forget'}.cancelled")
+            return Turn(d, (Reply(text), prompt(d, settings)))
+    return Turn(d, (Reply(t(lang, "stale_button")), prompt(d, settings)))
 
 
 def _business(d: Dialogue, message: Input, _now: datetime, settings: DialogueSettings) -> Turn:

@@ -25,6 +25,23 @@ class Step(StrEnum):
     EDIT = "edit"
 
 
+class Awaiting(StrEnum):
+    """A question put to the customer outside the intake, answered when they are idle."""
+
+    RATING = "rating"  # the satisfaction survey about a resolved case
+    COMMENT = "comment"  # optional words after a satisfied rating
+    REOPEN = "reopen"  # after a low rating: reopen the case, or let it close
+    REDEEM = "redeem"  # confirm exchanging points for a voucher
+    FORGET = "forget"  # confirm anonymising the customer's closed cases
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    kind: Awaiting
+    ref: str = ""  # the case number or voucher id the question is about
+    label: str = ""  # what to show of it (a voucher's name and cost)
+
+
 @dataclass
 class Dialogue:
     step: Step = Step.IDLE
@@ -42,6 +59,7 @@ class Dialogue:
     phone: str | None = None
     editing: bool = False  # changing one answer from the summary: go back there after it
     answering: str | None = None  # staff asked about this case: the next message answers
+    pending: Pending | None = None  # shown and answered once the customer is idle
     trail: list[Step] = field(default_factory=list)  # steps behind this one, for "back"
     updated_at: datetime | None = None
 
@@ -54,6 +72,7 @@ class Dialogue:
             language=self.language,
             language_chosen=self.language_chosen,
             answering=self.answering,
+            pending=self.pending,
             updated_at=self.updated_at,
         )
 
@@ -74,6 +93,11 @@ class Dialogue:
             "phone": self.phone,
             "editing": self.editing,
             "answering": self.answering,
+            "pending": (
+                [self.pending.kind.value, self.pending.ref, self.pending.label]
+                if self.pending
+                else None
+            ),
             "trail": [s.value for s in self.trail],
             "updated_at": self.updated_at.isoformat() if self.updated_at else None,
         }
@@ -99,6 +123,14 @@ class Dialogue:
             phone=data["phone"],
             editing=data["editing"],
             answering=data.get("answering"),
+            pending=_pending(data.get("pending")),
             trail=[Step(s) for s in data["trail"]],
             updated_at=moment(data["updated_at"]),
         )
+
+
+def _pending(data: list[str] | None) -> Pending | None:
+    if not data:
+        return None
+    kind, ref, label = data
+    return Pending(Awaiting(kind), ref, label)

@@ -15,7 +15,8 @@ MESSAGES: dict[str, str] = {
     "help": (
         "I take your complaints, suggestions and praise and keep you posted.\n"
         "/start – begin, /status NUMBER – where your case stands, /mycases – your cases, "
-        "/points – your reward points, /language – 中文 / English, "
+        "/points – your reward points, /redeem – gift vouchers for points, "
+        "/privacy – what we keep about you, /language – 中文 / English, "
         "/back – previous step, /cancel – stop."
     ),
     "cancelled": "Cancelled. Nothing was submitted.",
@@ -97,6 +98,7 @@ MESSAGES: dict[str, str] = {
     "reward.suggestion_filed": "suggestion filed",
     "reward.suggestion_adopted": "suggestion adopted",
     "reward.survey_answered": "survey answered",
+    "reward.voucher_redeemed": "gift voucher redeemed",
     "ask.language": "Choose a language:",
     "language.set": "Language: English.",
     "format.deadline": "{due:%d %b %Y, %H:%M}",
@@ -236,4 +238,64 @@ MESSAGES: dict[str, str] = {
     "desk.done.implemented": "{number} marked implemented; {customers} customer(s) told.",
     "customer.implemented": "Your suggestion {number} has been put into practice: {what}\n"
     "Thank you for helping us improve!",
+    # the satisfaction survey
+    "survey.ask": "How satisfied are you with how we handled your {type} {number}? "
+    "Choose 1 (not at all) to 5 (very satisfied).",
+    "survey.reminder": "A reminder, in case you missed it:",
+    "survey.star": "{stars} {score}",
+    "survey.later": "Not now",
+    "survey.later_done": "All right. You can still rate {number} with the buttons above "
+    "for 7 days after it was resolved.",
+    "survey.thanks": "Thank you for your rating of {score} for {number}.",
+    "survey.ask_comment": "Anything you would like to add? Type it, or choose Skip.",
+    "survey.skip": "Skip",
+    "survey.comment_thanks": "Thank you, we have noted your comment.",
+    "survey.sorry": "We are sorry we did not do better with {number}. Its department head "
+    "has been told. Shall we reopen the case and look at it again? You may also type what "
+    "went wrong.",
+    "survey.reopen": "Reopen the case",
+    "survey.keep_closed": "No, close it",
+    "survey.reopened": "Your {type} {number} has been reopened; we will answer by {due}.",
+    "survey.closed_now": "Thank you. {number} is closed.",
+    "survey.not_open": "The survey for {number} is closed. Thank you all the same!",
+    "desk.low_rating": "😞 {number} ({type}) was rated {score}/5 by the customer.",
+    "desk.low_rating.comment": "😞 The customer's comment on {number}: {comment}",
+    "desk.customer_reopened": "🔁 The customer reopened {number} ({type}); due {due}.",
+    # vouchers
+    "redeem.menu": "Gift vouchers for your points (you have {balance}):",
+    "redeem.line": "{id}. {name} – {cost} points ({stock} left)",
+    "redeem.hint": "Choose one, or send /redeem followed by its number.",
+    "redeem.none": "No gift vouchers are on offer right now.",
+    "redeem.confirm": "Exchange points for {label}?",
+    "redeem.yes": "Yes, exchange",
+    "redeem.no": "No",
+    "redeem.cancelled": "Nothing was exchanged.",
+    "redeem.unknown": "There is no voucher {id} on offer.",
+    "redeem.out_of_stock": "Sorry, {name} has just run out.",
+    "redeem.not_enough": "{name} costs {cost} points; you have {balance}.",
+    "redeem.label": "{name} ({cost} points)",
+    "redeem.done": "Here is your voucher {name}: {code}\nValid until {expires}. "
+    "You have {balance} points left.",
+    # privacy
+    "privacy.header": "What we keep about you:",
+    "privacy.account": "Your {platform} account; you chose {chosen}.",
+    "platform.telegram": "Telegram",
+    "platform.wechat": "WeChat",
+    "language.name": "English",
+    "privacy.cases": "{count} case(s): {numbers}",
+    "privacy.no_cases": "No cases.",
+    "privacy.contact": "Contact details given: {contact}",
+    "privacy.points": "{points} reward points in {entries} entries; {vouchers} voucher(s).",
+    "privacy.footer": "Send /forget to have your name, phone number, descriptions and "
+    "attachments removed from your closed cases. The cases stay, without them, for the "
+    "bank's statistics; open cases keep your details until they are closed.",
+    "forget.confirm": "Remove your personal data from your closed cases? This cannot be undone.",
+    "forget.yes": "Yes, remove it",
+    "forget.no": "No",
+    "forget.cancelled": "Nothing was removed.",
+    "forget.done": "Done: your personal data was removed from {count} closed case(s).",
+    "forget.open_left": "{count} open case(s) keep your details until they are closed; send "
+    "/forget again then.",
+    "command.redeem": "Exchange points for vouchers",
+    "command.privacy": "What we keep about me",
 }

@@ -70,7 +70,8 @@ async def test_a_wechat_agent_handles_a_wechat_complaint(
 
             assert "已办结" in await say(platform, agent, f"/resolve {case_number} 已退还。")
             await settle(bank)
-            assert "已退还。" in (platform.api.custom_messages(customer)[-1].text or "")
+            result, survey = platform.api.custom_messages(customer)[-2:]
+            assert "已退还。" in (result.text or "") and "满意" in (survey.text or "")
 
             async with bank.wiring.unit_of_work() as work:
                 case = await work.cases.get(case_number)

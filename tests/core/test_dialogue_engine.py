@@ -12,16 +12,23 @@ from hypothesis import strategies as st
 from core.case import Attachment, CaseType
 from core.classification import BusinessType
 from core.dialogue.engine import (
+    CommentOnRating,
     DialogueSettings,
+    ForgetMe,
     ListCases,
+    OfferVoucher,
+    RateCase,
+    RedeemVoucher,
     ShowPoints,
+    ShowPrivacy,
     ShowStatus,
+    ShowVouchers,
     SubmitCase,
     Turn,
     converse,
 )
 from core.dialogue.io import Choice, Input, Media, SharedContact, Text
-from core.dialogue.state import Dialogue, Step
+from core.dialogue.state import Awaiting, Dialogue, Pending, Step
 from core.messages import CATALOGS
 from tests.factories import at
 
@@ -317,6 +324,89 @@ def test_catalogs_have_the_same_keys_and_placeholders() -> None:
         assert fields(zh[key]) == fields(en[key]), key
 
 
+# -- questions outside the intake: the survey, vouchers, forgetting ------------------
+
+SURVEYED = "CP-20261102-0007"
+
+
+def surveyed() -> Chat:
+    return Chat(Dialogue(pending=Pending(Awaiting.RATING, SURVEYED)))
+
+
+def test_an_idle_customer_is_asked_the_open_question_and_answers_by_number() -> None:
+    chat = surveyed()
+    chat.say("你好")
+    assert SURVEYED in chat.text and chat.keys[0] == f"v:{SURVEYED}:1"
+    assert chat.say("5").effect == RateCase(SURVEYED, 5)
+    assert chat.dialogue.pending is None  # the service sets the comment question next
+
+
+def test_a_survey_waits_while_an_intake_is_under_way() -> None:
+    chat = surveyed()
+    chat.press("t:complaint")
+    turn = chat.say("2")  # the second business type, not a rating of 2
+    assert turn.effect is None and chat.dialogue.business_type is not None
+    # A survey button still answers its case, and the intake's step is asked again.
+    pressed = chat.press(f"v:{SURVEYED}:4")
+    assert pressed.effect == RateCase(SURVEYED, 4) and chat.dialogue.step is Step.BRANCH
+    assert pressed.replies and pressed.replies[0].options[0].key == "r:0"
+
+
+def test_later_start_and_cancel_leave_the_open_question() -> None:
+    chat = surveyed()
+    chat.press(f"v:{SURVEYED}:later")
+    assert chat.dialogue.pending is None and chat.keys[0] == "t:complaint"
+    for leave in ("/start", "取消"):
+        chat = surveyed()
+        chat.say(leave)
+        assert chat.dialogue.pending is None and "t:complaint" in chat.keys
+
+
+def test_a_comment_is_any_words_and_skip_ends_it() -> None:
+    chat = Chat(Dialogue(pending=Pending(Awaiting.COMMENT, SURVEYED)))
+    assert chat.say("很好").effect == CommentOnRating(SURVEYED, "很好")
+    chat = Chat(Dialogue(pending=Pending(Awaiting.COMMENT, SURVEYED)))
+    chat.say("1")  # the one option: skip
+    assert chat.dialogue.pending is None and chat.last is not None and chat.last.effect is None
+
+
+def test_a_late_press_of_another_questions_button_keeps_the_open_question() -> None:
+    chat = Chat(Dialogue(pending=Pending(Awaiting.COMMENT, SURVEYED)))
+    assert chat.press(f"v:{SURVEYED}:5").effect == RateCase(SURVEYED, 5)
+    assert chat.dialogue.pending == Pending(Awaiting.COMMENT, SURVEYED)
+
+
+def test_spending_and_forgetting_need_the_confirmation_open() -> None:
+    chat = Chat()
+    chat.say("/forget")
+    assert chat.keys == ["f:yes", "f:no"]
+    assert isinstance(chat.say("1").effect, ForgetMe)
+    assert chat.press("f:yes").effect is None and "失效" in chat.text  # a second tap
+    chat = Chat(Dialogue(pending=Pending(Awaiting.REDEEM, "3", "京东卡")))
+    assert chat.press("x:3:yes").effect == RedeemVoucher(3)
+    assert chat.press("x:3:yes").effect is None
+    assert Chat().press("x:3:yes").effect is None  # never confirmed at all
+    assert Chat().say("/redeem 3").effect == OfferVoucher(3)
+    assert isinstance(Chat().say("/redeem").effect, ShowVouchers)
+    assert isinstance(Chat().say("/privacy").effect, ShowPrivacy)
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["v:CP-20261102-0007:6", "v:CP-20261102-0007:0", "v:cp-1:5", "v::5", "x:3", "x:-1:yes", "f:"],
+)
+def test_malformed_answer_buttons_are_stale(key: str) -> None:
+    chat = surveyed()
+    assert chat.press(key).effect is None
+    assert chat.dialogue.pending == Pending(Awaiting.RATING, SURVEYED)
+
+
+def test_open_questions_survive_the_json_form() -> None:
+    for kind in Awaiting:
+        dialogue = Dialogue(pending=Pending(kind, SURVEYED, "label"))
+        assert Dialogue.from_json(dialogue.to_json()) == dialogue
+
+
 # -- any input, in any order, never crashes and never leaves the customer unanswered --
 
 KEYS = [
@@ -345,6 +435,20 @@ KEYS = [
     "e:business",
     "l:en",
     "l:xx",
+    f"v:{SURVEYED}:5",
+    f"v:{SURVEYED}:1",
+    f"v:{SURVEYED}:later",
+    f"v:{SURVEYED}:skip",
+    f"v:{SURVEYED}:reopen",
+    f"v:{SURVEYED}:close",
+    f"v:{SURVEYED}:9",
+    "v:not-a-case:5",
+    "x:3:yes",
+    "x:3:no",
+    "x:three:yes",
+    "f:yes",
+    "f:no",
+    "f:maybe",
     "",
     "zzz",
 ]
@@ -363,6 +467,10 @@ INPUTS = st.one_of(
             "/points",
             "/language",
             "/language en",
+            "/redeem",
+            "/redeem 3",
+            "/privacy",
+            "/forget",
             "/",
             "1",
             "9",
@@ -381,11 +489,12 @@ INPUTS = st.one_of(
 @given(
     st.lists(st.tuples(INPUTS, st.integers(0, 45)), max_size=40),
     st.sampled_from([None, "en", "zh-hans", "fr"]),
+    st.sampled_from([None, *(Pending(kind, SURVEYED) for kind in Awaiting)]),
 )
 def test_random_conversations_never_crash_or_go_silent(
-    steps: list[tuple[Input, int]], hint: str | None
+    steps: list[tuple[Input, int]], hint: str | None, question: Pending | None
 ) -> None:
-    dialogue, now = Dialogue(), START
+    dialogue, now = Dialogue(pending=question), START
     for message, minutes in steps:
         now += timedelta(minutes=minutes)
         turn = converse(dialogue, message, now=now, settings=SETTINGS, language_hint=hint)

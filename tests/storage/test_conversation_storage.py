@@ -15,7 +15,7 @@ from core.dialogue.engine import DialogueSettings
 from core.dialogue.io import Choice, Input, Text
 from core.dialogue.state import Step
 from core.identity import CustomerId, Platform
-from storage.tables import RewardEntryRow
+from storage.tables import RewardAccountRow, RewardEntryRow
 from storage.unit_of_work import SqlUnitOfWork
 from tests.factories import at, stored_dialogue
 from tests.fakes import RecordingAlerts
@@ -107,6 +107,14 @@ async def test_points_come_from_the_ledger(engine: AsyncEngine, calendar: Workin
                     "case_number": None,
                     "at": at("2026-11-02 09:00"),
                 },
+            ],
+        )
+        # The balances beside the ledger, as `award` keeps them.
+        await conn.execute(
+            insert(RewardAccountRow),
+            [
+                {"customer_platform": "wechat", "customer_user_id": "oCarol", "balance": 150},
+                {"customer_platform": "telegram", "customer_user_id": "oCarol", "balance": 999},
             ],
         )
     [reply] = (await conversations.handle(incoming(Text("/points")), NOW)).replies

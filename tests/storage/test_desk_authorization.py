@@ -153,10 +153,11 @@ async def test_the_same_commands_work_for_the_right_people(world: dict[str, obje
     assert agent_case is not None and number in agent_case.replies[0].text
     adopted = await desk.handle(incoming(CARDS_LEAD, f"/adopt {number}"), NOW)
     assert adopted is not None and "已采纳" in adopted.replies[0].text
-    told, points = await queued(world)
+    told, points, survey = await queued(world)
     assert (told.platform, told.address) == ("telegram", draft().customer.user_id)
     assert "已被采纳" in told.text
     assert points.address == told.address and "获得 50 积分（建议被采纳）" in points.text
+    assert survey.address == told.address and number in survey.text and "满意" in survey.text
 
 
 async def test_incomplete_commands_get_their_usage(world: dict[str, object]) -> None:

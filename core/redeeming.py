@@ -1,0 +1,87 @@
+"""The customer's side of gift vouchers: the catalog, the confirmation, the exchange.
+
+The catalog is plain text naming each voucher's number (typed as `/redeem 3` on either
+platform); choosing one asks for a confirmation, which is an open question answered by
+a button on Telegram or a number on WeChat. The exchange itself is one atomic step of
+the voucher store.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from core.desk.views import when
+from core.dialogue import pending
+from core.dialogue.io import Reply
+from core.dialogue.state import Awaiting, Dialogue, Pending
+from core.identity import CustomerId
+from core.messages import t
+from core.ports import UnitOfWork
+from core.vouchers import RedeemRefusal, Redemption
+
+
+async def catalog(uow: UnitOfWork, customer: CustomerId, lang: str) -> Reply:
+    vouchers = await uow.vouchers.catalog()
+    if not vouchers:
+        return Reply(t(lang, "redeem.none"))
+    balance = await uow.rewards.balance(customer)
+    lines = [t(lang, "redeem.menu", balance=balance)]
+    lines += [
+        t(lang, "redeem.line", id=v.id, name=v.name, cost=v.cost, stock=v.stock) for v in vouchers
+    ]
+    lines.append(t(lang, "redeem.hint"))
+    return Reply("\n".join(lines))
+
+
+async def offer(
+    uow: UnitOfWork, customer: CustomerId, dialogue: Dialogue, voucher_id: int
+) -> Reply:
+    """Ask to confirm the exchange, if the customer can afford a voucher in stock."""
+    lang = dialogue.language
+    voucher = await uow.vouchers.get(voucher_id)
+    if voucher is None or not voucher.active:
+        return Reply(t(lang, "redeem.unknown", id=voucher_id))
+    if voucher.stock <= 0:
+        return Reply(t(lang, "redeem.out_of_stock", name=voucher.name))
+    balance = await uow.rewards.balance(customer)
+    if balance < voucher.cost:
+        return Reply(
+            t(lang, "redeem.not_enough", name=voucher.name, cost=voucher.cost, balance=balance)
+        )
+    label = t(lang, "redeem.label", name=voucher.name, cost=voucher.cost)
+    dialogue.pending = Pending(Awaiting.REDEEM, str(voucher.id), label)
+    return pending.question(dialogue.pending, lang)
+
+
+async def redeem(
+    uow: UnitOfWork,
+    customer: CustomerId,
+    lang: str,
+    voucher_id: int,
+    now: datetime,
+    tz: ZoneInfo,
+) -> Reply:
+    """Exchange the points; the code, or why not (nothing changed then)."""
+    issued = await uow.vouchers.redeem(customer, voucher_id, now)
+    if isinstance(issued, Redemption):
+        balance = await uow.rewards.balance(customer)
+        return Reply(
+            t(
+                lang,
+                "redeem.done",
+                name=issued.voucher_name,
+                code=issued.code,
+                expires=when(issued.expires_at, tz),
+                balance=balance,
+            )
+        )
+    voucher = await uow.vouchers.get(voucher_id)
+    if issued is RedeemRefusal.UNKNOWN or voucher is None:
+        return Reply(t(lang, "redeem.unknown", id=voucher_id))
+    if issued is RedeemRefusal.OUT_OF_STOCK:
+        return Reply(t(lang, "redeem.out_of_stock", name=voucher.name))
+    balance = await uow.rewards.balance(customer)
+    return Reply(
+        t(lang, "redeem.not_enough", name=voucher.name, cost=voucher.cost, balance=balance)
+    )
