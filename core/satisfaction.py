@@ -267,15 +267,18 @@ async def _remind(uow: UnitOfWork, case: Case, resolved_at: datetime, now: datet
 async def _expire(uow: UnitOfWork, case: Case, now: datetime) -> None:
     """The survey is over: close the case and drop the question if it is still open."""
     await change_case_within(uow, case, lambda c: c.close(actor=EXPIRY_ACTOR, now=now))
+    await drop_question(uow, case, now)
+
+
+async def drop_question(uow: UnitOfWork, case: Case, now: datetime) -> Dialogue:
+    """Take back a question about the case that is no longer open (it was reopened or
+    its survey expired); returns the customer's dialogue."""
     locked = await uow.dialogues.lock(case.customer, now, customer_wrote=False)
-    dialogue = locked.dialogue
-    if (
-        dialogue is not None
-        and dialogue.pending is not None
-        and dialogue.pending.ref == case.number
-    ):
+    dialogue = locked.dialogue or Dialogue()
+    if dialogue.pending is not None and dialogue.pending.ref == case.number:
         dialogue.pending = None
         await uow.dialogues.save(case.customer, dialogue)
+    return dialogue
 
 
 async def _open_question(

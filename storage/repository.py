@@ -14,6 +14,7 @@ from core.case import (
     ERASED,
     FORGOTTEN_ACTOR,
     OPEN_STATUSES,
+    SATISFIED_FROM,
     Attachment,
     Case,
     CaseEvent,
@@ -137,6 +138,7 @@ class SqlCaseRepository:
         scoped = _in_scope(scope)
         is_open = CaseRow.status.in_(_OPEN)
         resolved = CaseRow.resolved_at >= month_start
+        rated = CaseRow.rated_at >= month_start
 
         def count(*conditions: Any) -> Any:
             return func.count().filter(*conditions)
@@ -149,6 +151,8 @@ class SqlCaseRepository:
                     count(is_open, CaseRow.due_at < now),
                     count(resolved),
                     count(resolved, CaseRow.resolved_at <= CaseRow.due_at),
+                    count(rated),
+                    count(rated, CaseRow.satisfaction >= SATISFIED_FROM),
                 ).where(*scoped)
             )
         ).one()

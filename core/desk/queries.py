@@ -36,6 +36,8 @@ class Figures:
     overdue: int
     resolved_this_month: int
     resolved_on_time_this_month: int
+    rated_this_month: int  # satisfaction surveys answered
+    satisfied_this_month: int  # of them, rated 3 or more
 
 
 @dataclass(frozen=True, slots=True)

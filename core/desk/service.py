@@ -32,7 +32,7 @@ from core.outbound import OutboundMessage, Recipient
 from core.ports import UnitOfWork
 from core.rewarding import reward
 from core.rewards import RewardPolicy, RewardReason
-from core.satisfaction import ask_for_rating
+from core.satisfaction import ask_for_rating, drop_question
 from core.services import change_case_within
 from core.staff import COMMAND_ROLES, Role, StaffMember, may_handle, may_run
 
@@ -467,7 +467,9 @@ class DeskService:
             lambda c: c.reopen(reason=command.rest, due_at=due, actor=work.staff.actor, now=now),
         )
         shown = views.when(due, self._calendar.tz)
-        await self._customer_language_and_tell(uow, work, case, "customer.reopened", now, due=shown)
+        # A survey about the resolution that was reopened no longer waits for an answer.
+        language = (await drop_question(uow, case, now)).language
+        self._tell_customer(work, case, language, "customer.reopened", due=shown)
         work.say("desk.done.reopen", number=case.number, due=shown)
 
     async def _extend(

@@ -100,12 +100,11 @@ def new_case_alert(case: Case, lang: str, tz: ZoneInfo) -> str:
 
 
 def figures(scope: str, numbers: Figures, lang: str) -> str:
-    resolved = numbers.resolved_this_month
-    rate = (
-        f"{numbers.resolved_on_time_this_month / resolved:.0%}"
-        if resolved
-        else t(lang, "desk.stats.rate_none")
-    )
+    resolved, rated = numbers.resolved_this_month, numbers.rated_this_month
+
+    def rate(part: int, whole: int) -> str:
+        return f"{part / whole:.0%}" if whole else t(lang, "desk.stats.rate_none")
+
     return t(
         lang,
         "desk.stats",
@@ -113,7 +112,10 @@ def figures(scope: str, numbers: Figures, lang: str) -> str:
         today=numbers.received_today,
         open=numbers.open,
         overdue=numbers.overdue,
-        on_time=rate,
+        on_time=rate(numbers.resolved_on_time_this_month, resolved),
         on_time_count=numbers.resolved_on_time_this_month,
         resolved=resolved,
+        satisfied=rate(numbers.satisfied_this_month, rated),
+        satisfied_count=numbers.satisfied_this_month,
+        rated=rated,
     )

@@ -83,7 +83,7 @@ def question(pending: Pending, lang: str) -> Reply:
             return Reply(_survey_text(ref, lang), survey_options(ref, lang))
         case Awaiting.COMMENT:
             return Reply(
-                t(lang, "survey.ask_comment"),
+                t(lang, "survey.ask_comment", number=ref),
                 (Option(f"{SURVEY}:{ref}:{SKIP}", t(lang, "survey.skip")),),
             )
         case Awaiting.REOPEN:

@@ -203,7 +203,8 @@ MESSAGES: dict[str, str] = {
     "desk.answer": "Customer's answer on {number}: {text}",
     "desk.answer.attachment": "The customer added an attachment ({kind}) to {number}.",
     "desk.stats": "Figures for {scope}:\nNew today {today}\nOpen {open}\nOverdue {overdue}\n"
-    "On time this month {on_time} ({on_time_count}/{resolved})",
+    "On time this month {on_time} ({on_time_count}/{resolved})\n"
+    "Satisfied this month {satisfied} ({satisfied_count}/{rated})",
     "desk.stats.all": "the whole bank",
     "desk.stats.rate_none": "—",
     "role.agent": "agent",
@@ -247,7 +248,7 @@ MESSAGES: dict[str, str] = {
     "survey.later_done": "All right. You can still rate {number} with the buttons above "
     "for 7 days after it was resolved.",
     "survey.thanks": "Thank you for your rating of {score} for {number}.",
-    "survey.ask_comment": "Anything you would like to add? Type it, or choose Skip.",
+    "survey.ask_comment": "Anything you would like to add about {number}? Type it, or choose Skip.",
     "survey.skip": "Skip",
     "survey.comment_thanks": "Thank you, we have noted your comment.",
     "survey.sorry": "We are sorry we did not do better with {number}. Its department head "

@@ -194,7 +194,8 @@ MESSAGES: dict[str, str] = {
     "desk.answer": "客户回复 {number}：{text}",
     "desk.answer.attachment": "客户为 {number} 补充了附件（{kind}）。",
     "desk.stats": "{scope}统计：\n今日新增 {today}\n未办结 {open}\n已超期 {overdue}\n"
-    "本月按时办结率 {on_time}（{on_time_count}/{resolved}）",
+    "本月按时办结率 {on_time}（{on_time_count}/{resolved}）\n"
+    "本月满意率 {satisfied}（{satisfied_count}/{rated}）",
     "desk.stats.all": "全行",
     "desk.stats.rate_none": "—",
     "role.agent": "坐席",
@@ -233,7 +234,7 @@ MESSAGES: dict[str, str] = {
     "survey.later": "稍后再说",
     "survey.later_done": "好的。结案后7天内，您仍可通过上方按钮对 {number} 进行评价。",
     "survey.thanks": "感谢您对 {number} 的评价（{score}分）。",
-    "survey.ask_comment": "还有什么想补充的吗？请直接输入，或选择“跳过”。",
+    "survey.ask_comment": "关于 {number} 还有什么想补充的吗？请直接输入，或选择“跳过”。",
     "survey.skip": "跳过",
     "survey.comment_thanks": "谢谢，您的意见我们已记录。",
     "survey.sorry": "很抱歉 {number} 的处理未能让您满意，我们已告知部门负责人。"

@@ -68,6 +68,8 @@ async def test_five_stars_close_the_case_and_earn_points_once(desk: Desk) -> Non
     assert case is not None and case.status is CaseStatus.CLOSED
     assert (case.satisfaction, case.satisfaction_comment) == (5, "处理很快，谢谢！")
     assert balance == 5
+    stats = await desk.say(LEAD, "/stats")
+    assert "本月满意率 100%（1/1）" in (stats.text or "")
     # The customer is back at the menu: the survey no longer claims their words.
     assert (await desk.say(ALICE, "/start")).callback_data[0] == "t:complaint"
 
@@ -112,6 +114,9 @@ async def test_one_star_offers_to_reopen_alerts_the_lead_and_reopens(desk: Desk)
     api.callback(ALICE, f"v:{number}:4", second.message_id)
     assert "4分" in ((await api.wait_for_message(ALICE)).text or "")
     assert await survey_points(desk) == [5]
+    # A case counts with its latest rating; the first one stays in its trail.
+    stats = await desk.say(LEAD, "/stats")
+    assert "本月满意率 100%（1/1）" in (stats.text or "")
 
 
 async def test_an_adopted_suggestion_earns_points_and_asks_for_a_rating(desk: Desk) -> None:

@@ -18,7 +18,7 @@ from core.deadlines import DeadlinePolicy
 from core.desk.service import DeskService
 from core.dialogue.engine import DialogueSettings
 from core.dialogue.io import Text
-from core.dialogue.state import Awaiting, Dialogue, Step
+from core.dialogue.state import Awaiting, Dialogue, Pending, Step
 from core.identity import CustomerId, Platform
 from core.satisfaction import EXPIRY_ACTOR, chase_surveys
 from core.services import file_case
@@ -27,7 +27,7 @@ from storage.tables import OutboxRow
 from storage.unit_of_work import SqlUnitOfWork
 from tests.factories import ALICE, at, draft, stored_dialogue
 from tests.fakes import RecordingAlerts
-from tests.storage.test_deadline_chasing import AGENT, register_staff
+from tests.storage.test_deadline_chasing import AGENT, LEAD, register_staff
 
 HOURS = BusinessHours()
 
@@ -142,6 +142,28 @@ async def test_an_answered_survey_is_not_recalled_and_a_low_rating_closes_at_exp
     assert await status(engine, number) is CaseStatus.RESOLVED  # the offer stands a week
     await sweep(engine, calendar, at("2026-11-09 10:00"))
     assert await status(engine, number) is CaseStatus.CLOSED
+
+
+async def test_a_case_reopened_by_staff_takes_its_survey_back(
+    engine: AsyncEngine, calendar: WorkingCalendar
+) -> None:
+    await register_staff(engine, calendar)
+    number = await resolved_case(engine, calendar, at("2026-11-02 10:00"))
+    asked = await stored_dialogue(engine, ALICE)
+    assert asked is not None and asked.pending == Pending(Awaiting.RATING, number)
+    desk = DeskService(lambda: SqlUnitOfWork(engine), calendar=calendar, policy=DeadlinePolicy())
+    reopened = await desk.handle(
+        Incoming(
+            CustomerId(Platform.TELEGRAM, LEAD),
+            Text(f"/reopen {number} The card was not at the branch after all."),
+            Channel.PUBLIC_PLATFORM,
+        ),
+        at("2026-11-02 11:00"),
+    )
+    assert reopened is not None and await status(engine, number) is CaseStatus.REOPENED
+    after = await stored_dialogue(engine, ALICE)
+    assert after is not None and after.pending is None
+    assert await sweep(engine, calendar, at("2026-11-03 11:00")) == 0  # nothing to recall
 
 
 async def test_the_scheduler_runs_every_job(engine: AsyncEngine, calendar: WorkingCalendar) -> None:
