@@ -20,6 +20,8 @@ MENU_COMMANDS = {
     "NEW_PRAISE": "/praise",
     "MY_CASES": "/mycases",
     "MY_POINTS": "/points",
+    "REDEEM": "/redeem",
+    "PRIVACY": "/privacy",
 }
 _MEDIA_KINDS = {"image": "photo", "voice": "voice", "video": "video", "shortvideo": "video"}
 PASSIVE_REPLY_BYTES = 2000

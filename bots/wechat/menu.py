@@ -22,6 +22,13 @@ def custom_menu(language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
                 ],
             },
             click("menu.status", "MY_CASES"),
-            click("menu.points", "MY_POINTS"),
+            {
+                "name": t(language, "menu.mine"),
+                "sub_button": [
+                    click("menu.points", "MY_POINTS"),
+                    click("menu.redeem", "REDEEM"),
+                    click("menu.privacy", "PRIVACY"),
+                ],
+            },
         ]
     }

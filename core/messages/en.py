@@ -12,6 +12,9 @@ MESSAGES: dict[str, str] = {
     "menu.praise": "Praise",
     "menu.status": "Check my case",
     "menu.points": "My points",
+    "menu.mine": "Mine",
+    "menu.redeem": "Gift vouchers",
+    "menu.privacy": "My data",
     "help": (
         "I take your complaints, suggestions and praise and keep you posted.\n"
         "/start – begin, /status NUMBER – where your case stands, /mycases – your cases, "

@@ -10,6 +10,9 @@ MESSAGES: dict[str, str] = {
     "menu.praise": "表扬",
     "menu.status": "查询进度",
     "menu.points": "我的积分",
+    "menu.mine": "我的",
+    "menu.redeem": "积分兑换",
+    "menu.privacy": "我的信息",
     "help": "我可以受理您的投诉、建议和表扬，并随时告知处理进度。\n"
     "/start 开始，/status 编号 查询进度，/mycases 我的反馈，/points 我的积分，"
     "/redeem 积分兑换礼品券，/privacy 我的个人信息，"

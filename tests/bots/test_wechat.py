@@ -164,6 +164,10 @@ async def test_menu_clicks_and_subscriptions(bank: Bank, platform: WeChatPlatfor
     assert cases.reply is not None and "还没有" in (cases.reply.content or "")
     points = await platform.click(openid, "MY_POINTS")
     assert points.reply is not None and "暂无积分" in (points.reply.content or "")
+    vouchers = await platform.click(openid, "REDEEM")
+    assert vouchers.reply is not None and "没有可兑换" in (vouchers.reply.content or "")
+    kept = await platform.click(openid, "PRIVACY")
+    assert kept.reply is not None and "暂无反馈" in (kept.reply.content or "")
 
     farewell = await platform.unsubscribe(openid)
     assert farewell.status == 200 and farewell.reply is None
