@@ -19,7 +19,7 @@ from core.case import Case, CaseType
 from core.classification import Channel
 from core.deadlines import DeadlinePolicy
 from core.desk.commands import button
-from core.desk.views import new_case_alert, safe
+from core.desk.views import new_case_alert, safe, view_button
 from core.dialogue import views
 from core.dialogue.engine import (
     AnswerCase,
@@ -251,16 +251,8 @@ class ConversationService:
                 balance = await uow.rewards.balance(customer)
                 entries = await uow.rewards.recent(customer)
                 return turn.dialogue, [Reply(views.points_view(balance, entries, lang, tz))]
-            case RateCase():
-                answer = await self._survey.rate(
-                    uow, customer, turn.dialogue, effect.number, effect.score, now
-                )
-                sends.extend(answer.sends)
-                return turn.dialogue, answer.replies
-            case CommentOnRating():
-                answer = await self._survey.comment(
-                    uow, customer, turn.dialogue, effect.number, effect.text, now
-                )
+            case RateCase() | CommentOnRating() | SettleRating():
+                answer = await self._survey.answer(uow, customer, turn.dialogue, effect, now)
                 sends.extend(answer.sends)
                 return turn.dialogue, answer.replies
             case ShowVouchers():
@@ -277,12 +269,6 @@ class ConversationService:
                 done = await privacy.forget(uow, customer, lang, now)
                 # An unfinished intake may hold a name and phone number too.
                 return turn.dialogue.restarted(), [Reply(done)]
-            case SettleRating():
-                answer = await self._survey.settle(
-                    uow, customer, turn.dialogue, effect.number, effect.reopen, now
-                )
-                sends.extend(answer.sends)
-                return turn.dialogue, answer.replies
 
     async def _status(
         self, uow: UnitOfWork, customer: CustomerId, effect: ShowStatus, lang: str
@@ -316,7 +302,7 @@ class ConversationService:
         text = new_case_alert(case, lang, self._calendar.tz)
         options = (
             Option(button("take", case.number), t(lang, "desk.take")),
-            Option(button("view", case.number), t(lang, "desk.view")),
+            view_button(case.number, lang),
         )
         return [OutboundMessage(chat, Reply(text, options), case.number) for chat in chats]
 

@@ -20,9 +20,8 @@ from core.chase import (
     DueAlert,
     due_alerts,
 )
-from core.desk.commands import button
-from core.desk.views import when
-from core.dialogue.io import Option, Reply
+from core.desk.views import view_button, when
+from core.dialogue.io import Reply
 from core.errors import UnknownCalendarYear
 from core.messages import DEFAULT_LANGUAGE, t
 from core.outbound import OutboundMessage
@@ -95,7 +94,7 @@ async def _raise_alerts(
                 address,
                 Reply(
                     text_for(person.language),
-                    (Option(button("view", case.number), t(person.language, "desk.view")),),
+                    (view_button(case.number, person.language),),
                 ),
                 case.number,
             )

@@ -18,7 +18,7 @@ from core.dialogue.state import Awaiting, Dialogue, Pending
 from core.identity import CustomerId
 from core.messages import t
 from core.ports import UnitOfWork
-from core.vouchers import RedeemRefusal, Redemption
+from core.vouchers import RedeemRefusal, Voucher
 
 
 async def catalog(uow: UnitOfWork, customer: CustomerId, lang: str) -> Reply:
@@ -40,15 +40,13 @@ async def offer(
     """Ask to confirm the exchange, if the customer can afford a voucher in stock."""
     lang = dialogue.language
     voucher = await uow.vouchers.get(voucher_id)
-    if voucher is None or not voucher.active:
-        return Reply(t(lang, "redeem.unknown", id=voucher_id))
-    if voucher.stock <= 0:
-        return Reply(t(lang, "redeem.out_of_stock", name=voucher.name))
     balance = await uow.rewards.balance(customer)
+    if voucher is None or not voucher.active:
+        return _refused(RedeemRefusal.UNKNOWN, voucher_id, None, balance, lang)
+    if voucher.stock <= 0:
+        return _refused(RedeemRefusal.OUT_OF_STOCK, voucher_id, voucher, balance, lang)
     if balance < voucher.cost:
-        return Reply(
-            t(lang, "redeem.not_enough", name=voucher.name, cost=voucher.cost, balance=balance)
-        )
+        return _refused(RedeemRefusal.NOT_ENOUGH_POINTS, voucher_id, voucher, balance, lang)
     label = t(lang, "redeem.label", name=voucher.name, cost=voucher.cost)
     dialogue.pending = Pending(Awaiting.REDEEM, str(voucher.id), label)
     return pending.question(dialogue.pending, lang)
@@ -64,24 +62,29 @@ async def redeem(
 ) -> Reply:
     """Exchange the points; the code, or why not (nothing changed then)."""
     issued = await uow.vouchers.redeem(customer, voucher_id, now)
-    if isinstance(issued, Redemption):
-        balance = await uow.rewards.balance(customer)
-        return Reply(
-            t(
-                lang,
-                "redeem.done",
-                name=issued.voucher_name,
-                code=issued.code,
-                expires=when(issued.expires_at, tz),
-                balance=balance,
-            )
-        )
-    voucher = await uow.vouchers.get(voucher_id)
-    if issued is RedeemRefusal.UNKNOWN or voucher is None:
-        return Reply(t(lang, "redeem.unknown", id=voucher_id))
-    if issued is RedeemRefusal.OUT_OF_STOCK:
-        return Reply(t(lang, "redeem.out_of_stock", name=voucher.name))
     balance = await uow.rewards.balance(customer)
+    if isinstance(issued, RedeemRefusal):
+        voucher = await uow.vouchers.get(voucher_id)
+        return _refused(issued, voucher_id, voucher, balance, lang)
+    return Reply(
+        t(
+            lang,
+            "redeem.done",
+            name=issued.voucher_name,
+            code=issued.code,
+            expires=when(issued.expires_at, tz),
+            balance=balance,
+        )
+    )
+
+
+def _refused(
+    why: RedeemRefusal, voucher_id: int, voucher: Voucher | None, balance: int, lang: str
+) -> Reply:
+    if why is RedeemRefusal.UNKNOWN or voucher is None:
+        return Reply(t(lang, "redeem.unknown", id=voucher_id))
+    if why is RedeemRefusal.OUT_OF_STOCK:
+        return Reply(t(lang, "redeem.out_of_stock", name=voucher.name))
     return Reply(
         t(lang, "redeem.not_enough", name=voucher.name, cost=voucher.cost, balance=balance)
     )

@@ -17,10 +17,10 @@ from core.calendar import WorkingCalendar
 from core.case import SATISFIED_FROM, Case, CaseStatus
 from core.chase import BusinessHours
 from core.deadlines import DeadlinePolicy
-from core.desk.commands import button
-from core.desk.views import safe, when
+from core.desk.views import safe, view_button, when
 from core.dialogue import pending
-from core.dialogue.io import Option, Reply
+from core.dialogue.engine import CommentOnRating, RateCase, SettleRating
+from core.dialogue.io import Reply
 from core.dialogue.state import Awaiting, Dialogue, Pending, Step
 from core.errors import DomainError, UnknownCalendarYear
 from core.identity import CustomerId
@@ -64,7 +64,26 @@ class Survey:
         self._policy = policy
         self._rewards = rewards
 
-    async def rate(
+    async def answer(
+        self,
+        uow: UnitOfWork,
+        customer: CustomerId,
+        dialogue: Dialogue,
+        effect: RateCase | CommentOnRating | SettleRating,
+        now: datetime,
+    ) -> SurveyAnswer:
+        """Carry out the customer's answer; `dialogue` gets the next open question."""
+        match effect:
+            case RateCase():
+                return await self._rate(uow, customer, dialogue, effect.number, effect.score, now)
+            case CommentOnRating():
+                return await self._comment(uow, customer, dialogue, effect.number, effect.text, now)
+            case SettleRating():
+                return await self._settle(
+                    uow, customer, dialogue, effect.number, effect.reopen, now
+                )
+
+    async def _rate(
         self,
         uow: UnitOfWork,
         customer: CustomerId,
@@ -74,16 +93,17 @@ class Survey:
         now: datetime,
     ) -> SurveyAnswer:
         lang = dialogue.language
+        # A second press of the same button, an expired survey, someone else's case.
+        not_open = SurveyAnswer([Reply(t(lang, "survey.not_open", number=number))])
         case = await _own_case(uow, customer, number)
+        if case is None:
+            return not_open
         try:
-            if case is None:
-                raise DomainError(f"no case {number} of this customer")
             await change_case_within(
                 uow, case, lambda c: c.rate(score, actor=f"customer:{customer}", now=now)
             )
         except DomainError:
-            # A second press of the same button, an expired survey, someone else's case.
-            return SurveyAnswer([Reply(t(lang, "survey.not_open", number=number))])
+            return not_open
         lines = [t(lang, "survey.thanks", number=number, score=score)]
         earned = await reward(
             uow,
@@ -111,7 +131,7 @@ class Survey:
         answer.replies.append(self._with_question(dialogue, lines))
         return answer
 
-    async def comment(
+    async def _comment(
         self,
         uow: UnitOfWork,
         customer: CustomerId,
@@ -148,7 +168,7 @@ class Survey:
         answer.replies.append(self._with_question(dialogue, [t(lang, "survey.comment_thanks")]))
         return answer
 
-    async def settle(
+    async def _settle(
         self,
         uow: UnitOfWork,
         customer: CustomerId,
@@ -251,11 +271,8 @@ async def chase_surveys(
 
 async def _remind(uow: UnitOfWork, case: Case, resolved_at: datetime, now: datetime) -> None:
     """Recall the survey, and make it the open question again if nothing else is."""
-    locked = await uow.dialogues.lock(case.customer, now, customer_wrote=False)
-    dialogue = locked.dialogue or Dialogue()
-    if dialogue.pending is None:
-        dialogue.pending = Pending(Awaiting.RATING, case.number)
-        await uow.dialogues.save(case.customer, dialogue)
+    question = Pending(Awaiting.RATING, case.number)
+    dialogue = await _open_question(uow, case.customer, question, now, unless_asked=True)
     reminder = pending.survey_reminder(case.number, dialogue.language)
     await uow.outbox.add(
         [OutboundMessage(case.customer, reminder, case.number)],
@@ -282,12 +299,20 @@ async def drop_question(uow: UnitOfWork, case: Case, now: datetime) -> Dialogue:
 
 
 async def _open_question(
-    uow: UnitOfWork, customer: CustomerId, question: Pending, now: datetime
+    uow: UnitOfWork,
+    customer: CustomerId,
+    question: Pending,
+    now: datetime,
+    *,
+    unless_asked: bool = False,
 ) -> Dialogue:
+    """Make `question` the customer's open question (with `unless_asked`, only if none
+    is open); returns their dialogue."""
     locked = await uow.dialogues.lock(customer, now, customer_wrote=False)
     dialogue = locked.dialogue or Dialogue()
-    dialogue.pending = question
-    await uow.dialogues.save(customer, dialogue)
+    if not (unless_asked and dialogue.pending is not None):
+        dialogue.pending = question
+        await uow.dialogues.save(customer, dialogue)
     return dialogue
 
 
@@ -312,7 +337,7 @@ async def _tell_leads(
             address,
             Reply(
                 text(person.language),
-                (Option(button("view", case.number), t(person.language, "desk.view")),),
+                (view_button(case.number, person.language),),
             ),
             case.number,
         )

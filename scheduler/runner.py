@@ -98,37 +98,17 @@ def build_scheduler(
             after_commit()
 
     scheduler = AsyncIOScheduler(timezone=calendar.tz)
-    # coalesce + one instance: a slow sweep is never run twice at once or caught up.
-    scheduler.add_job(
-        chase,
-        IntervalTrigger(minutes=1),
-        id="chase",
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=30,
+    morning = CronTrigger(hour=hours.start.hour, minute=hours.start.minute, timezone=calendar.tz)
+    # (job, id, trigger, how late a missed run may still start, in seconds)
+    jobs = (
+        (chase, "chase", IntervalTrigger(minutes=1), 30),
+        (digest, "digest", morning, 3600),
+        (forget, "retention", IntervalTrigger(minutes=5), 300),
+        (surveys, "surveys", IntervalTrigger(minutes=10), 600),
     )
-    scheduler.add_job(
-        digest,
-        CronTrigger(hour=hours.start.hour, minute=hours.start.minute, timezone=calendar.tz),
-        id="digest",
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=3600,
-    )
-    scheduler.add_job(
-        forget,
-        IntervalTrigger(minutes=5),
-        id="retention",
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=300,
-    )
-    scheduler.add_job(
-        surveys,
-        IntervalTrigger(minutes=10),
-        id="surveys",
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=600,
-    )
+    for job, name, trigger, grace in jobs:
+        # coalesce + one instance: a slow sweep is never run twice at once or caught up.
+        scheduler.add_job(
+            job, trigger, id=name, coalesce=True, max_instances=1, misfire_grace_time=grace
+        )
     return scheduler

@@ -9,13 +9,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.calendar import SHANGHAI
+from core.calendar import SHANGHAI, WorkingCalendar
 from core.case import Case, CaseType, Classification
 from core.classification import BusinessType, Channel
+from core.conversation import ConversationService
+from core.deadlines import DeadlinePolicy
+from core.desk.service import DeskService
+from core.dialogue.engine import DialogueSettings
 from core.dialogue.state import Dialogue
 from core.identity import Contact, CustomerId, Platform
 from core.services import CaseDraft
 from storage.tables import DialogueRow
+from storage.unit_of_work import SqlUnitOfWork
+from tests.fakes import RecordingAlerts
 
 
 def at(text: str) -> datetime:
@@ -68,3 +74,19 @@ async def stored_dialogue(engine: AsyncEngine, customer: CustomerId) -> Dialogue
             )
         )
     return Dialogue.from_json(state) if state else None
+
+
+def conversation_service(engine: AsyncEngine, calendar: WorkingCalendar) -> ConversationService:
+    """The customer side on this database, with default settings."""
+    return ConversationService(
+        lambda: SqlUnitOfWork(engine),
+        calendar=calendar,
+        policy=DeadlinePolicy(),
+        settings=DialogueSettings(),
+        alerts=RecordingAlerts(),
+    )
+
+
+def desk_service(engine: AsyncEngine, calendar: WorkingCalendar) -> DeskService:
+    """The staff desk on this database."""
+    return DeskService(lambda: SqlUnitOfWork(engine), calendar=calendar, policy=DeadlinePolicy())

@@ -355,14 +355,7 @@ class DeskService:
                 work.sends.append(
                     OutboundMessage(
                         chat,
-                        Reply(
-                            alert,
-                            (
-                                Option(
-                                    button("view", case.number), t(assignee.language, "desk.view")
-                                ),
-                            ),
-                        ),
+                        Reply(alert, (views.view_button(case.number, assignee.language),)),
                         case.number,
                     )
                 )

@@ -7,7 +7,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from core.case import Case, CaseEvent
+from core.desk.commands import button
 from core.desk.queries import Figures
+from core.dialogue.io import Option
 from core.identity import mask_name, mask_phone, redact
 from core.messages import t
 
@@ -119,3 +121,8 @@ def figures(scope: str, numbers: Figures, lang: str) -> str:
         satisfied_count=numbers.satisfied_this_month,
         rated=rated,
     )
+
+
+def view_button(number: str, lang: str) -> Option:
+    """The button under a staff message that opens the case (`/case`)."""
+    return Option(button("view", number), t(lang, "desk.view"))

@@ -72,7 +72,6 @@ def answers(asked: Pending, answer: Answer) -> bool:
             return answer.kind == REDEEM and answer.answer in (YES, NO)
         case Awaiting.FORGET:
             return answer.kind == FORGET
-    return False
 
 
 def question(pending: Pending, lang: str) -> Reply:

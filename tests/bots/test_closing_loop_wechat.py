@@ -15,8 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.case import Case, CaseStatus
 from core.identity import CustomerId, Platform
 from core.staff import Role
-from intake import admin
-from storage.unit_of_work import SqlUnitOfWork
+from tests.bots.test_desk_wechat import register_cards_staff
 from tests.bots.test_wechat import AES_KEY, Bank, close_bank, open_bank, say, settle
 from tests.conftest import database_url
 from tests.doubles.wechat_platform import FakeClock, WeChatPlatform
@@ -50,16 +49,8 @@ async def loop(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[Loop]:
     async with WeChatPlatform(encoding_aes_key=AES_KEY, now=clock) as platform:
         bank = await open_bank(database_url(tmp_path), platform, clock)
         try:
-            uow = SqlUnitOfWork(bank.wiring.engine)
-            await admin.save_department(
-                uow, code="cards", name="银行卡部", business=["debit_card"], default=True
-            )
-            code, _ = await admin.invite(
-                uow, name="钱主管", role=Role.LEAD, department="cards", now=clock.datetime()
-            )
-            lead, customer = platform.new_openid(), platform.new_openid()
-            assert "注册成功" in await say(platform, lead, f"/register {code}")
-            yield Loop(platform, bank, lead, customer)
+            lead = await register_cards_staff(bank, platform, clock, "钱主管", Role.LEAD)
+            yield Loop(platform, bank, lead, platform.new_openid())
         finally:
             await close_bank(bank)
 
@@ -99,9 +90,9 @@ async def test_a_numbered_rating_of_5_retried_by_the_platform_counts_once(loop: 
     case = await loop.case(number)
     assert case.status is CaseStatus.CLOSED
     assert (case.satisfaction, case.satisfaction_comment) == (5, "退得很快")
-    # Typing 5 again is a fresh message now: the menu answers it, not the survey.
-    assert await loop.balance() == 5
+    # The survey is over: the customer's next words get the menu, not the survey.
     assert "评价" not in await say(platform, customer, "你好")
+    assert await loop.balance() == 5
 
 
 async def test_a_rating_of_1_alerts_the_lead_and_1_reopens(loop: Loop) -> None:

@@ -11,10 +11,27 @@ from core.case import CaseStatus
 from core.staff import Role
 from intake import admin
 from storage.unit_of_work import SqlUnitOfWork
-from tests.bots.test_wechat import close_bank, open_bank, say, settle
+from tests.bots.test_wechat import Bank, close_bank, open_bank, say, settle
 from tests.conftest import database_url
 from tests.doubles.wechat_platform import FakeClock, WeChatPlatform
 from tests.factories import at
+
+
+async def register_cards_staff(
+    bank: Bank, platform: WeChatPlatform, clock: FakeClock, name: str, role: Role
+) -> str:
+    """A 'cards' department (the default) and one member registered from WeChat; their
+    openid."""
+    uow = SqlUnitOfWork(bank.wiring.engine)
+    await admin.save_department(
+        uow, code="cards", name="银行卡部", business=["debit_card"], default=True
+    )
+    code, _ = await admin.invite(
+        uow, name=name, role=role, department="cards", now=clock.datetime()
+    )
+    openid = platform.new_openid()
+    assert "注册成功" in await say(platform, openid, f"/register {code}")
+    return openid
 
 
 async def test_a_wechat_agent_handles_a_wechat_complaint(
@@ -24,15 +41,8 @@ async def test_a_wechat_agent_handles_a_wechat_complaint(
     async with WeChatPlatform(now=clock) as platform:
         bank = await open_bank(database_url(tmp_path), platform, clock)
         try:
-            uow = SqlUnitOfWork(bank.wiring.engine)
-            await admin.save_department(
-                uow, code="cards", name="银行卡部", business=["debit_card"], default=True
-            )
-            code, _ = await admin.invite(
-                uow, name="赵坐席", role=Role.AGENT, department="cards", now=clock.datetime()
-            )
-            agent, customer = platform.new_openid(), platform.new_openid()
-            assert "注册成功" in await say(platform, agent, f"/register {code}")
+            agent = await register_cards_staff(bank, platform, clock, "赵坐席", Role.AGENT)
+            customer = platform.new_openid()
 
             for answer in (
                 "你好",

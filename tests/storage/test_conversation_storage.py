@@ -9,29 +9,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.calendar import WorkingCalendar
 from core.classification import Channel
-from core.conversation import ConversationService, Incoming
-from core.deadlines import DeadlinePolicy
-from core.dialogue.engine import DialogueSettings
+from core.conversation import Incoming
 from core.dialogue.io import Choice, Input, Text
 from core.dialogue.state import Step
 from core.identity import CustomerId, Platform
 from storage.tables import RewardAccountRow, RewardEntryRow
-from storage.unit_of_work import SqlUnitOfWork
-from tests.factories import at, stored_dialogue
-from tests.fakes import RecordingAlerts
+from tests.factories import at, conversation_service, stored_dialogue
 
 CAROL = CustomerId(Platform.WECHAT, "oCarol")
 NOW = at("2026-11-02 10:00")
-
-
-def service(engine: AsyncEngine, calendar: WorkingCalendar) -> ConversationService:
-    return ConversationService(
-        lambda: SqlUnitOfWork(engine),
-        calendar=calendar,
-        policy=DeadlinePolicy(),
-        settings=DialogueSettings(),
-        alerts=RecordingAlerts(),
-    )
 
 
 def incoming(message: Input, key: str | None = None) -> Incoming:
@@ -41,7 +27,7 @@ def incoming(message: Input, key: str | None = None) -> Incoming:
 async def test_concurrent_messages_of_one_customer_are_applied_one_by_one(
     engine: AsyncEngine, calendar: WorkingCalendar
 ) -> None:
-    conversations = service(engine, calendar)
+    conversations = conversation_service(engine, calendar)
     for message in (
         Choice("t:complaint"),
         Choice("b:loans"),
@@ -63,7 +49,7 @@ async def test_concurrent_messages_of_one_customer_are_applied_one_by_one(
 async def test_concurrent_redeliveries_act_once(
     engine: AsyncEngine, calendar: WorkingCalendar
 ) -> None:
-    conversations = service(engine, calendar)
+    conversations = conversation_service(engine, calendar)
     answers = await asyncio.gather(
         *(
             conversations.handle(incoming(Choice("t:praise"), "wechat:msg:42"), NOW)
@@ -76,7 +62,7 @@ async def test_concurrent_redeliveries_act_once(
 
 
 async def test_points_come_from_the_ledger(engine: AsyncEngine, calendar: WorkingCalendar) -> None:
-    conversations = service(engine, calendar)
+    conversations = conversation_service(engine, calendar)
     [reply] = (await conversations.handle(incoming(Text("/points")), NOW)).replies
     assert "暂无积分" in reply.text
     async with engine.begin() as conn:

@@ -17,7 +17,6 @@ from core.classification import Channel
 from core.conversation import Incoming
 from core.deadline_alerts import chase_deadlines, send_daily_digest
 from core.deadlines import DeadlinePolicy
-from core.desk.service import DeskService
 from core.dialogue.io import Text
 from core.identity import CustomerId, Platform
 from core.services import change_case, file_case
@@ -27,7 +26,7 @@ from storage.database import create_engine
 from storage.tables import CaseAlertRow, CaseRow, OutboxRow
 from storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import database_url
-from tests.factories import at, draft
+from tests.factories import at, desk_service, draft
 from tests.fakes import RecordingAlerts
 
 HOURS = BusinessHours()
@@ -38,7 +37,7 @@ async def register_staff(engine: AsyncEngine, calendar: WorkingCalendar) -> None
     uow = SqlUnitOfWork(engine)
     await admin.save_department(uow, code="cards", name="Cards", business=[], default=True)
     await admin.save_department(uow, code="hq", name="Feedback team", business=[], default=False)
-    desk = DeskService(lambda: SqlUnitOfWork(engine), calendar=calendar, policy=DeadlinePolicy())
+    desk = desk_service(engine, calendar)
     for user, department, role in (
         (AGENT, "cards", Role.AGENT),
         (LEAD, "cards", Role.LEAD),

@@ -21,7 +21,7 @@ from intake import admin
 from storage.outbox import Listed, SqlOutboxQueue
 from storage.tables import StaffRow
 from storage.unit_of_work import SqlUnitOfWork
-from tests.factories import at, draft
+from tests.factories import at, desk_service, draft
 
 NOW = at("2026-11-03 10:00")
 CARDS_AGENT, LOANS_AGENT, DISABLED, CUSTOMER, CARDS_LEAD = "t-1", "t-2", "t-3", "t-4", "t-5"
@@ -57,7 +57,7 @@ async def world(engine: AsyncEngine, calendar: WorkingCalendar) -> dict[str, obj
         uow, code="cards", name="Cards", business=["debit_card"], default=True
     )
     await admin.save_department(uow, code="loans", name="Loans", business=["loans"], default=False)
-    desk = DeskService(lambda: SqlUnitOfWork(engine), calendar=calendar, policy=DeadlinePolicy())
+    desk = desk_service(engine, calendar)
     for user, department, role in (
         (CARDS_AGENT, "cards", Role.AGENT),
         (LOANS_AGENT, "loans", Role.AGENT),

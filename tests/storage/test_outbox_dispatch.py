@@ -12,8 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.calendar import WorkingCalendar
 from core.classification import Channel
 from core.conversation import Incoming
-from core.deadlines import DeadlinePolicy
-from core.desk.service import DeskService
 from core.dialogue.io import Reply, Text
 from core.identity import CustomerId, Platform
 from core.outbound import OutboundMessage, RetryLater, Undeliverable
@@ -25,6 +23,7 @@ from storage.database import create_engine
 from storage.outbox import FAILED, SENT, SqlOutboxQueue
 from storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import database_url
+from tests.factories import desk_service
 from tests.fakes import RecordingAlerts
 
 
@@ -173,7 +172,7 @@ async def test_a_failed_message_is_reported_to_the_admins_in_chat(
     uow = SqlUnitOfWork(engine)
     await admin.save_department(uow, code="it", name="IT", business=[], default=True)
     code, _ = await admin.invite(uow, name="admin", role=Role.ADMIN, department="it", now=now())
-    desk = DeskService(lambda: SqlUnitOfWork(engine), calendar=calendar, policy=DeadlinePolicy())
+    desk = desk_service(engine, calendar)
     await desk.handle(
         Incoming(
             CustomerId(Platform.TELEGRAM, "9000"),

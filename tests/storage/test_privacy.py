@@ -15,17 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.calendar import WorkingCalendar
 from core.case import ERASED, FORGOTTEN_ACTOR, Attachment, CaseStatus
 from core.classification import Channel
-from core.conversation import ConversationService, Incoming, Outcome
+from core.conversation import Incoming, Outcome
 from core.deadlines import DeadlinePolicy
-from core.desk.service import DeskService
-from core.dialogue.engine import DialogueSettings
 from core.dialogue.io import Choice, Input, Text
 from core.identity import CustomerId, Platform
 from core.services import file_case
 from storage.tables import CaseEventRow, CaseRow
 from storage.unit_of_work import SqlUnitOfWork
-from tests.factories import ALICE, at, draft
-from tests.fakes import RecordingAlerts
+from tests.factories import ALICE, at, conversation_service, desk_service, draft
 from tests.storage.test_deadline_chasing import AGENT, register_staff
 
 NOW = at("2026-11-02 10:00")
@@ -35,16 +32,8 @@ NAME, PHONE = "张三", "13812348000"
 class World:
     def __init__(self, engine: AsyncEngine, calendar: WorkingCalendar) -> None:
         self.engine, self.calendar = engine, calendar
-        self.customer = ConversationService(
-            lambda: SqlUnitOfWork(engine),
-            calendar=calendar,
-            policy=DeadlinePolicy(),
-            settings=DialogueSettings(),
-            alerts=RecordingAlerts(),
-        )
-        self.desk = DeskService(
-            lambda: SqlUnitOfWork(engine), calendar=calendar, policy=DeadlinePolicy()
-        )
+        self.customer = conversation_service(engine, calendar)
+        self.desk = desk_service(engine, calendar)
 
     async def say(self, message: Input | str) -> Outcome:
         typed = Text(message) if isinstance(message, str) else message

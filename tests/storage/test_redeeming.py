@@ -11,15 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.calendar import WorkingCalendar
 from core.case import CaseType
 from core.classification import Channel
-from core.conversation import ConversationService, Incoming
+from core.conversation import Incoming
 from core.deadlines import DeadlinePolicy
-from core.dialogue.engine import DialogueSettings
 from core.dialogue.io import Choice, Input, Reply, Text
 from core.rewards import RewardReason
 from core.services import file_case
 from storage.unit_of_work import SqlUnitOfWork
-from tests.factories import ALICE, at, draft
-from tests.fakes import RecordingAlerts
+from tests.factories import ALICE, at, conversation_service, draft
 
 NOW = at("2026-11-02 10:00")
 CODE = re.compile(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}")
@@ -40,13 +38,7 @@ async def test_exchanging_points_for_vouchers(
         dear = await uow.vouchers.add("年度体检", cost=500, stock=5, valid_days=365)
         await uow.rewards.award(ALICE, RewardReason.SUGGESTION_ADOPTED, 70, suggestion.number, NOW)
         await uow.commit()
-    service = ConversationService(
-        lambda: SqlUnitOfWork(engine),
-        calendar=calendar,
-        policy=DeadlinePolicy(),
-        settings=DialogueSettings(),
-        alerts=RecordingAlerts(),
-    )
+    service = conversation_service(engine, calendar)
 
     async def say(message: Input | str) -> Reply:
         typed = Text(message) if isinstance(message, str) else message

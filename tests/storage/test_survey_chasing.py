@@ -13,10 +13,8 @@ from core.calendar import WorkingCalendar
 from core.case import CaseStatus
 from core.chase import BusinessHours
 from core.classification import Channel
-from core.conversation import ConversationService, Incoming
+from core.conversation import Incoming
 from core.deadlines import DeadlinePolicy
-from core.desk.service import DeskService
-from core.dialogue.engine import DialogueSettings
 from core.dialogue.io import Text
 from core.dialogue.state import Awaiting, Dialogue, Pending, Step
 from core.identity import CustomerId, Platform
@@ -25,7 +23,7 @@ from core.services import file_case
 from scheduler.runner import build_scheduler
 from storage.tables import OutboxRow
 from storage.unit_of_work import SqlUnitOfWork
-from tests.factories import ALICE, at, draft, stored_dialogue
+from tests.factories import ALICE, at, conversation_service, desk_service, draft, stored_dialogue
 from tests.fakes import RecordingAlerts
 from tests.storage.test_deadline_chasing import AGENT, LEAD, register_staff
 
@@ -41,7 +39,7 @@ async def resolved_case(engine: AsyncEngine, calendar: WorkingCalendar, when: da
         policy=DeadlinePolicy(),
         now=when - timedelta(hours=1),
     )
-    desk = DeskService(lambda: SqlUnitOfWork(engine), calendar=calendar, policy=DeadlinePolicy())
+    desk = desk_service(engine, calendar)
     done = await desk.handle(
         Incoming(
             CustomerId(Platform.TELEGRAM, AGENT),
@@ -126,13 +124,7 @@ async def test_an_answered_survey_is_not_recalled_and_a_low_rating_closes_at_exp
 ) -> None:
     await register_staff(engine, calendar)
     number = await resolved_case(engine, calendar, at("2026-11-02 10:00"))
-    conversation = ConversationService(
-        lambda: SqlUnitOfWork(engine),
-        calendar=calendar,
-        policy=DeadlinePolicy(),
-        settings=DialogueSettings(),
-        alerts=RecordingAlerts(),
-    )
+    conversation = conversation_service(engine, calendar)
     rated = await conversation.handle(
         Incoming(ALICE, Text("2"), Channel.PUBLIC_PLATFORM), at("2026-11-02 11:00")
     )
@@ -151,7 +143,7 @@ async def test_a_case_reopened_by_staff_takes_its_survey_back(
     number = await resolved_case(engine, calendar, at("2026-11-02 10:00"))
     asked = await stored_dialogue(engine, ALICE)
     assert asked is not None and asked.pending == Pending(Awaiting.RATING, number)
-    desk = DeskService(lambda: SqlUnitOfWork(engine), calendar=calendar, policy=DeadlinePolicy())
+    desk = desk_service(engine, calendar)
     reopened = await desk.handle(
         Incoming(
             CustomerId(Platform.TELEGRAM, LEAD),

@@ -9,7 +9,6 @@ from core.case import CaseType
 from core.classification import Channel
 from core.conversation import Incoming
 from core.deadlines import DeadlinePolicy
-from core.desk.service import DeskService
 from core.dialogue.io import Text
 from core.identity import CustomerId, Platform
 from core.services import file_case
@@ -17,7 +16,7 @@ from core.staff import Role
 from intake import admin
 from storage.outbox import SqlOutboxQueue
 from storage.unit_of_work import SqlUnitOfWork
-from tests.factories import at, draft
+from tests.factories import at, desk_service, draft
 
 LEAD = CustomerId(Platform.TELEGRAM, "7100")
 ANNA, BAO = CustomerId(Platform.TELEGRAM, "7201"), CustomerId(Platform.WECHAT, "oBao")
@@ -30,7 +29,7 @@ async def test_each_linked_customer_is_told_once(
     uow = SqlUnitOfWork(engine)
     await admin.save_department(uow, code="ebank", name="E-banking", business=[], default=True)
     code, _ = await admin.invite(uow, name="lead", role=Role.LEAD, department="ebank", now=NOW)
-    desk = DeskService(lambda: SqlUnitOfWork(engine), calendar=calendar, policy=DeadlinePolicy())
+    desk = desk_service(engine, calendar)
 
     async def lead(text: str) -> str:
         outcome = await desk.handle(Incoming(LEAD, Text(text), Channel.PUBLIC_PLATFORM), NOW)
