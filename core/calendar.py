@@ -1,8 +1,11 @@
 """Chinese working days: weekends and statutory holidays off, make-up working days on.
 
-The calendar knows only the years it was given data for. Asking about any other year
-raises `UnknownCalendarYear` rather than guessing: the official calendar is published
-year by year, and a silently wrong deadline is worse than a refusal.
+The official calendar is published year by year, so the calendar knows only the years it
+was given data for. For any other year it counts **provisionally** — weekdays on,
+weekends off — and says so: `deadline()` names the first year it had to guess, so the
+case can carry a deadline marked provisional and have it counted again once the year's
+data arrives. A refusal would lose the case, which is worse than an honest provisional
+date; a silently guessed date would be worse than both.
 """
 
 from __future__ import annotations
@@ -11,8 +14,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
-
-from core.errors import UnknownCalendarYear
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -30,6 +31,14 @@ class YearDays:
             raise ValueError(f"days both holiday and working day: {sorted(both)}")
 
 
+@dataclass(frozen=True, slots=True)
+class Counted:
+    """A moment some working days after another, and how sure the count is."""
+
+    at: datetime
+    provisional_year: int | None  # the first year counted without official data
+
+
 class WorkingCalendar:
     """Answers 'is this a working day' and counts working days, in the bank's time zone."""
 
@@ -41,15 +50,29 @@ class WorkingCalendar:
     def known_years(self) -> frozenset[int]:
         return frozenset(self._years)
 
+    def update(self, other: WorkingCalendar) -> None:
+        """Take another calendar's years (a reloaded calendar file): every service holding
+        this calendar counts with them from now on."""
+        self._years = dict(other._years)
+
+    def knows(self, year: int) -> bool:
+        return year in self._years
+
     def is_working_day(self, day: date) -> bool:
+        """Official for known years; for others the plain week (a provisional answer)."""
         year = self._years.get(day.year)
-        if year is None:
-            raise UnknownCalendarYear(day.year)
-        if day in year.makeup_workdays:
-            return True
-        if day in year.holidays:
-            return False
+        if year is not None:
+            if day in year.makeup_workdays:
+                return True
+            if day in year.holidays:
+                return False
         return day.weekday() < 5
+
+    def is_statutory_holiday(self, day: date) -> bool:
+        """A listed day off. Unknown years have none: that is the stricter reading for a
+        legal period, which then ends on its calendar day."""
+        year = self._years.get(day.year)
+        return year is not None and day in year.holidays
 
     def next_working_day(self, day: date) -> date:
         """The first working day strictly after `day`."""
@@ -66,6 +89,10 @@ class WorkingCalendar:
         A case received on a day off is counted from that day too: the first working day
         after it is day one, which gives the customer the full number of working days.
         """
+        return self.deadline(start, days).at
+
+    def deadline(self, start: datetime, days: int) -> Counted:
+        """`add_working_days`, saying whether a year without data was counted in."""
         if start.tzinfo is None:
             raise ValueError("start must be timezone-aware")
         if days < 0:
@@ -74,7 +101,10 @@ class WorkingCalendar:
         day = local.date()
         for _ in range(days):
             day = self.next_working_day(day)
-        return datetime.combine(day, local.timetz())
+        # The days counted are those after the start, up to the due day.
+        first = (local.date() + timedelta(days=1)).year if days else day.year + 1
+        guessed = [y for y in range(first, day.year + 1) if y not in self._years]
+        return Counted(datetime.combine(day, local.timetz()), guessed[0] if guessed else None)
 
     def working_days_between(self, start: date, end: date) -> int:
         """How many working days fall in (start, end]; negative when end is before start."""

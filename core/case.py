@@ -106,6 +106,16 @@ class Extension:
 
 
 @dataclass(frozen=True, slots=True)
+class DueBasis:
+    """How the bank's deadline was counted, so that it can be counted again: a deadline
+    counted through a year without official calendar data is provisional until then."""
+
+    counted_from: datetime
+    working_days: int
+    provisional_year: int | None = None  # the first year counted without official data
+
+
+@dataclass(frozen=True, slots=True)
 class CaseEvent:
     """One immutable line of a case's audit trail."""
 
@@ -153,6 +163,7 @@ class Case:
     received_at: datetime
     due_at: datetime
     legal_due_at: datetime
+    due_basis: DueBasis | None = None  # None: stored before deadlines kept their basis
     branch: str | None = None
     desired_outcome: str | None = None
     tags: list[str] = field(default_factory=list)
@@ -190,6 +201,8 @@ class Case:
         description: str,
         received_at: datetime,
         due_at: datetime,
+        due_basis: DueBasis | None = None,
+        legal_due_at: datetime | None = None,
         branch: str | None = None,
         desired_outcome: str | None = None,
         attachments: list[Attachment] | None = None,
@@ -197,7 +210,8 @@ class Case:
         priority: Priority = Priority.NORMAL,
         actor: str | None = None,
     ) -> Case:
-        """Open a new case; its first audit event is `filed`."""
+        """Open a new case; its first audit event is `filed`. Without `legal_due_at` the
+        legal ceiling is LEGAL_DAYS calendar days after receipt."""
         _require_aware(received_at)
         _require_aware(due_at)
         if due_at < received_at:
@@ -213,7 +227,8 @@ class Case:
             description=description,
             received_at=received_at,
             due_at=due_at,
-            legal_due_at=received_at + timedelta(days=LEGAL_DAYS),
+            legal_due_at=legal_due_at or received_at + timedelta(days=LEGAL_DAYS),
+            due_basis=due_basis,
             branch=branch,
             desired_outcome=desired_outcome,
             attachments=list(attachments or []),
@@ -225,9 +240,25 @@ class Case:
             received_at,
             "filed",
             {},
-            {"status": case.status, "type": type, "due_at": due_at, "department": department},
+            {
+                "status": case.status,
+                "type": type,
+                "due_at": due_at,
+                "department": department,
+                **case._provisional_note(),
+            },
         )
         return case
+
+    @property
+    def due_provisional_year(self) -> int | None:
+        """The year without official calendar data that the bank's deadline was counted
+        through: the deadline is provisional until that year is known."""
+        return self.due_basis.provisional_year if self.due_basis else None
+
+    def _provisional_note(self) -> dict[str, Any]:
+        year = self.due_provisional_year
+        return {"provisional_year": year} if year is not None else {}
 
     # -- status changes -------------------------------------------------------------
 
@@ -316,7 +347,15 @@ class Case:
         else:
             self._record(actor, now, "customer_replied", {}, {}, note=text)
 
-    def postpone(self, *, due_at: datetime, reason: str, actor: str, now: datetime) -> None:
+    def postpone(
+        self,
+        *,
+        due_at: datetime,
+        reason: str,
+        actor: str,
+        now: datetime,
+        due_basis: DueBasis | None = None,
+    ) -> None:
         """A later deadline for the bank's answer, never past the legal ceiling."""
         self._require_open("postpone")
         _require_aware(due_at)
@@ -326,7 +365,30 @@ class Case:
             raise DomainError("the new deadline must be later than the current one")
         if due_at > self.legal_due_at:
             raise ExtensionRefused("the deadline may not pass the legal ceiling")
-        self._change(actor, now, "postponed", note=reason, due_at=due_at)
+        self._change(actor, now, "postponed", note=reason, due_at=due_at, due_basis=due_basis)
+
+    def recount_deadline(
+        self,
+        *,
+        due_at: datetime,
+        due_basis: DueBasis,
+        legal_due_at: datetime,
+        actor: str,
+        now: datetime,
+    ) -> None:
+        """A provisional deadline counted again, now that its year's calendar is known."""
+        _require_aware(due_at)
+        _require_aware(legal_due_at)
+        if self.due_provisional_year is None:
+            raise DomainError(f"case {self.number} has no provisional deadline")
+        self._change(
+            actor,
+            now,
+            "deadline_recounted",
+            due_at=due_at,
+            due_basis=due_basis,
+            legal_due_at=legal_due_at,
+        )
 
     def record_reveal(self, *, actor: str, now: datetime) -> None:
         """Someone saw the customer's full contact data: the audit trail says who and when."""
@@ -335,7 +397,15 @@ class Case:
     def close(self, *, actor: str, now: datetime) -> None:
         self._move(CaseStatus.CLOSED, actor, now, "closed", closed_at=now)
 
-    def reopen(self, *, reason: str, due_at: datetime, actor: str, now: datetime) -> None:
+    def reopen(
+        self,
+        *,
+        reason: str,
+        due_at: datetime,
+        actor: str,
+        now: datetime,
+        due_basis: DueBasis | None = None,
+    ) -> None:
         """Back to work with a fresh deadline: new facts restart the clock."""
         _require_aware(due_at)
         self._move(
@@ -347,6 +417,7 @@ class Case:
             resolved_at=None,
             closed_at=None,
             due_at=due_at,
+            due_basis=due_basis,
             # The next resolution gets a survey of its own; the trail keeps this one.
             satisfaction=None,
             satisfaction_comment=None,
@@ -416,14 +487,17 @@ class Case:
         senior_approval: bool,
         actor: str,
         now: datetime,
+        legal_due_at: datetime | None = None,
     ) -> Extension:
-        """Push the legal ceiling out, within what the regulation allows."""
+        """Push the legal ceiling out, within what the regulation allows. `legal_due_at`
+        is the new ceiling as the calendar counts it (a last day on a holiday moves);
+        without it, the total in calendar days after receipt."""
         self._require_open("extend")
         if days <= 0:
             raise ExtensionRefused("an extension needs a positive number of days")
         if not reason.strip() or not approver.strip():
             raise ExtensionRefused("an extension needs a reason and an approver")
-        total = LEGAL_DAYS + sum(e.days for e in self.extensions) + days
+        total = self.legal_days + days
         ceiling = LEGAL_SENIOR_MAX_DAYS if senior_approval else LEGAL_MAX_DAYS
         if total > ceiling:
             raise ExtensionRefused(
@@ -437,9 +511,14 @@ class Case:
             "extended",
             note=reason,
             extensions=[*self.extensions, extension],
-            legal_due_at=self.received_at + timedelta(days=total),
+            legal_due_at=legal_due_at or self.received_at + timedelta(days=total),
         )
         return extension
+
+    @property
+    def legal_days(self) -> int:
+        """Calendar days the regulation gives, with the extensions granted so far."""
+        return LEGAL_DAYS + sum(e.days for e in self.extensions)
 
     # -- machinery ---------------------------------------------------------------------
 
@@ -501,6 +580,12 @@ def _audit(v: Any) -> Any:
             "channel": v.channel.value,
             "business_type": v.business_type.value,
             "cause": v.cause.value if v.cause else None,
+        }
+    if isinstance(v, DueBasis):
+        return {
+            "counted_from": v.counted_from.isoformat(),
+            "working_days": v.working_days,
+            "provisional_year": v.provisional_year,
         }
     if isinstance(v, Extension):
         return {

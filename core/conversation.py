@@ -39,16 +39,15 @@ from core.dialogue.engine import (
     SubmitCase,
     Turn,
     converse,
-    prompt,
 )
 from core.dialogue.io import Input, Option, Reply
 from core.dialogue.state import Dialogue
-from core.errors import UnknownCalendarYear
 from core.identity import CustomerId
 from core.messages import DEFAULT_LANGUAGE, t
 from core.numbering import normalize_case_number
 from core.outbound import OutboundMessage, Recipient
 from core.ports import Alerts, UnitOfWork
+from core.provisional import missing_calendar_year
 from core.rewarding import reward
 from core.rewards import RewardPolicy, RewardReason
 from core.satisfaction import Survey
@@ -215,14 +214,12 @@ class ConversationService:
                     attachments=effect.attachments,
                     department=route(await uow.staff.departments(), effect.business_type),
                 )
-                try:
-                    case = await open_case(
-                        uow, draft, calendar=self._calendar, policy=self._policy, now=now
-                    )
-                except UnknownCalendarYear as refusal:
-                    await self._alerts.alert_admins(str(refusal))
-                    kept = turn.previous or turn.dialogue
-                    return kept, [Reply(t(lang, "filing_failed")), prompt(kept, self._settings)]
+                case = await open_case(
+                    uow, draft, calendar=self._calendar, policy=self._policy, now=now
+                )
+                year = case.due_provisional_year
+                if year is not None:
+                    await self._alerts.alert_admins(missing_calendar_year(year), uow)
                 sends.extend(await self._new_case_alerts(uow, case))
                 replies = [Reply(views.confirmation(case, lang, tz))]
                 reason = _FILING_REWARDS.get(case.type)

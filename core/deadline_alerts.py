@@ -17,12 +17,10 @@ from core.chase import (
     UNASSIGNED_AFTER,
     AlertKind,
     BusinessHours,
-    DueAlert,
     due_alerts,
 )
-from core.desk.views import view_button, when
+from core.desk.views import due_when, view_button, when
 from core.dialogue.io import Reply
-from core.errors import UnknownCalendarYear
 from core.messages import DEFAULT_LANGUAGE, t
 from core.outbound import OutboundMessage
 from core.ports import Alerts, UnitOfWork
@@ -42,11 +40,7 @@ async def chase_deadlines(
     """Queue the deadline alerts that are due; returns how many alerts were raised."""
     if not hours.is_open(calendar, now):
         return 0  # nothing at night or on days off: it waits for the next working morning
-    try:
-        horizon = calendar.add_working_days(now, 1)
-    except UnknownCalendarYear as missing:
-        await alerts.alert_admins(f"deadline reminders need the calendar: {missing}")
-        horizon = now + timedelta(days=10)  # a superset; each case is checked exactly below
+    horizon = calendar.add_working_days(now, 1)
     raised = 0
     after = ""
     people = _People()
@@ -76,12 +70,7 @@ async def _raise_alerts(
     now: datetime,
 ) -> int:
     """Claim the due alerts of a batch in one go; queue messages for the new ones."""
-    due: list[tuple[Case, DueAlert]] = []
-    for case in cases:
-        try:
-            due.extend((case, alert) for alert in due_alerts(case, now, calendar, hours))
-        except UnknownCalendarYear as missing:
-            await alerts.alert_admins(f"cannot chase {case.number}: {missing}")
+    due = [(case, alert) for case in cases for alert in due_alerts(case, now, calendar, hours)]
     claimed = await uow.case_alerts.claim(
         [(c.number, a.kind.value, a.deadline) for c, a in due], now
     )
@@ -103,7 +92,7 @@ async def _raise_alerts(
         ]
         if not messages:
             await alerts.alert_admins(
-                f"nobody to tell about {alert.kind.value} of {case.number}: register staff"
+                f"nobody to tell about {alert.kind.value} of {case.number}: register staff", uow
             )
         key = f"chase:{case.number}:{alert.kind.value}:{alert.deadline.isoformat()}"
         await uow.outbox.add(messages, now=now, key=key)
@@ -156,7 +145,7 @@ def _alert_text(case: Case, kind: AlertKind, calendar: WorkingCalendar) -> Calla
             f"chase.{kind.value}",
             number=case.number,
             type=t(language, f"type.{case.type.value}"),
-            due=when(case.due_at, calendar.tz),
+            due=due_when(case, language, calendar.tz),
             legal_due=when(case.legal_due_at, calendar.tz),
         )
 
@@ -183,6 +172,8 @@ async def send_daily_digest(
             now=now,
         )
         names = {d.code: d.name for d in await uow.staff.departments()}
+        # Deadlines waiting on a calendar year nobody has supplied: every reader hears it.
+        missing = sorted((await uow.cases.provisional_years()).items())
         readers = await uow.staff.members(None, Role.LEAD)
         queued = 0
         for reader in readers:
@@ -206,6 +197,7 @@ async def send_daily_digest(
                         overdue=numbers.overdue,
                     )
                 )
+            lines += [t(lang, "digest.calendar_missing", year=y, count=n) for y, n in missing]
             messages = [
                 OutboundMessage(address, Reply("\n".join(lines)))
                 for address in await uow.staff.addresses(reader.id)

@@ -33,16 +33,5 @@ class ConcurrentUpdate(DomainError):
         self.number = number
 
 
-class UnknownCalendarYear(DomainError):
-    """The working-day calendar has no data for a year a deadline falls into."""
-
-    def __init__(self, year: int) -> None:
-        super().__init__(
-            f"no working-day calendar for {year}: add that year's holidays and make-up "
-            f"working days to the calendar file (see calendars/README.md)"
-        )
-        self.year = year
-
-
 class ExtensionRefused(DomainError):
     """An extension of the legal deadline beyond what the regulation allows."""

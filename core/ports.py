@@ -90,6 +90,21 @@ class CaseRepository(Protocol):
         """Per department: received since `since`, open, due today, overdue."""
         ...
 
+    async def provisional(self, years: frozenset[int], *, after: str, limit: int) -> list[Case]:
+        """Cases whose deadline was provisional for one of `years`, by number after
+        `after`."""
+        ...
+
+    async def open_deadline_span(self) -> tuple[datetime, datetime] | None:
+        """The earliest deadline and the latest deadline or legal ceiling among open
+        cases; None without open cases."""
+        ...
+
+    async def provisional_years(self) -> dict[int, int]:
+        """For each year without calendar data that deadlines were counted through, how
+        many open cases wait on it."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class LockedDialogue:
@@ -222,7 +237,10 @@ class StaffDirectory(Protocol):
 class Alerts(Protocol):
     """Tells the administrators about a problem only they can fix."""
 
-    async def alert_admins(self, problem: str) -> None: ...
+    async def alert_admins(self, problem: str, within: UnitOfWork | None = None) -> None:
+        """Log the problem and queue it to every admin's chat, in `within`'s transaction
+        when the caller holds one (a second transaction there would wait on the first)."""
+        ...
 
 
 class UnitOfWork(Protocol):

@@ -17,16 +17,17 @@ from core.calendar import WorkingCalendar
 from core.case import SATISFIED_FROM, Case, CaseStatus
 from core.chase import BusinessHours
 from core.deadlines import DeadlinePolicy
-from core.desk.views import safe, view_button, when
+from core.desk.views import due_when, safe, view_button
 from core.dialogue import pending
 from core.dialogue.engine import CommentOnRating, RateCase, SettleRating
 from core.dialogue.io import Reply
 from core.dialogue.state import Awaiting, Dialogue, Pending, Step
-from core.errors import DomainError, UnknownCalendarYear
+from core.dialogue.views import case_deadline
+from core.errors import DomainError
 from core.identity import CustomerId
 from core.messages import t
 from core.outbound import OutboundMessage
-from core.ports import Alerts, UnitOfWork
+from core.ports import UnitOfWork
 from core.rewarding import reward
 from core.rewards import RewardPolicy, RewardReason
 from core.services import change_case_within
@@ -191,21 +192,28 @@ class Survey:
         if not reopen:
             await change_case_within(uow, case, lambda c: c.close(actor=actor, now=now))
             return SurveyAnswer([Reply(t(lang, "survey.closed_now", number=number))])
-        due = self._policy.due_at(self._calendar, case.type, now)
+        due = self._policy.due(self._calendar, case.type, now)
         reason = f"reopened by the customer after a rating of {case.satisfaction}"
         await change_case_within(
-            uow, case, lambda c: c.reopen(reason=reason, due_at=due, actor=actor, now=now)
+            uow,
+            case,
+            lambda c: c.reopen(
+                reason=reason, due_at=due.at, due_basis=due.basis, actor=actor, now=now
+            ),
         )
-        shown = when(due, self._calendar.tz)
+        tz = self._calendar.tz
         sends = await _tell_leads(
             uow,
             case,
             lambda language: t(
-                language, "desk.customer_reopened", **_about(case, language), due=shown
+                language,
+                "desk.customer_reopened",
+                **_about(case, language),
+                due=due_when(case, language, tz),
             ),
             assignee_too=True,
         )
-        text = t(lang, "survey.reopened", **_about(case, lang), due=shown)
+        text = t(lang, "survey.reopened", **_about(case, lang), due=case_deadline(case, lang, tz))
         return SurveyAnswer([Reply(text)], sends)
 
     @staticmethod
@@ -223,7 +231,6 @@ async def chase_surveys(
     *,
     calendar: WorkingCalendar,
     hours: BusinessHours,
-    alerts: Alerts,
     now: datetime,
 ) -> int:
     """Remind customers of unanswered surveys once, after one working day, and close
@@ -249,13 +256,7 @@ async def chase_surveys(
                 if now - resolved_at >= SURVEY_OPEN_FOR:
                     await _expire(uow, case, now)
                     continue
-                try:
-                    due = calendar.add_working_days(resolved_at, 1)
-                except UnknownCalendarYear as missing:
-                    await alerts.alert_admins(
-                        f"cannot remind of the survey on {case.number}: {missing}"
-                    )
-                    continue
+                due = calendar.add_working_days(resolved_at, 1)
                 if remind and case.satisfaction is None and now >= due:
                     reminders.append((case, resolved_at))
             # Claimed per resolution: a case resolved again gets a reminder of its own.

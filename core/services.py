@@ -8,9 +8,17 @@ from datetime import datetime
 from typing import TypeVar
 
 from core.calendar import WorkingCalendar
-from core.case import Attachment, Case, CaseEvent, CaseType, Classification, Priority
+from core.case import (
+    LEGAL_DAYS,
+    Attachment,
+    Case,
+    CaseEvent,
+    CaseType,
+    Classification,
+    Priority,
+)
 from core.classification import BusinessType, Channel
-from core.deadlines import DeadlinePolicy
+from core.deadlines import DeadlinePolicy, legal_deadline
 from core.errors import CaseNotFound
 from core.identity import Contact, CustomerId
 from core.numbering import format_case_number
@@ -61,10 +69,10 @@ async def open_case(
 ) -> Case:
     """Number, date and add a new case inside the caller's transaction.
 
-    The deadline is computed before anything is written, so an unknown calendar year
-    refuses the case instead of storing a guess.
+    A case is always filed: a deadline counted through a year without official calendar
+    data is provisional (and says so) until that year's data arrives.
     """
-    due_at = policy.due_at(calendar, draft.type, now)
+    due = policy.due(calendar, draft.type, now)
     day = now.astimezone(calendar.tz).date()
     serial = await uow.cases.next_sequence(draft.type.prefix, day)
     case = Case.file(
@@ -75,7 +83,9 @@ async def open_case(
         classification=Classification(draft.channel, draft.business_type),
         description=draft.description,
         received_at=now,
-        due_at=due_at,
+        due_at=due.at,
+        due_basis=due.basis,
+        legal_due_at=legal_deadline(calendar, now, LEGAL_DAYS),
         branch=draft.branch,
         desired_outcome=draft.desired_outcome,
         attachments=list(draft.attachments),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from core.classification import BusinessType
@@ -127,3 +128,18 @@ async def withdraw_voucher(uow: SqlUnitOfWork, voucher_id: int) -> None:
 async def list_redemptions(uow: SqlUnitOfWork, limit: int) -> list[Redemption]:
     async with uow:
         return await uow.vouchers.redemptions(limit)
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarNeeds:
+    """What the open cases need of the calendar."""
+
+    span: tuple[datetime, datetime] | None  # earliest deadline, latest deadline or ceiling
+    provisional: dict[int, int]  # year without data -> open cases whose deadline guessed it
+
+
+async def calendar_needs(uow: SqlUnitOfWork) -> CalendarNeeds:
+    async with uow:
+        return CalendarNeeds(
+            await uow.cases.open_deadline_span(), await uow.cases.provisional_years()
+        )

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from core.dialogue.io import Reply
 from core.outbound import OutboundMessage
+from core.ports import UnitOfWork
 from core.staff import Role
 from storage.unit_of_work import SqlUnitOfWork
 
@@ -34,20 +35,26 @@ class AdminAlerts:
         self._clock = clock
         self.after_commit = after_commit  # set once the dispatcher exists
 
-    async def alert_admins(self, problem: str) -> None:
+    async def alert_admins(self, problem: str, within: UnitOfWork | None = None) -> None:
         log.error(problem, extra={"admin_alert": True})
+        if within is not None:
+            await self._queue(within, problem)
+            return  # the caller commits, and wakes the dispatcher then
+        async with self._unit_of_work() as uow:
+            queued = await self._queue(uow, problem)
+            await uow.commit()
+        if queued:
+            self.after_commit()
+
+    async def _queue(self, uow: UnitOfWork, problem: str) -> bool:
         now = self._clock()
         digest = hashlib.sha256(problem.encode()).hexdigest()[:16]
-        async with self._unit_of_work() as uow:
-            admins = await uow.staff.members(None, Role.ADMIN)
-            messages = [
-                OutboundMessage(address, Reply(f"⚠️ {problem}"))
-                for admin in admins
-                for address in await uow.staff.addresses(admin.id)
-            ]
-            await uow.outbox.add(
-                messages, now=now, key=f"{KEY_PREFIX}{now.date().isoformat()}:{digest}"
-            )
-            await uow.commit()
-        if messages:
-            self.after_commit()
+        admins = await uow.staff.members(None, Role.ADMIN)
+        messages = [
+            OutboundMessage(address, Reply(f"⚠️ {problem}"))
+            for admin in admins
+            for address in await uow.staff.addresses(admin.id)
+        ]
+        key = f"{KEY_PREFIX}{now.date().isoformat()}:{digest}"
+        await uow.outbox.add(messages, now=now, key=key)
+        return bool(messages)

@@ -14,6 +14,7 @@ library's verdict for those days only.
 
 from __future__ import annotations
 
+import logging
 import tomllib
 from collections import defaultdict
 from datetime import date
@@ -24,9 +25,51 @@ from chinese_calendar import constants
 
 from core.calendar import WorkingCalendar, YearDays
 
+log = logging.getLogger("intake.calendar")
+
 
 class CalendarFileError(ValueError):
     """The calendar file is not in the documented format."""
+
+
+class CalendarFileWatch:
+    """Reloads the calendar file into the running calendar when the file changes, so an
+    administrator's new year is used without a restart."""
+
+    def __init__(self, calendar: WorkingCalendar, path: Path | None) -> None:
+        self._calendar = calendar
+        self._path = path
+        self._seen = self._stamp()
+
+    def _stamp(self) -> float | None:
+        try:
+            return self._path.stat().st_mtime if self._path else None
+        except OSError:
+            return None
+
+    def refresh(self) -> bool:
+        """Reload if the file changed since it was last read; whether it was."""
+        stamp = self._stamp()
+        if self._path is None or stamp is None or stamp == self._seen:
+            return False
+        try:
+            fresh = load_calendar(self._path, self._calendar.tz)
+        except CalendarFileError as problem:
+            log.error("calendar file not reloaded: %s", problem)
+            return False
+        self._seen = stamp
+        self._calendar.update(fresh)
+        log.info("calendar file reloaded", extra={"years": sorted(fresh.known_years)[-3:]})
+        return True
+
+
+def year_sources(path: Path | None) -> dict[int, str]:
+    """Where each known year's data comes from: "library", "file", or "library+file"
+    (a file correcting days of a year the library knows)."""
+    sources = dict.fromkeys(_library_years(), "library")
+    for year in _read_file(path) if path is not None else {}:
+        sources[year] = "library+file" if year in sources else "file"
+    return dict(sorted(sources.items()))
 
 
 def load_calendar(path: Path | None, tz: ZoneInfo) -> WorkingCalendar:

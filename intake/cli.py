@@ -19,7 +19,7 @@ from core.errors import DomainError
 from core.staff import Role
 from intake import admin
 from intake.admin import AdminError
-from intake.calendar_source import CalendarFileError
+from intake.calendar_source import CalendarFileError, year_sources
 from intake.config import Settings
 from intake.logs import configure_logging
 from intake.server import StartupRefused, run_scheduler, serve
@@ -141,6 +141,10 @@ def _parser() -> argparse.ArgumentParser:
     cmd.add_argument("received", help="e.g. 2026-09-30T17:00 (bank's time zone unless given)")
     cmd.add_argument("days", type=int, help="working days, e.g. 3 for a complaint")
     cmd.set_defaults(run=_calendar_due)
+    cmd = cal.add_parser(
+        "status", help="years known and from where, years open cases need, provisional deadlines"
+    )
+    cmd.set_defaults(run=_calendar_status)
     return parser
 
 
@@ -356,9 +360,46 @@ def _calendar_due(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     if received.tzinfo is None:
         received = received.replace(tzinfo=calendar.tz)
-    due = calendar.add_working_days(received, args.days)
-    print(f"{due.isoformat()} {due:%A}")
+    due = calendar.deadline(received, args.days)
+    guessed = due.provisional_year
+    note = "" if guessed is None else f" (provisional: no calendar data for {guessed})"
+    print(f"{due.at.isoformat()} {due.at:%A}{note}")
     return 0
+
+
+def _calendar_status(settings: Settings, _args: argparse.Namespace) -> int:
+    tz = ZoneInfo(settings.intake_timezone)
+    sources = year_sources(settings.intake_calendar_file)
+    needs = _with_database(settings, admin.calendar_needs)
+    print("years known:")
+    for years, source in _runs(sources):
+        where = source.replace("file", f"file {settings.intake_calendar_file}")
+        print(f"  {years}\t{where}")
+    this_year = system_clock().astimezone(tz).year
+    first = this_year
+    last = this_year if needs.span is None else needs.span[1].astimezone(tz).year
+    if needs.span is not None:
+        first = min(first, needs.span[0].astimezone(tz).year)
+    needed = range(first, max(last, this_year) + 1)
+    missing = [y for y in needed if y not in sources]
+    print(f"years needed (this year and open cases' deadlines): {first}-{needed[-1]}")
+    print(f"missing: {', '.join(map(str, missing)) or 'none'}")
+    total = sum(needs.provisional.values())
+    print(f"provisional deadlines of open cases: {total}")
+    for year, count in sorted(needs.provisional.items()):
+        print(f"  {year}\t{count} case(s)")
+    return 0
+
+
+def _runs(sources: dict[int, str]) -> list[tuple[str, str]]:
+    """Consecutive years with the same source as one line: 2004-2026 library."""
+    runs: list[tuple[int, int, str]] = []
+    for year, source in sources.items():
+        if runs and runs[-1][1] == year - 1 and runs[-1][2] == source:
+            runs[-1] = (runs[-1][0], year, source)
+        else:
+            runs.append((year, year, source))
+    return [(f"{a}-{b}" if a != b else str(a), source) for a, b, source in runs]
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from datetime import UTC, datetime
+from datetime import datetime
 
 from aiohttp import web
 from sqlalchemy import text
@@ -68,13 +68,13 @@ async def prepare_database(wiring: Wiring) -> None:
 
 
 def warn_about_calendar(wiring: Wiring, now: datetime) -> None:
-    """Deadlines of the coming weeks may fall into next year: say so before they fail."""
+    """Deadlines of the coming weeks may fall into next year: say so before they do."""
     local = now.astimezone(wiring.calendar.tz)
     for year in sorted({local.year, local.year + 1}):
-        if year not in wiring.calendar.known_years:
+        if not wiring.calendar.knows(year):
             log.warning(
-                "working-day calendar has no data for %s: deadlines falling in it are refused "
-                "until INTAKE_CALENDAR_FILE lists that year",
+                "working-day calendar has no data for %s: deadlines counted through it are "
+                "provisional until INTAKE_CALENDAR_FILE lists that year",
                 year,
                 extra={"year": year},
             )
@@ -104,7 +104,7 @@ async def _until_signalled() -> None:
 async def serve(wiring: Wiring) -> None:
     """Run until SIGINT or SIGTERM, then stop accepting, finish requests and close."""
     await prepare_database(wiring)
-    warn_about_calendar(wiring, datetime.now(UTC))
+    warn_about_calendar(wiring, wiring.clock())
     runner = web.AppRunner(build_web_app(wiring), handle_signals=False)
     await runner.setup()
     settings = wiring.settings

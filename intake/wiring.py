@@ -26,9 +26,10 @@ from core.deadlines import DeadlinePolicy
 from core.desk.service import DeskService
 from core.dialogue.engine import DialogueSettings
 from core.identity import Platform
+from core.provisional import recount_provisional_deadlines, report_missing_years
 from intake.alerts import KEY_PREFIX as ALERT_KEY_PREFIX
 from intake.alerts import AdminAlerts
-from intake.calendar_source import load_calendar
+from intake.calendar_source import CalendarFileWatch, load_calendar
 from intake.config import Settings
 from intake.outbound import ChannelDelivery
 from scheduler.dispatcher import Dispatcher
@@ -70,12 +71,23 @@ class Wiring:
     async def start(self, *, receive: bool = True, scheduler: bool = False) -> None:
         """Start the dispatcher, Telegram (receiving updates too, unless `receive` is
         False), and, with `scheduler`, the deadline chasing and the digest."""
+        await self.settle_calendar()
         if scheduler:
             self._start_scheduler()
         self._stop.clear()
         self._running.append(asyncio.create_task(self.dispatcher.run(self._stop)))
         if self.telegram is not None:
             await self.telegram.start(receive=receive)
+
+    async def settle_calendar(self) -> None:
+        """At start: count again the provisional deadlines whose year is now known (a new
+        calendar file or library), and tell the admins about years still missing."""
+        counted = await recount_provisional_deadlines(
+            self.unit_of_work, calendar=self.calendar, now=self.clock()
+        )
+        if counted:
+            log.info("provisional deadlines counted again", extra={"cases": counted})
+        await report_missing_years(self.unit_of_work, alerts=self.alerts)
 
     def _start_scheduler(self) -> None:
         if self.engine.dialect.name == "sqlite" and self.engine.url.database:
@@ -89,6 +101,9 @@ class Wiring:
             clock=self.clock,
             after_commit=self.dispatcher.wake,
             dialogue_idle=timedelta(minutes=self.settings.intake_dialogue_timeout_minutes),
+            refresh_calendar=CalendarFileWatch(
+                self.calendar, self.settings.intake_calendar_file
+            ).refresh,
         )
         self._scheduler.start()
         log.info("scheduler started")

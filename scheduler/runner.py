@@ -1,6 +1,8 @@
-"""The scheduler's jobs on APScheduler 3: chase deadlines each minute, the digest at the
-start of the working day, forgetting abandoned intakes every five minutes, and the
-satisfaction surveys' reminders and expiry every ten.
+"""The scheduler's jobs on APScheduler 3: chase deadlines each minute, the digest (and
+the alert about missing calendar years) at the start of the working day, forgetting
+abandoned intakes every five minutes, the satisfaction surveys' reminders and expiry
+every ten, and every ten as well, provisional deadlines counted again once the calendar
+(reloaded when its file changes) knows their year.
 
 Runs inside `intake serve` (INTAKE_SCHEDULER=embedded) or as its own process
 (`intake scheduler`). On PostgreSQL any number may run: claims in the database keep
@@ -24,6 +26,7 @@ from core.calendar import WorkingCalendar
 from core.chase import BusinessHours
 from core.deadline_alerts import chase_deadlines, send_daily_digest
 from core.ports import Alerts, UnitOfWork
+from core.provisional import recount_provisional_deadlines, report_missing_years
 from core.retention import forget_abandoned_intakes
 from core.satisfaction import chase_surveys
 
@@ -71,6 +74,7 @@ def build_scheduler(
     clock: Callable[[], datetime],
     after_commit: Callable[[], None],
     dialogue_idle: timedelta,
+    refresh_calendar: Callable[[], object] = lambda: None,
 ) -> AsyncIOScheduler:
     async def chase() -> None:
         raised = await chase_deadlines(
@@ -83,6 +87,15 @@ def build_scheduler(
     async def digest() -> None:
         if await send_daily_digest(unit_of_work, calendar=calendar, now=clock()):
             after_commit()
+        if await report_missing_years(unit_of_work, alerts=alerts):
+            after_commit()
+
+    async def recount() -> None:
+        refresh_calendar()  # an administrator may have added a year to the calendar file
+        counted = await recount_provisional_deadlines(unit_of_work, calendar=calendar, now=clock())
+        if counted:
+            log.info("provisional deadlines counted again", extra={"cases": counted})
+            after_commit()
 
     async def forget() -> None:
         forgotten = await forget_abandoned_intakes(unit_of_work, idle=dialogue_idle, now=clock())
@@ -90,9 +103,7 @@ def build_scheduler(
             log.info("abandoned intakes forgotten", extra={"dialogues": forgotten})
 
     async def surveys() -> None:
-        reminded = await chase_surveys(
-            unit_of_work, calendar=calendar, hours=hours, alerts=alerts, now=clock()
-        )
+        reminded = await chase_surveys(unit_of_work, calendar=calendar, hours=hours, now=clock())
         if reminded:
             log.info("survey reminders queued", extra={"reminders": reminded})
             after_commit()
@@ -105,6 +116,7 @@ def build_scheduler(
         (digest, "digest", morning, 3600),
         (forget, "retention", IntervalTrigger(minutes=5), 300),
         (surveys, "surveys", IntervalTrigger(minutes=10), 600),
+        (recount, "calendar", IntervalTrigger(minutes=10), 600),
     )
     for job, name, trigger, grace in jobs:
         # coalesce + one instance: a slow sweep is never run twice at once or caught up.

@@ -22,6 +22,7 @@ from core.case import (
     CaseType,
     Classification,
     Decision,
+    DueBasis,
     Extension,
     Priority,
 )
@@ -200,6 +201,37 @@ class SqlCaseRepository:
         )
         return {dept: DailyFigures(*(int(v) for v in values)) for dept, *values in rows}
 
+    async def provisional(self, years: frozenset[int], *, after: str, limit: int) -> list[Case]:
+        return await self._cases(
+            select(CaseRow)
+            .where(CaseRow.due_provisional_year.in_(sorted(years)), CaseRow.number > after)
+            .order_by(CaseRow.number)
+            .limit(limit)
+        )
+
+    async def open_deadline_span(self) -> tuple[datetime, datetime] | None:
+        row = (
+            await self._session.execute(
+                select(
+                    func.min(CaseRow.due_at),
+                    func.max(CaseRow.due_at),
+                    func.max(CaseRow.legal_due_at),
+                ).where(CaseRow.status.in_(_OPEN))
+            )
+        ).one()
+        first, last_due, last_legal = row
+        if first is None:
+            return None
+        return first, max(last_due, last_legal)
+
+    async def provisional_years(self) -> dict[int, int]:
+        rows = await self._session.execute(
+            select(CaseRow.due_provisional_year, func.count())
+            .where(CaseRow.due_provisional_year.is_not(None), CaseRow.status.in_(_OPEN))
+            .group_by(CaseRow.due_provisional_year)
+        )
+        return {int(year): int(count) for year, count in rows}
+
     async def linked_to(self, number: str) -> list[Case]:
         return await self._cases(
             select(CaseRow).where(CaseRow.linked_to == number).order_by(CaseRow.number)
@@ -292,6 +324,7 @@ def _to_row(case: Case) -> dict[str, Any]:
         "forgotten_at": case.forgotten_at,
         "received_at": case.received_at,
         "due_at": case.due_at,
+        **_basis_columns(case.due_basis),
         "legal_due_at": case.legal_due_at,
         "resolved_at": case.resolved_at,
         "closed_at": case.closed_at,
@@ -315,6 +348,7 @@ def _from_row(row: CaseRow) -> Case:
         description=row.description,
         received_at=row.received_at,
         due_at=row.due_at,
+        due_basis=_basis(row),
         legal_due_at=row.legal_due_at,
         branch=row.branch,
         desired_outcome=row.desired_outcome,
@@ -340,3 +374,17 @@ def _from_row(row: CaseRow) -> Case:
         ],
         version=row.version,
     )
+
+
+def _basis_columns(basis: DueBasis | None) -> dict[str, Any]:
+    return {
+        "due_counted_from": basis.counted_from if basis else None,
+        "due_working_days": basis.working_days if basis else None,
+        "due_provisional_year": basis.provisional_year if basis else None,
+    }
+
+
+def _basis(row: CaseRow) -> DueBasis | None:
+    if row.due_counted_from is None or row.due_working_days is None:
+        return None
+    return DueBasis(row.due_counted_from, row.due_working_days, row.due_provisional_year)

@@ -28,6 +28,9 @@ class CaseRow(SQLModel, table=True):
         Index("ix_cases_status_legal_due_at", "status", "legal_due_at"),
         # The survey sweep: resolved cases by when they were resolved.
         Index("ix_cases_status_resolved_at", "status", "resolved_at"),
+        # Provisional deadlines to count again; a partial index would be smaller, but
+        # this one reads the same on both databases.
+        Index("ix_cases_due_provisional_year", "due_provisional_year"),
     )
 
     number: str = Field(primary_key=True, max_length=32)
@@ -54,6 +57,11 @@ class CaseRow(SQLModel, table=True):
     resolution: str | None = Field(default=None, sa_column=Column(Text))
     received_at: datetime = _ts()
     due_at: datetime = _ts()
+    # How the deadline was counted (core.case.DueBasis), to count it again when the
+    # calendar of a year it guessed arrives.
+    due_counted_from: datetime | None = _ts(nullable=True)
+    due_working_days: int | None = Field(default=None)
+    due_provisional_year: int | None = Field(default=None)
     legal_due_at: datetime = _ts()
     resolved_at: datetime | None = _ts(nullable=True)
     closed_at: datetime | None = _ts(nullable=True)

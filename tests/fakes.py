@@ -9,5 +9,5 @@ class RecordingAlerts:
     def __init__(self) -> None:
         self.problems: list[str] = []
 
-    async def alert_admins(self, problem: str) -> None:
+    async def alert_admins(self, problem: str, within: object = None) -> None:
         self.problems.append(problem)

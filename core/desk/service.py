@@ -18,10 +18,11 @@ from datetime import datetime, timedelta
 from core.calendar import WorkingCalendar
 from core.case import Case, CaseStatus, CaseType, Decision
 from core.conversation import Incoming, Outcome, Render, settle_answer
-from core.deadlines import DeadlinePolicy
+from core.deadlines import DeadlinePolicy, later_deadline, legal_deadline
 from core.desk import views
 from core.desk.commands import StaffCommand, button, parse_button, parse_text
 from core.desk.queries import QueueKind, Scope
+from core.dialogue import views as customer_views
 from core.dialogue.io import Choice, Option, Reply, Text
 from core.dialogue.state import Dialogue
 from core.errors import ConcurrentUpdate, DomainError
@@ -453,45 +454,65 @@ class DeskService:
     async def _reopen(
         self, uow: UnitOfWork, work: _Work, command: StaffCommand, case: Case, now: datetime
     ) -> None:
-        due = self._policy.due_at(self._calendar, case.type, now)
+        due = self._policy.due(self._calendar, case.type, now)
         await change_case_within(
             uow,
             case,
-            lambda c: c.reopen(reason=command.rest, due_at=due, actor=work.staff.actor, now=now),
+            lambda c: c.reopen(
+                reason=command.rest,
+                due_at=due.at,
+                due_basis=due.basis,
+                actor=work.staff.actor,
+                now=now,
+            ),
         )
-        shown = views.when(due, self._calendar.tz)
+        tz = self._calendar.tz
         # A survey about the resolution that was reopened no longer waits for an answer.
         language = (await drop_question(uow, case, now)).language
-        self._tell_customer(work, case, language, "customer.reopened", due=shown)
-        work.say("desk.done.reopen", number=case.number, due=shown)
+        due_for_customer = customer_views.case_deadline(case, language, tz)
+        self._tell_customer(work, case, language, "customer.reopened", due=due_for_customer)
+        work.say(
+            "desk.done.reopen",
+            number=case.number,
+            due=views.due_when(case, work.staff.language, tz),
+        )
 
     async def _extend(
         self, uow: UnitOfWork, work: _Work, command: StaffCommand, case: Case, now: datetime
     ) -> None:
         days_text, _, reason = command.rest.partition(" ")
         staff = work.staff
-        due = self._calendar.add_working_days(case.due_at, int(days_text))
+        due = later_deadline(self._calendar, case, int(days_text))
 
         def extend(c: Case) -> None:
-            beyond = due - c.legal_due_at
-            if beyond > timedelta(0):
-                # Past the legal ceiling: extend it, with this lead as the approver.
+            if due.at > c.legal_due_at:
+                # Past the legal ceiling: extend it, with this lead as the approver. The
+                # days count from the plain calendar end, which a holiday may have moved.
+                plain_end = c.received_at + timedelta(days=c.legal_days)
+                days = math.ceil((due.at - plain_end) / timedelta(days=1))
                 c.extend(
-                    days=math.ceil(beyond / timedelta(days=1)),
+                    days=days,
                     reason=reason,
                     approver=staff.actor,
                     senior_approval=staff.role >= Role.SUPERVISOR,
                     actor=staff.actor,
                     now=now,
+                    legal_due_at=legal_deadline(self._calendar, c.received_at, c.legal_days + days),
                 )
-            c.postpone(due_at=due, reason=reason, actor=staff.actor, now=now)
+            c.postpone(
+                due_at=due.at, due_basis=due.basis, reason=reason, actor=staff.actor, now=now
+            )
 
         await change_case_within(uow, case, extend)
-        shown = views.when(due, self._calendar.tz)
-        await self._customer_language_and_tell(
-            uow, work, case, "customer.extended", now, due=shown, reason=reason
+        tz = self._calendar.tz
+        language = await self._customer_language(uow, case, now)
+        due_for_customer = customer_views.case_deadline(case, language, tz)
+        self._tell_customer(
+            work, case, language, "customer.extended", due=due_for_customer, reason=reason
         )
-        work.say("desk.done.extend", number=case.number, due=shown)
+        work.say(
+            "desk.done.extend", number=case.number, due=views.due_when(case, staff.language, tz)
+        )
 
     async def _link(
         self, uow: UnitOfWork, work: _Work, command: StaffCommand, case: Case, now: datetime
@@ -563,18 +584,6 @@ class DeskService:
     async def _customer_language(self, uow: UnitOfWork, case: Case, now: datetime) -> str:
         locked = await uow.dialogues.lock(case.customer, now, customer_wrote=False)
         return (locked.dialogue or Dialogue()).language
-
-    async def _customer_language_and_tell(
-        self,
-        uow: UnitOfWork,
-        work: _Work,
-        case: Case,
-        key: str,
-        now: datetime,
-        **params: object,
-    ) -> None:
-        language = await self._customer_language(uow, case, now)
-        self._tell_customer(work, case, language, key, **params)
 
     @staticmethod
     def _tell_customer(work: _Work, case: Case, language: str, key: str, **params: object) -> None:

@@ -32,6 +32,13 @@ def when(moment: datetime, tz: ZoneInfo) -> str:
     return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
+def due_when(case: Case, lang: str, tz: ZoneInfo) -> str:
+    """The bank's deadline for staff; a provisional one is marked, with the missing year."""
+    text = when(case.due_at, tz)
+    year = case.due_provisional_year
+    return text if year is None else text + t(lang, "desk.provisional", year=year)
+
+
 def case_line(case: Case, lang: str, tz: ZoneInfo, late: bool) -> str:
     return t(
         lang,
@@ -39,7 +46,7 @@ def case_line(case: Case, lang: str, tz: ZoneInfo, late: bool) -> str:
         number=case.number,
         type=t(lang, f"type.{case.type.value}"),
         status=t(lang, f"status.{case.status.value}"),
-        due=when(case.due_at, tz),
+        due=due_when(case, lang, tz),
         late=t(lang, "desk.queue.late") if late else "",
     )
 
@@ -74,7 +81,7 @@ def case_details(case: Case, history: list[CaseEvent], lang: str, tz: ZoneInfo) 
         department=case.department or none,
         assignee=case.assignee or t(lang, "desk.unassigned"),
         received=when(case.received_at, tz),
-        due=when(case.due_at, tz),
+        due=due_when(case, lang, tz),
         legal_due=when(case.legal_due_at, tz),
         customer=customer_line(case, lang),
         description=safe(case, case.description),
@@ -96,7 +103,7 @@ def new_case_alert(case: Case, lang: str, tz: ZoneInfo) -> str:
         business=t(lang, f"business.{case.classification.business_type.value}"),
         branch=case.branch or t(lang, "desk.none"),
         customer=customer_line(case, lang),
-        due=when(case.due_at, tz),
+        due=due_when(case, lang, tz),
         description=description,
     )
 

@@ -9,7 +9,7 @@ input makes it raise.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from core.case import Attachment, CaseType
@@ -142,8 +142,6 @@ class Turn:
     dialogue: Dialogue
     replies: tuple[Reply, ...] = ()
     effect: Effect | None = None
-    # The dialogue to keep if the effect fails (a refused filing keeps the summary).
-    previous: Dialogue | None = field(default=None, repr=False)
 
 
 _CASE_TYPES = frozenset(c.value for c in CaseType)
@@ -181,7 +179,7 @@ def converse(
             d.answering = None
             return Turn(d, tuple(notices), answer)
     turn = _dispatch(d, message, now, settings)
-    return Turn(turn.dialogue, (*notices, *turn.replies), turn.effect, turn.previous)
+    return Turn(turn.dialogue, (*notices, *turn.replies), turn.effect)
 
 
 def _answer(number: str, message: Input) -> AnswerCase | None:
@@ -561,7 +559,7 @@ def _summary_step(d: Dialogue, message: Input, _now: datetime, settings: Dialogu
         if message.key == "s:submit":
             effect = _submission(d)
             if effect is not None:
-                return Turn(d.restarted(), (), effect, previous=d)
+                return Turn(d.restarted(), (), effect)
         if message.key == "s:edit":
             d.trail.append(Step.SUMMARY)
             d.step = Step.EDIT

@@ -26,8 +26,16 @@ _PUBLIC_ACTIONS = frozenset(
 )
 
 
-def deadline(lang: str, due: datetime, tz: ZoneInfo) -> str:
-    return t(lang, "format.deadline", due=due.astimezone(tz))
+def deadline(lang: str, due: datetime, tz: ZoneInfo, provisional_year: int | None = None) -> str:
+    """A deadline as the customer reads it; a provisional one says so and why."""
+    text = t(lang, "format.deadline", due=due.astimezone(tz))
+    if provisional_year is not None:
+        text += t(lang, "deadline.provisional", year=provisional_year)
+    return text
+
+
+def case_deadline(case: Case, lang: str, tz: ZoneInfo) -> str:
+    return deadline(lang, case.due_at, tz, case.due_provisional_year)
 
 
 def confirmation(case: Case, lang: str, tz: ZoneInfo) -> str:
@@ -38,7 +46,7 @@ def confirmation(case: Case, lang: str, tz: ZoneInfo) -> str:
         type=t(lang, f"type.{kind}"),
         number=case.number,
         next=t(lang, f"next.{kind}"),
-        due=deadline(lang, case.due_at, tz),
+        due=case_deadline(case, lang, tz),
     )
 
 
@@ -50,7 +58,7 @@ def status_view(case: Case, history: list[CaseEvent], lang: str, tz: ZoneInfo) -
         type=t(lang, f"type.{case.type.value}"),
         status=t(lang, f"status.{case.status.value}"),
         department=case.department or t(lang, "status.unrouted"),
-        due=deadline(lang, case.due_at, tz),
+        due=case_deadline(case, lang, tz),
         latest=_latest(case, history, lang, tz),
     )
 
@@ -76,7 +84,7 @@ def case_list(cases: list[Case], lang: str, tz: ZoneInfo) -> str:
             number=c.number,
             type=t(lang, f"type.{c.type.value}"),
             status=t(lang, f"status.{c.status.value}"),
-            due=deadline(lang, c.due_at, tz),
+            due=case_deadline(c, lang, tz),
         )
         for c in cases
     ]

@@ -84,8 +84,10 @@ MESSAGES: dict[str, str] = {
     "next.complaint": "A case handler will look into it and answer you here.",
     "next.suggestion": "The responsible team will assess it and tell you whether it is adopted.",
     "next.praise": "We will pass it on to the team you praised.",
-    "filing_failed": "Sorry, we cannot register your feedback right now; our staff have been "
-    "alerted. Your answers are kept: press Submit again later.",
+    "deadline.provisional": " (provisional: the official {year} holiday calendar is not out "
+    "yet; once it is, the date is confirmed and you are told if it changes)",
+    "customer.deadline_recounted": "The deadline of your {type} {number} has been set by the "
+    "official {year} holiday calendar: {due}.",
     "status.none": "No case {number} found among your cases. Check the number, or send /mycases.",
     "status.view": "{number} ({type})\nStatus: {status}\nHandled by: {department}\n"
     "Deadline: {due}\nLatest: {latest}",
@@ -188,6 +190,7 @@ MESSAGES: dict[str, str] = {
     "desk.queue.overdue": "Overdue",
     "desk.queue.line": "{number} {type} {status} due {due}{late}",
     "desk.queue.late": " ⚠ overdue",
+    "desk.provisional": " (provisional: no {year} calendar)",
     "desk.queue.next": "Next page",
     "desk.queue.previous": "Previous page",
     "desk.case": "{number} ({type}, {status})\nAbout: {business}\nBranch: {branch}\n"
@@ -234,6 +237,9 @@ MESSAGES: dict[str, str] = {
     "digest.header": "Daily digest {date}",
     "digest.line": "{department}: new {new}, open {open}, due today {due_today}, overdue {overdue}",
     "digest.unrouted": "no department",
+    "digest.calendar_missing": "⚠️ No official working-day calendar for {year} yet: {count} open "
+    "case(s) have a provisional deadline. An administrator adds the year to "
+    "INTAKE_CALENDAR_FILE.",
     "rewards.awarded": "You earned {points} points ({reason}); you now have {balance}. "
     "Send /points to see them.",
     "desk.help.link": "/link NO OTHER-NO handle a suggestion with a related one",

@@ -75,8 +75,10 @@ MESSAGES: dict[str, str] = {
     "next.complaint": "专人将核实处理，并在此答复您。",
     "next.suggestion": "相关部门将评估您的建议，并告知是否采纳。",
     "next.praise": "我们会将您的表扬转达给相关团队。",
-    "filing_failed": "抱歉，暂时无法受理，工作人员已收到提醒。"
-    "您填写的内容已保留，请稍后再点击“提交”。",
+    "deadline.provisional": "（暂定：{year}年节假日安排尚未公布，"
+    "公布后将重新核定，如有变化会通知您）",
+    "customer.deadline_recounted": "您的{type} {number} 的办理时限已按{year}年官方节假日安排"
+    "重新核定为：{due}。",
     "status.none": "在您的反馈中未找到编号 {number}。请核对编号，或发送 /mycases 查看。",
     "status.view": "{number}（{type}）\n状态：{status}\n处理部门：{department}\n"
     "办理时限：{due}\n最新进展：{latest}",
@@ -179,6 +181,7 @@ MESSAGES: dict[str, str] = {
     "desk.queue.overdue": "已超期",
     "desk.queue.line": "{number} {type} {status} 时限{due}{late}",
     "desk.queue.late": " ⚠超期",
+    "desk.provisional": "（暂定：缺{year}年日历）",
     "desk.queue.next": "下一页",
     "desk.queue.previous": "上一页",
     "desk.case": "{number}（{type}，{status}）\n业务：{business}\n网点：{branch}\n"
@@ -224,6 +227,8 @@ MESSAGES: dict[str, str] = {
     "digest.line": "{department}：新增 {new}，未办结 {open}，今日到期 {due_today}，"
     "已超期 {overdue}",
     "digest.unrouted": "未分派部门",
+    "digest.calendar_missing": "⚠️ 尚无{year}年官方工作日日历："
+    "{count} 件未办结案件的办理时限为暂定。请管理员在 INTAKE_CALENDAR_FILE 中补充该年份。",
     "rewards.awarded": "获得 {points} 积分（{reason}），当前共 {balance} 积分。发送 /points 查看。",
     "desk.help.link": "/link 编号 相关建议编号 将建议并入相关建议处理",
     "desk.help.implemented": "/implemented 编号 落实情况 告知所有相关客户",

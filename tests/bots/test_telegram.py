@@ -10,7 +10,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
-import pytest
 from aiohttp.test_utils import TestServer
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -270,43 +269,6 @@ async def test_webhook_mode_checks_the_secret(
     finally:
         await server.close()
         await desk.stop()
-
-
-async def test_a_filing_refused_for_an_unknown_year_keeps_the_answers(
-    engine: AsyncEngine,
-    tmp_path: Path,
-    telegram_api: BotApiDouble,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    desk = Desk(database_url(tmp_path), telegram_api, ticking_from(at("2026-12-29 10:00")))
-    await desk.start()
-    try:
-        await desk.say(ALICE, "/start")
-        summary_text = await file_until_summary(desk)
-        assert "Pudong" in summary_text
-        summary = desk.api.sent(ALICE)[-1]
-        refusal = await desk.press(ALICE, summary, "s:submit")
-        assert "暂时无法受理" in (refusal.text or "")
-        again = await desk.api.wait_for_message(ALICE)
-        assert again.callback_data == ["s:submit", "s:edit", "s:cancel"]
-        assert await desk.cases(ALICE) == []
-        assert any("2027" in r.getMessage() and r.levelname == "ERROR" for r in caplog.records)
-    finally:
-        await desk.stop()
-
-
-async def file_until_summary(desk: Desk) -> str:
-    greeting = desk.api.sent(ALICE)[-1]
-    business = await desk.press(ALICE, greeting, "t:complaint")
-    branch = await desk.press(ALICE, business, "b:cash")
-    await desk.press(ALICE, branch, "r:0")
-    added = await desk.say(ALICE, "The ATM gave me less cash than it counted.")
-    outcome = await desk.press(ALICE, added, "d:next")
-    consent = await desk.press(ALICE, outcome, "o:skip")
-    await desk.press(ALICE, consent, "c:yes")
-    await desk.say(ALICE, "张三")
-    summary = await desk.say(ALICE, "13812348000")
-    return summary.text or ""
 
 
 def test_status_words_exist_for_every_status() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -10,8 +11,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.calendar import SHANGHAI, WorkingCalendar, YearDays
-from core.errors import UnknownCalendarYear
-from intake.calendar_source import CalendarFileError, load_calendar
+from intake.calendar_source import (
+    CalendarFileError,
+    CalendarFileWatch,
+    load_calendar,
+    year_sources,
+)
 from tests.factories import at
 
 
@@ -51,13 +56,28 @@ def test_time_zone_is_the_banks(calendar: WorkingCalendar) -> None:
     assert calendar.add_working_days(utc, 1) == at("2026-11-30 07:30")
 
 
-def test_a_year_without_data_is_refused_with_its_name(calendar: WorkingCalendar) -> None:
-    with pytest.raises(UnknownCalendarYear, match="2027") as refused:
-        calendar.add_working_days(at("2026-12-28 10:00"), 5)
-    assert refused.value.year == 2027
+def test_a_year_without_data_is_counted_provisionally_and_named(
+    calendar: WorkingCalendar,
+) -> None:
+    counted = calendar.deadline(at("2026-12-28 10:00"), 5)
+    # Weekdays on, weekends off: 29, 30, 31 December, then Friday 1 and Monday 4 January.
+    assert counted.at == at("2027-01-04 10:00")
+    assert counted.provisional_year == 2027
+    assert not calendar.knows(2027)
+    assert calendar.is_working_day(date(2027, 1, 1))  # a guess: the plain week
+    assert not calendar.is_statutory_holiday(date(2027, 1, 1))  # unknown: none assumed
+
+
+def test_a_count_inside_known_years_is_not_provisional(calendar: WorkingCalendar) -> None:
+    assert calendar.deadline(at("2026-12-24 10:00"), 3).provisional_year is None  # 29 Dec
+    # Counting no day at all guesses nothing, even at the very end of the year.
+    assert calendar.deadline(at("2026-12-31 23:00"), 0).provisional_year is None
+    # One working day from New Year's Eve already lies in the unknown year.
+    assert calendar.deadline(at("2026-12-31 10:00"), 1).provisional_year == 2027
 
 
 def test_the_sample_file_supplies_2027(calendar_2027: WorkingCalendar) -> None:
+    assert calendar_2027.deadline(at("2026-12-28 10:00"), 5).provisional_year is None
     assert calendar_2027.add_working_days(at("2026-12-28 10:00"), 5) == at("2027-01-05 10:00")
     assert calendar_2027.is_working_day(date(2027, 2, 20))  # listed make-up Saturday
     assert not calendar_2027.is_working_day(date(2027, 10, 4))
@@ -149,3 +169,28 @@ def test_counting_backwards_is_negative(calendar: WorkingCalendar) -> None:
     assert calendar.working_days_between(start, end) == 3
     assert calendar.working_days_between(end, start) == -3
     assert calendar.next_working_day(start) == start + timedelta(days=8)
+
+
+def test_a_reloaded_calendar_file_is_used_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "cal.toml"
+    cal = load_calendar(None, SHANGHAI)
+    watch = CalendarFileWatch(cal, path)
+    assert watch.refresh() is False  # no file yet
+    path.write_text('[2027]\nholidays = ["2027-01-01"]\n')
+    assert watch.refresh() is True
+    assert cal.knows(2027) and not cal.is_working_day(date(2027, 1, 1))
+    assert watch.refresh() is False  # unchanged since
+    path.write_text("[2027\n")  # broken: the running calendar keeps what it had
+    os.utime(path, (1, 1))
+    assert watch.refresh() is False
+    assert cal.knows(2027)
+
+
+def test_year_sources_say_library_or_file(tmp_path: Path) -> None:
+    path = tmp_path / "cal.toml"
+    path.write_text('[2026]\nholidays = ["2026-12-01"]\n[2027]\nholidays = ["2027-01-01"]\n')
+    sources = year_sources(path)
+    assert sources[2004] == "library"
+    assert sources[2026] == "library+file"
+    assert sources[2027] == "file"
+    assert 2027 not in year_sources(None)

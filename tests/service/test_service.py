@@ -102,6 +102,5 @@ async def test_cli_names_the_missing_year(tmp_path: Path) -> None:
     code, out, err = await run_intake(
         "calendar", "due", "2026-12-29T10:00", "3", cwd=tmp_path, env={}
     )
-    assert code == 2
-    assert out == ""
-    assert "no working-day calendar for 2027" in err
+    assert code == 0, err
+    assert out == "2027-01-01T10:00:00+08:00 Friday (provisional: no calendar data for 2027)\n"

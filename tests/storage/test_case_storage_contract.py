@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.calendar import WorkingCalendar
 from core.case import Attachment, Case, CaseStatus, CaseType
 from core.deadlines import DeadlinePolicy
-from core.errors import CaseNotFound, ConcurrentUpdate, UnknownCalendarYear
+from core.errors import CaseNotFound, ConcurrentUpdate
 from core.identity import Contact
 from core.services import case_history, change_case, file_case
 from storage.unit_of_work import SqlUnitOfWork
@@ -99,13 +99,27 @@ async def test_concurrent_filings_never_share_a_number(
     assert sorted(c.number for c in cases) == [f"CP-20261102-{i:04d}" for i in range(1, 13)]
 
 
-async def test_a_deadline_in_an_unknown_year_stores_nothing(
-    uow: SqlUnitOfWork, calendar: WorkingCalendar
+async def test_a_deadline_in_an_unknown_year_is_stored_provisional(
+    uow: SqlUnitOfWork, calendar: WorkingCalendar, calendar_2027: WorkingCalendar
 ) -> None:
-    with pytest.raises(UnknownCalendarYear):
-        await file(uow, calendar, "2026-12-29 10:00")  # due in 2027
+    filed = await file(uow, calendar, "2026-12-29 10:00")  # due in 2027
+    assert filed.due_provisional_year == 2027
     async with uow:
-        assert await uow.cases.for_customer(ALICE) == []
+        stored = await uow.cases.get(filed.number)
+        assert await uow.cases.provisional_years() == {2027: 1}
+        assert [
+            c.number for c in await uow.cases.provisional(frozenset({2027}), after="", limit=9)
+        ] == [filed.number]
+        assert await uow.cases.provisional(frozenset({2026}), after="", limit=9) == []
+        span = await uow.cases.open_deadline_span()
+    assert stored is not None and stored.due_basis == filed.due_basis
+    assert span == (filed.due_at, filed.legal_due_at)
+    # A case counted with the year's data is no longer provisional.
+    known = await file(uow, calendar_2027, "2026-12-29 11:00")
+    async with uow:
+        assert await uow.cases.provisional_years() == {2027: 1}
+        stored = await uow.cases.get(known.number)
+    assert stored is not None and stored.due_provisional_year is None
 
 
 async def test_a_2027_deadline_with_the_calendar_file(

@@ -57,7 +57,6 @@ async def sweep(engine: AsyncEngine, calendar: WorkingCalendar, now: datetime) -
         lambda: SqlUnitOfWork(engine),
         calendar=calendar,
         hours=HOURS,
-        alerts=RecordingAlerts(),
         now=now,
     )
 
@@ -179,7 +178,7 @@ async def test_the_scheduler_runs_every_job(engine: AsyncEngine, calendar: Worki
         dialogue_idle=timedelta(minutes=30),
     )
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"chase", "digest", "retention", "surveys"}
+    assert set(jobs) == {"chase", "digest", "retention", "surveys", "calendar"}
     await jobs["surveys"].func()
     assert len(await reminders(engine)) == 1 and woken == [1]
     await jobs["retention"].func()

@@ -1,0 +1,105 @@
+"""Provisional deadlines: counted again once their year's calendar arrives.
+
+A deadline counted through a year without official calendar data is provisional (see
+`core.calendar`). When that year's data arrives — the admin's calendar file, or a newer
+calendar library — every such deadline is counted again once, at start-up and by the
+scheduler: the change is audited (`deadline_recounted`), and the customer of an open
+case is told when the date moved. Until then administrators are told, at start and each
+working morning, which years are missing and how many open cases wait on each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from core.calendar import WorkingCalendar
+from core.case import Case
+from core.deadlines import recounted
+from core.dialogue.io import Reply
+from core.dialogue.state import Dialogue
+from core.dialogue.views import deadline
+from core.messages import t
+from core.outbound import OutboundMessage
+from core.ports import Alerts, UnitOfWork
+from core.services import change_case_within
+
+ACTOR = "system:calendar"
+BATCH = 200
+
+
+def missing_calendar_year(year: int, waiting: int | None = None) -> str:
+    """The administrators' alert: which year, how many cases, what to do."""
+    cases = "" if waiting is None else f" ({waiting} open case(s) wait on it)"
+    return (
+        f"no official working-day calendar for {year}: deadlines counted through it are "
+        f"provisional{cases}; add the year to INTAKE_CALENDAR_FILE (see calendars/README.md)"
+    )
+
+
+async def recount_provisional_deadlines(
+    unit_of_work: Callable[[], UnitOfWork], *, calendar: WorkingCalendar, now: datetime
+) -> int:
+    """Count again every provisional deadline whose year the calendar now knows; returns
+    how many were counted. Running it again finds nothing left to do."""
+    counted = 0
+    after = ""
+    while True:
+        async with unit_of_work() as uow:
+            cases = await uow.cases.provisional(calendar.known_years, after=after, limit=BATCH)
+            if not cases:
+                return counted
+            after = cases[-1].number
+            for case in cases:
+                again = recounted(calendar, case)
+                if again is None:
+                    continue
+                due, legal_due = again
+                moved = due.at != case.due_at
+                year = case.due_provisional_year
+                await change_case_within(
+                    uow,
+                    case,
+                    lambda c, due=due, legal_due=legal_due: c.recount_deadline(
+                        due_at=due.at,
+                        due_basis=due.basis,
+                        legal_due_at=legal_due,
+                        actor=ACTOR,
+                        now=now,
+                    ),
+                )
+                counted += 1
+                if moved and case.status.is_open:
+                    await _tell_customer(uow, case, year, calendar, now)
+            await uow.commit()
+
+
+async def _tell_customer(
+    uow: UnitOfWork, case: Case, year: int | None, calendar: WorkingCalendar, now: datetime
+) -> None:
+    locked = await uow.dialogues.lock(case.customer, now, customer_wrote=False)
+    lang = (locked.dialogue or Dialogue()).language
+    text = t(
+        lang,
+        "customer.deadline_recounted",
+        type=t(lang, f"type.{case.type.value}"),
+        number=case.number,
+        year=year,
+        due=deadline(lang, case.due_at, calendar.tz),
+    )
+    message = OutboundMessage(case.customer, Reply(text), case.number)
+    key = f"recounted:{case.number}:{case.due_at.isoformat()}"
+    await uow.outbox.add([message], now=now, key=key)
+
+
+async def report_missing_years(
+    unit_of_work: Callable[[], UnitOfWork], *, alerts: Alerts
+) -> dict[int, int]:
+    """Alert the administrators about each year without data that open cases wait on;
+    returns {year: open cases}."""
+    async with unit_of_work() as uow:
+        waiting = await uow.cases.provisional_years()
+        for year, count in sorted(waiting.items()):
+            await alerts.alert_admins(missing_calendar_year(year, count), uow)
+        await uow.commit()
+    return waiting
