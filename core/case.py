@@ -304,6 +304,14 @@ class Case:
             raise DomainError("only suggestions are linked")
         if other.number == self.number or other.linked_to is not None:
             raise DomainError(f"link to the suggestion {other.number} is itself linked to")
+        # A linked suggestion is decided with the one it joins: its customer must not have
+        # heard a decision of its own already, and must not hear a contrary one later.
+        if self.decision is not None or not self.status.is_open:
+            raise DomainError(f"case {self.number} is already answered: it cannot be linked")
+        if self.linked_to is not None:
+            raise DomainError(f"case {self.number} is already linked to {self.linked_to}")
+        if other.decision is Decision.DECLINED:
+            raise DomainError(f"{other.number} was declined: decide on {self.number} itself")
         self._change(actor, now, "linked", linked_to=other.number)
 
     def implement(self, *, what_changed: str, actor: str, now: datetime) -> None:

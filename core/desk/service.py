@@ -27,7 +27,7 @@ from core.dialogue.io import Choice, Option, Reply, Text
 from core.dialogue.state import Dialogue
 from core.errors import ConcurrentUpdate, DomainError
 from core.identity import CustomerId
-from core.messages import t
+from core.messages import DEFAULT_LANGUAGE, t
 from core.numbering import normalize_case_number
 from core.outbound import OutboundMessage, Recipient
 from core.ports import UnitOfWork
@@ -230,8 +230,13 @@ class DeskService:
         staff, lang = work.staff, work.staff.language
         words = command.rest.split()
         default = QueueKind.MINE if staff.role is Role.AGENT else QueueKind.DEPT
-        kind = next((QueueKind(w) for w in words if w in QueueKind.__members__.values()), default)
-        page = next((int(w) for w in words if w.isdecimal() and int(w) > 0), 1)
+        kinds = {k.value for k in QueueKind}
+        unknown = [w for w in words if w not in kinds and not (w.isdecimal() and int(w) > 0)]
+        if unknown:
+            work.say("desk.queue.unknown", word=unknown[0], kinds="|".join(sorted(kinds)))
+            return
+        kind = next((QueueKind(w) for w in words if w in kinds), default)
+        page = next((int(w) for w in words if w.isdecimal()), 1)
 
         async def fetch(page: int) -> tuple[list[Case], int]:
             return await uow.cases.queue(
@@ -244,7 +249,9 @@ class DeskService:
             )
 
         cases, total = await fetch(page)
-        title = t(lang, f"desk.queue.{kind.value}")
+        # A supervisor's "department" queue is every department's.
+        everyone = kind is QueueKind.DEPT and Scope.of(staff).department is None
+        title = t(lang, "desk.queue.all" if everyone else f"desk.queue.{kind.value}")
         if total == 0:
             work.say("desk.queue.empty", title=title)
             return
@@ -325,8 +332,55 @@ class DeskService:
     async def _take(
         self, uow: UnitOfWork, work: _Work, command: StaffCommand, case: Case, now: datetime
     ) -> None:
-        await change_case_within(uow, case, lambda c: self._make_workable(c, work.staff, now))
-        work.say("desk.done.take", number=case.number)
+        me = work.staff
+        if not case.status.is_open:
+            status = t(me.language, f"status.{case.status.value}")
+            work.say("desk.take.finished", number=case.number, status=status)
+            return
+        if case.assignee == str(me.id) and case.status in (
+            CaseStatus.IN_PROGRESS,
+            CaseStatus.WAITING_FOR_CUSTOMER,
+        ):
+            work.say("desk.take.already_yours", number=case.number)
+            return
+        holder = await self._holder(uow, case)
+        if holder is not None and holder.id != me.id and me.role < Role.LEAD:
+            # An agent does not take a colleague's case from under them: a lead decides.
+            work.say("desk.take.held", number=case.number, holder=holder.name)
+            return
+
+        def take(c: Case) -> None:
+            if c.assignee != str(me.id) or c.status is CaseStatus.REOPENED:
+                c.assign(
+                    department=c.department or me.department,
+                    assignee=str(me.id),
+                    actor=me.actor,
+                    now=now,
+                )
+            c.start(actor=me.actor, now=now)
+
+        await change_case_within(uow, case, take)
+        if holder is not None and holder.id != me.id:
+            for chat in await uow.staff.addresses(holder.id):
+                text = t(
+                    holder.language, "desk.take.taken_from_you", number=case.number, taker=me.name
+                )
+                work.sends.append(OutboundMessage(chat, Reply(text), case.number))
+            work.say("desk.done.take_over", number=case.number, holder=holder.name)
+        else:
+            work.say("desk.done.take", number=case.number)
+        department = await uow.staff.department(case.department) if case.department else None
+        if department is not None and department.alert_chat is not None:
+            # The team saw the case announced with a Take button: it hears who took it.
+            text = t(DEFAULT_LANGUAGE, "desk.take.announce", number=case.number, taker=me.name)
+            work.sends.append(OutboundMessage(department.alert_chat, Reply(text), case.number))
+
+    async def _holder(self, uow: UnitOfWork, case: Case) -> StaffMember | None:
+        """The active colleague the case is assigned to, if any."""
+        if case.assignee is None or not case.assignee.isdecimal():
+            return None
+        holder = await uow.staff.get(int(case.assignee))
+        return holder if holder is not None and holder.active else None
 
     async def _assign(
         self, uow: UnitOfWork, work: _Work, command: StaffCommand, case: Case, now: datetime
@@ -342,6 +396,7 @@ class DeskService:
         else:
             work.say("desk.unknown_target", target=target)
             return
+        reopened = case.status is CaseStatus.REOPENED
         await change_case_within(
             uow,
             case,
@@ -351,7 +406,9 @@ class DeskService:
         )
         work.say("desk.done.assign", number=case.number, target=label)
         if assignee is not None and assignee.id != work.staff.id:
-            alert = views.new_case_alert(case, assignee.language, self._calendar.tz)
+            alert = views.assignment_alert(
+                case, work.staff.name, reopened, assignee.language, self._calendar.tz
+            )
             for chat in await uow.staff.addresses(assignee.id):
                 work.sends.append(
                     OutboundMessage(
@@ -425,9 +482,35 @@ class DeskService:
         if case.type is not CaseType.SUGGESTION:
             work.say("desk.not_suggestion", number=case.number)
             return
+        if case.linked_to is not None:
+            work.say("desk.linked.decide_main", number=case.number, main=case.linked_to)
+            return
+        await self._decide_one(uow, work, case, command.rest, now, decision)
+        # Suggestions linked to this one are decided with it: their customers never hear
+        # a decision that contradicts this one.
+        linked = [c for c in await uow.cases.linked_to(case.number) if c.status.is_open]
+        for suggestion in linked:
+            await self._decide_one(uow, work, suggestion, command.rest, now, decision)
+        work.say(f"desk.done.{'decline' if declined else 'adopt'}", number=case.number)
+        if linked:
+            numbers = ", ".join(c.number for c in linked)
+            work.say("desk.done.decided_linked", count=len(linked), numbers=numbers)
+
+    async def _decide_one(
+        self,
+        uow: UnitOfWork,
+        work: _Work,
+        case: Case,
+        reason: str,
+        now: datetime,
+        decision: Decision,
+    ) -> None:
+        """Decide one suggestion: its customer gets the result, the survey and, when it
+        is adopted, the points."""
+        declined = decision is Decision.DECLINED
         language = await self._customer_language(uow, case, now)
         key = "customer.declined" if declined else "customer.adopted"
-        result = t(language, key, number=case.number, reason=command.rest)
+        result = t(language, key, number=case.number, reason=reason)
 
         def decide(c: Case) -> None:
             self._make_workable(c, work.staff, now)
@@ -449,7 +532,6 @@ class DeskService:
             if earned:
                 work.sends.append(OutboundMessage(case.customer, Reply(earned), case.number))
         work.sends.append(OutboundMessage(case.customer, survey, case.number))
-        work.say(f"desk.done.{'decline' if declined else 'adopt'}", number=case.number)
 
     async def _reopen(
         self, uow: UnitOfWork, work: _Work, command: StaffCommand, case: Case, now: datetime
@@ -523,21 +605,41 @@ class DeskService:
         if other is None or not may_handle(work.staff, other):
             work.say("desk.no_case", number=other_number or typed)
             return
+        if case.decision is not None or not case.status.is_open:
+            work.say("desk.linked.answered", number=case.number)
+            return
+        if other.decision is Decision.DECLINED:
+            work.say("desk.linked.declined_main", number=case.number, other=other.number)
+            return
         await change_case_within(
             uow, case, lambda c: c.link_to(other, actor=work.staff.actor, now=now)
         )
-        work.say("desk.done.link", number=case.number, other=other.number)
+        if other.decision is Decision.ADOPTED:
+            # Joining an adopted suggestion is being adopted with it, now.
+            await self._decide_one(uow, work, case, "", now, Decision.ADOPTED)
+            work.say("desk.done.link_adopted", number=case.number, other=other.number)
+        else:
+            work.say("desk.done.link", number=case.number, other=other.number)
 
     async def _implemented(
         self, uow: UnitOfWork, work: _Work, command: StaffCommand, case: Case, now: datetime
     ) -> None:
-        await change_case_within(
-            uow,
-            case,
-            lambda c: c.implement(what_changed=command.rest, actor=work.staff.actor, now=now),
-        )
+        if case.linked_to is not None:
+            work.say("desk.linked.implement_main", number=case.number, main=case.linked_to)
+            return
+
+        def implement(c: Case) -> None:
+            c.implement(what_changed=command.rest, actor=work.staff.actor, now=now)
+
+        await change_case_within(uow, case, implement)
+        linked = await uow.cases.linked_to(case.number)
+        for suggestion in linked:
+            # Adopted with the main one, so put into practice with it: their own status
+            # says so too.
+            if suggestion.decision is Decision.ADOPTED and suggestion.implemented_at is None:
+                await change_case_within(uow, suggestion, implement)
         told: set[CustomerId] = set()
-        for suggestion in [case, *await uow.cases.linked_to(case.number)]:
+        for suggestion in [case, *linked]:
             if suggestion.customer in told:
                 continue  # one message per customer, however many of theirs are linked
             told.add(suggestion.customer)

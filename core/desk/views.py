@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from core.case import Case, CaseEvent
+from core.case import Case, CaseEvent, CaseStatus
 from core.desk.commands import button
 from core.desk.queries import Figures
 from core.dialogue.io import Option
@@ -39,13 +39,21 @@ def due_when(case: Case, lang: str, tz: ZoneInfo) -> str:
     return text if year is None else text + t(lang, "desk.provisional", year=year)
 
 
+def status_for_staff(case: Case, lang: str) -> str:
+    """The status as staff need it: a case routed to a department that nobody took yet
+    is waiting to be taken, not "assigned"."""
+    if case.status is CaseStatus.ASSIGNED and case.assignee is None:
+        return t(lang, "desk.status.untaken")
+    return t(lang, f"status.{case.status.value}")
+
+
 def case_line(case: Case, lang: str, tz: ZoneInfo, late: bool) -> str:
     return t(
         lang,
         "desk.queue.line",
         number=case.number,
         type=t(lang, f"type.{case.type.value}"),
-        status=t(lang, f"status.{case.status.value}"),
+        status=status_for_staff(case, lang),
         due=due_when(case, lang, tz),
         late=t(lang, "desk.queue.late") if late else "",
     )
@@ -75,7 +83,7 @@ def case_details(case: Case, history: list[CaseEvent], lang: str, tz: ZoneInfo) 
         "desk.case",
         number=case.number,
         type=t(lang, f"type.{case.type.value}"),
-        status=t(lang, f"status.{case.status.value}"),
+        status=status_for_staff(case, lang),
         business=t(lang, f"business.{case.classification.business_type.value}"),
         branch=case.branch or none,
         department=case.department or none,
@@ -92,12 +100,22 @@ def case_details(case: Case, history: list[CaseEvent], lang: str, tz: ZoneInfo) 
 
 
 def new_case_alert(case: Case, lang: str, tz: ZoneInfo) -> str:
+    return _case_alert("desk.alert", case, lang, tz)
+
+
+def assignment_alert(case: Case, by: str, reopened: bool, lang: str, tz: ZoneInfo) -> str:
+    """A case handed to someone: by whom, and whether it is back after a resolution."""
+    key = "desk.alert.assigned_reopened" if reopened else "desk.alert.assigned"
+    return _case_alert(key, case, lang, tz, by=by)
+
+
+def _case_alert(key: str, case: Case, lang: str, tz: ZoneInfo, **extra: object) -> str:
     description = safe(case, case.description)
     if len(description) > DESCRIPTION_IN_ALERT:
         description = description[: DESCRIPTION_IN_ALERT - 1] + "…"
     return t(
         lang,
-        "desk.alert",
+        key,
         type=t(lang, f"type.{case.type.value}"),
         number=case.number,
         business=t(lang, f"business.{case.classification.business_type.value}"),
@@ -105,6 +123,7 @@ def new_case_alert(case: Case, lang: str, tz: ZoneInfo) -> str:
         customer=customer_line(case, lang),
         due=due_when(case, lang, tz),
         description=description,
+        **extra,
     )
 
 

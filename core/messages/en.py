@@ -172,10 +172,30 @@ MESSAGES: dict[str, str] = {
     "desk.not_suggestion": "{number} is not a suggestion: it cannot be adopted or declined.",
     "desk.unknown_target": 'No department or active staff member "{target}".',
     "desk.done.take": "You took {number}.",
+    "desk.done.take_over": "You took {number} over from {holder}, who was told.",
+    "desk.take.already_yours": "{number} is already yours.",
+    "desk.take.finished": "{number} is {status}: nothing to take. To work on it again, a lead "
+    "sends /reopen {number} reason.",
+    "desk.take.held": "{number} is being handled by {holder}; nothing changed. To hand it over, "
+    "a lead sends /assign {number} staff-id.",
+    "desk.take.taken_from_you": "{taker} took over {number} from you.",
+    "desk.take.announce": "{number} was taken by {taker}.",
     "desk.done.assign": "{number} assigned to {target}.",
     "desk.done.note": "Note added.",
     "desk.done.ask": "Question passed on; the customer's answer will come to you.",
-    "desk.done.resolve": "{number} resolved; the customer has the result.",
+    "desk.done.resolve": "{number} answered; the customer has the result. It closes once they "
+    "rate it.",
+    "desk.done.decided_linked": "The {count} suggestion(s) linked to it ({numbers}) were decided "
+    "with it; each customer was told.",
+    "desk.done.link_adopted": "{number} joined the adopted {other} and is adopted with it; the "
+    "customer was told.",
+    "desk.linked.decide_main": "{number} is linked to {main} and is decided with it; nothing "
+    "changed. Decide on {main}.",
+    "desk.linked.implement_main": "{number} is linked to {main}; nothing changed. Send "
+    "/implemented for {main}.",
+    "desk.linked.answered": "{number} was already answered and cannot be linked; nothing changed.",
+    "desk.linked.declined_main": "{other} was declined, so {number} was not linked to it. Decide "
+    "on {number} itself.",
     "desk.done.adopt": "{number} adopted; the customer was told.",
     "desk.done.decline": "{number} declined; the customer was told.",
     "desk.done.reopen": "{number} reopened, due {due}.",
@@ -186,6 +206,9 @@ MESSAGES: dict[str, str] = {
     "desk.queue.empty": "{title}: nothing.",
     "desk.queue.mine": "My queue",
     "desk.queue.dept": "Department queue",
+    "desk.queue.all": "All departments",
+    "desk.queue.unknown": 'There is no queue "{word}"; nothing shown. Queues: {kinds}.',
+    "desk.status.untaken": "waiting to be taken",
     "desk.queue.unassigned": "Unassigned",
     "desk.queue.overdue": "Overdue",
     "desk.queue.line": "{number} {type} {status} due {due}{late}",
@@ -204,6 +227,10 @@ MESSAGES: dict[str, str] = {
     "desk.unassigned": "unassigned",
     "desk.take": "Take",
     "desk.view": "View",
+    "desk.alert.assigned": "📌 {by} assigned {type} {number} to you\nAbout: {business}\n"
+    "Branch: {branch}\nCustomer: {customer}\nDue: {due}\n{description}",
+    "desk.alert.assigned_reopened": "📌 {by} assigned the reopened {type} {number} to you\n"
+    "About: {business}\nBranch: {branch}\nCustomer: {customer}\nDue: {due}\n{description}",
     "desk.alert": "New {type} {number}\nAbout: {business}\nBranch: {branch}\n"
     "Customer: {customer}\nDue: {due}\n{description}",
     "desk.answer": "Customer's answer on {number}: {text}",

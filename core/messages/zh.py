@@ -163,10 +163,27 @@ MESSAGES: dict[str, str] = {
     "desk.not_suggestion": "{number} 不是建议，无法采纳或不予采纳。",
     "desk.unknown_target": "没有部门或在职员工“{target}”。",
     "desk.done.take": "已接手 {number}。",
+    "desk.done.take_over": "已从 {holder} 处接手 {number}，已通知对方。",
+    "desk.take.already_yours": "{number} 已由您处理，无需再接手。",
+    "desk.take.finished": "{number} {status}，无法接手。如需继续处理，"
+    "请主管发送 /reopen {number} 原因。",
+    "desk.take.held": "{number} 正由 {holder} 处理，未作更改。如需转交，"
+    "请主管发送 /assign {number} 员工编号。",
+    "desk.take.taken_from_you": "{taker} 已接手您处理的 {number}。",
+    "desk.take.announce": "{number} 已由 {taker} 接手。",
     "desk.done.assign": "{number} 已分派给 {target}。",
     "desk.done.note": "已添加备注。",
     "desk.done.ask": "已向客户转达问题，客户回复后将转给您。",
-    "desk.done.resolve": "{number} 已办结答复，结果已发送给客户。",
+    "desk.done.resolve": "{number} 已答复，结果已发送给客户；待客户评价后办结。",
+    "desk.done.decided_linked": "并入的 {count} 件建议（{numbers}）一并处理，已分别告知客户。",
+    "desk.done.link_adopted": "{number} 已并入已采纳的 {other}，随之采纳，已告知客户。",
+    "desk.linked.decide_main": "{number} 已并入 {main}，随其一并处理，未作更改。"
+    "请对 {main} 作出决定。",
+    "desk.linked.implement_main": "{number} 已并入 {main}，未作更改。"
+    "请对 {main} 发送 /implemented。",
+    "desk.linked.answered": "{number} 已答复客户，无法再并入其他建议，未作更改。",
+    "desk.linked.declined_main": "{other} 已不予采纳，{number} 未并入。"
+    "请直接对 {number} 作出决定。",
     "desk.done.adopt": "{number} 已采纳，已告知客户。",
     "desk.done.decline": "{number} 不予采纳，已告知客户。",
     "desk.done.reopen": "{number} 已重新处理，新时限 {due}。",
@@ -177,6 +194,9 @@ MESSAGES: dict[str, str] = {
     "desk.queue.empty": "{title}：暂无案件。",
     "desk.queue.mine": "我的待办",
     "desk.queue.dept": "本部门待办",
+    "desk.queue.all": "全部部门待办",
+    "desk.queue.unknown": "没有“{word}”这种队列，未作查询。可用：{kinds}。",
+    "desk.status.untaken": "待接手",
     "desk.queue.unassigned": "待分派",
     "desk.queue.overdue": "已超期",
     "desk.queue.line": "{number} {type} {status} 时限{due}{late}",
@@ -195,6 +215,11 @@ MESSAGES: dict[str, str] = {
     "desk.unassigned": "未分派",
     "desk.take": "接手",
     "desk.view": "查看",
+    "desk.alert.assigned": "📌 {by} 将{type} {number} 分派给您\n业务：{business}\n网点：{branch}\n"
+    "客户：{customer}\n时限：{due}\n{description}",
+    "desk.alert.assigned_reopened": "📌 {by} 将重新处理的{type} {number} 分派给您\n业务："
+    "{business}\n"
+    "网点：{branch}\n客户：{customer}\n时限：{due}\n{description}",
     "desk.alert": "新{type} {number}\n业务：{business}\n网点：{branch}\n客户：{customer}\n"
     "时限：{due}\n{description}",
     "desk.answer": "客户回复 {number}：{text}",

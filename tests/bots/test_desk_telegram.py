@@ -75,7 +75,7 @@ async def test_invite_register_alert_take_ask_answer_resolve(desk: Desk) -> None
     assert "昨天下午三点左右" in (relayed.text or "") and FULL_PHONE not in (relayed.text or "")
 
     done = await desk.say(AGENT, f"/resolve {number} 银行卡已找回，请携带身份证到网点领取。")
-    assert "已办结" in (done.text or "")
+    assert "已答复，结果已发送给客户；待客户评价后办结" in (done.text or "")
     result = await api.wait_for_message(ALICE)
     assert "银行卡已找回" in (result.text or "") and number in (result.text or "")
 

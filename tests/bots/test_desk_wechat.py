@@ -78,7 +78,9 @@ async def test_a_wechat_agent_handles_a_wechat_complaint(
             await settle(bank)
             assert "尾号 1234" in (platform.api.custom_messages(agent)[-1].text or "")
 
-            assert "已办结" in await say(platform, agent, f"/resolve {case_number} 已退还。")
+            assert "待客户评价后办结" in await say(
+                platform, agent, f"/resolve {case_number} 已退还。"
+            )
             await settle(bank)
             result, survey = platform.api.custom_messages(customer)[-2:]
             assert "已退还。" in (result.text or "") and "满意" in (survey.text or "")
