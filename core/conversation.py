@@ -277,7 +277,9 @@ class ConversationService:
             shown = number or effect.query[:32]
             return t(lang, "status.none", number=shown)
         history = await uow.cases.history(case.number)
-        return views.status_view(case, history, lang, self._calendar.tz)
+        department = await uow.staff.department(case.department) if case.department else None
+        name = department.name if department else None
+        return views.status_view(case, history, name, lang, self._calendar.tz)
 
     async def _new_case_alerts(self, uow: UnitOfWork, case: Case) -> list[OutboundMessage]:
         """Announce a new case to its department's group, or else to its members."""

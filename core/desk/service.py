@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from core.calendar import WorkingCalendar
-from core.case import Case, CaseStatus, CaseType, Decision
+from core.case import Case, CaseEvent, CaseStatus, CaseType, Decision
 from core.conversation import Incoming, Outcome, Render, settle_answer
 from core.deadlines import DeadlinePolicy, later_deadline, legal_deadline
 from core.desk import views
@@ -35,7 +35,7 @@ from core.rewarding import reward
 from core.rewards import RewardPolicy, RewardReason
 from core.satisfaction import ask_for_rating, drop_question
 from core.services import change_case_within
-from core.staff import COMMAND_ROLES, Role, StaffMember, may_handle, may_run
+from core.staff import COMMAND_ROLES, Role, StaffMember, may_handle, may_run, staff_id_of
 
 PAGE_SIZE = 10
 MAX_EXTENSION_WORKING_DAYS = 30
@@ -274,9 +274,10 @@ class DeskService:
         self, uow: UnitOfWork, work: _Work, command: StaffCommand, case: Case, now: datetime
     ) -> None:
         history = await uow.cases.history(case.number)
+        names = await self._names(uow, case, history)
         work.replies.append(
             Reply(
-                views.case_details(case, history, work.staff.language, self._calendar.tz),
+                views.case_details(case, history, names, work.staff.language, self._calendar.tz),
                 (Option(button("take", case.number), t(work.staff.language, "desk.take")),)
                 if case.status.is_open and case.assignee != str(work.staff.id)
                 else (),
@@ -374,6 +375,21 @@ class DeskService:
             # The team saw the case announced with a Take button: it hears who took it.
             text = t(DEFAULT_LANGUAGE, "desk.take.announce", number=case.number, taker=me.name)
             work.sends.append(OutboundMessage(department.alert_chat, Reply(text), case.number))
+
+    @staticmethod
+    async def _names(uow: UnitOfWork, case: Case, history: list[CaseEvent]) -> views.Names:
+        """The department's name and the names of the staff the case and its trail name."""
+        department = await uow.staff.department(case.department) if case.department else None
+        ids = {staff_id_of(e.actor) for e in history}
+        ids |= {int(a) for e in history if (a := e.after.get("assignee")) and str(a).isdecimal()}
+        if case.assignee and case.assignee.isdecimal():
+            ids.add(int(case.assignee))
+        staff = {}
+        for staff_id in sorted(i for i in ids if i is not None):
+            member = await uow.staff.get(staff_id)
+            if member is not None:
+                staff[staff_id] = member.name
+        return views.Names(department.name if department else None, staff)
 
     async def _holder(self, uow: UnitOfWork, case: Case) -> StaffMember | None:
         """The active colleague the case is assigned to, if any."""

@@ -3,15 +3,19 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from core.case import Case, CaseEvent, CaseStatus
+from core.case import FORGOTTEN_ACTOR, Case, CaseEvent, CaseStatus
 from core.desk.commands import button
 from core.desk.queries import Figures
 from core.dialogue.io import Option
 from core.identity import mask_name, mask_phone, redact
-from core.messages import t
+from core.messages import has_text, t
+from core.staff import staff_id_of
 
 DESCRIPTION_IN_ALERT = 200
 
@@ -59,25 +63,89 @@ def case_line(case: Case, lang: str, tz: ZoneInfo, late: bool) -> str:
     )
 
 
-def case_details(case: Case, history: list[CaseEvent], lang: str, tz: ZoneInfo) -> str:
+@dataclass(frozen=True, slots=True)
+class Names:
+    """The words for the codes a case carries: its department and the staff it names."""
+
+    department: str | None = None
+    staff: Mapping[int, str] = field(default_factory=dict)
+
+    def of_staff(self, staff_id: int | None, lang: str) -> str:
+        if staff_id is None:
+            return t(lang, "desk.unassigned")
+        return self.staff.get(staff_id) or t(lang, "actor.former_staff", id=staff_id)
+
+
+def actor_words(actor: str, names: Names, lang: str) -> str:
+    """Who did it, in words: a staff member's name, "the customer", "the system"."""
+    kind, _, rest = actor.partition(":")
+    if kind == "staff":
+        return names.of_staff(staff_id_of(actor), lang)
+    if kind == "customer":
+        return t(lang, "actor.customer_forgotten" if actor == FORGOTTEN_ACTOR else "actor.customer")
+    key = f"actor.system.{rest}"
+    return t(lang, key) if has_text(lang, key) else t(lang, "actor.system")
+
+
+def attachment_words(kinds: list[str], lang: str) -> str:
+    """'photo, photo, document' as '照片 2、文件 1'."""
+    if not kinds:
+        return t(lang, "desk.none")
+    counted = Counter(kinds)
+    return t(lang, "list.separator").join(
+        t(lang, "attachment.count", kind=_kind(k, lang), count=n) for k, n in counted.items()
+    )
+
+
+def _kind(kind: str, lang: str) -> str:
+    key = f"attachment.kind.{kind}"
+    return t(lang, key) if has_text(lang, key) else t(lang, "attachment.kind.other")
+
+
+def history_line(case: Case, event: CaseEvent, names: Names, lang: str, tz: ZoneInfo) -> str:
+    """One line of the trail as a person reads it, with what was said to the customer."""
+    after = event.after
+    action = event.action
+    detail = safe(case, event.note) if event.note else ""
+    if action == "assigned":
+        assignee = after.get("assignee")
+        department = after.get("department")
+        place = names.department if department == case.department else None
+        detail = names.of_staff(int(assignee), lang) if assignee else (place or department or "")
+    elif action == "resolved":
+        detail = safe(case, after.get("resolution"))
+    elif action == "attached":
+        detail = _kind(str(after.get("kind", "")), lang)
+    elif action == "rated":
+        detail = f"{after.get('satisfaction')}/5"
+    elif action in ("postponed", "deadline_recounted") and "due_at" in after:
+        due = when(datetime.fromisoformat(after["due_at"]), tz)
+        detail = f"{due} {detail}".strip()
+    key = f"action.{action}"
+    return t(
+        lang,
+        "desk.case.history_line",
+        at=when(event.at, tz),
+        actor=actor_words(event.actor, names, lang),
+        action=t(lang, key) if has_text(lang, key) else action.replace("_", " "),
+        note=t(lang, "desk.case.history_detail", detail=detail) if detail else "",
+    )
+
+
+def case_details(
+    case: Case, history: list[CaseEvent], names: Names, lang: str, tz: ZoneInfo
+) -> str:
     none = t(lang, "desk.none")
-    lines = [
-        t(
-            lang,
-            "desk.case.history_line",
-            at=when(e.at, tz),
-            actor=e.actor,
-            action=e.action,
-            note=f": {safe(case, e.note)}" if e.note else "",
-        )
-        for e in history
-    ]
-    kinds = ", ".join(a.kind for a in case.attachments) or none
+    lines = [history_line(case, e, names, lang, tz) for e in history]
     outcome = (
         t(lang, "desk.case.outcome", outcome=safe(case, case.desired_outcome))
         if case.desired_outcome
         else ""
     )
+    description = (
+        t(lang, "desk.erased") if case.forgotten_at is not None else safe(case, case.description)
+    )
+    assignee = int(case.assignee) if case.assignee and case.assignee.isdecimal() else None
     return t(
         lang,
         "desk.case",
@@ -86,15 +154,15 @@ def case_details(case: Case, history: list[CaseEvent], lang: str, tz: ZoneInfo) 
         status=status_for_staff(case, lang),
         business=t(lang, f"business.{case.classification.business_type.value}"),
         branch=case.branch or none,
-        department=case.department or none,
-        assignee=case.assignee or t(lang, "desk.unassigned"),
+        department=names.department or t(lang, "desk.no_department"),
+        assignee=names.of_staff(assignee, lang),
         received=when(case.received_at, tz),
         due=due_when(case, lang, tz),
         legal_due=when(case.legal_due_at, tz),
         customer=customer_line(case, lang),
-        description=safe(case, case.description),
+        description=description,
         outcome=outcome,
-        attachments=f"{len(case.attachments)} ({kinds})",
+        attachments=attachment_words([a.kind for a in case.attachments], lang),
         history="\n".join(lines),
     )
 

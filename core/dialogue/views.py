@@ -50,14 +50,17 @@ def confirmation(case: Case, lang: str, tz: ZoneInfo) -> str:
     )
 
 
-def status_view(case: Case, history: list[CaseEvent], lang: str, tz: ZoneInfo) -> str:
+def status_view(
+    case: Case, history: list[CaseEvent], department: str | None, lang: str, tz: ZoneInfo
+) -> str:
+    """`department` is the name of the case's department, if it has one."""
     return t(
         lang,
         "status.view",
         number=case.number,
         type=t(lang, f"type.{case.type.value}"),
         status=t(lang, f"status.{case.status.value}"),
-        department=case.department or t(lang, "status.unrouted"),
+        department=department or t(lang, "status.unrouted"),
         due=case_deadline(case, lang, tz),
         latest=_latest(case, history, lang, tz),
     )

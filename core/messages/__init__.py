@@ -19,6 +19,12 @@ def t(language: str, key: str, **params: object) -> str:
     return catalog[key].format(**params) if params else catalog[key]
 
 
+def has_text(language: str, key: str) -> bool:
+    """Whether the catalog has `key`: for words looked up from stored values (an action
+    recorded by an older version may have none)."""
+    return key in CATALOGS.get(language, CATALOGS[DEFAULT_LANGUAGE])
+
+
 def language_from_code(code: str | None) -> str:
     """Map a platform's language code (zh-hans, en-US, ...) to a catalog we have."""
     if code:

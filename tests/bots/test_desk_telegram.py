@@ -99,7 +99,13 @@ async def test_invite_register_alert_take_ask_answer_resolve(desk: Desk) -> None
     assert "无权" in (refused.text or "")
     await desk.say(LEAD, f"/register {codes['王主管']}")
     details = await desk.say(LEAD, f"/case {number}")
-    assert "张**" in (details.text or "") and "asked_customer" in (details.text or "")
+    text = details.text or ""
+    assert "张**" in text and "部门：银行卡部，处理人：李坐席" in text
+    # The trail in words, with what the customer was asked and told.
+    assert "李坐席 向客户提问：请问吞卡的具体时间？" in text
+    assert "李坐席 答复客户：银行卡已找回，请携带身份证到网点领取。" in text
+    assert "客户 回复：昨天下午三点左右" in text
+    assert "staff:" not in text and "asked_customer" not in text and "cards" not in text
     revealed = await desk.say(LEAD, f"/reveal {number}")
     assert FULL_NAME in (revealed.text or "") and FULL_PHONE in (revealed.text or "")
     async with desk.wiring.unit_of_work() as uow:
