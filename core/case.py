@@ -278,15 +278,23 @@ class Case:
     def resolve(self, *, result: str, actor: str, now: datetime) -> None:
         """Record the answer the customer receives."""
         if not result.strip():
-            raise DomainError("a resolution needs the result the customer will receive")
+            raise DomainError(
+                "a resolution needs the result the customer will receive", key="refusal.no_text"
+            )
         self._move(CaseStatus.RESOLVED, actor, now, "resolved", resolution=result, resolved_at=now)
 
     def decide(self, decision: Decision, *, result: str, actor: str, now: datetime) -> None:
         """Adopt or decline a suggestion; the decision is its answer to the customer."""
         if self.type is not CaseType.SUGGESTION:
-            raise DomainError(f"case {self.number} is not a suggestion")
+            raise DomainError(
+                f"case {self.number} is not a suggestion",
+                key="refusal.not_suggestion",
+                number=self.number,
+            )
         if not result.strip():
-            raise DomainError("a decision needs the text the customer will receive")
+            raise DomainError(
+                "a decision needs the text the customer will receive", key="refusal.no_text"
+            )
         self._move(
             CaseStatus.RESOLVED,
             actor,
@@ -301,27 +309,54 @@ class Case:
     def link_to(self, other: Case, *, actor: str, now: datetime) -> None:
         """Handle this suggestion with a related one: its customer hears what comes of it."""
         if self.type is not CaseType.SUGGESTION or other.type is not CaseType.SUGGESTION:
-            raise DomainError("only suggestions are linked")
+            raise DomainError("only suggestions are linked", key="refusal.link_suggestions_only")
         if other.number == self.number or other.linked_to is not None:
-            raise DomainError(f"link to the suggestion {other.number} is itself linked to")
+            raise DomainError(
+                f"link to the suggestion {other.number} is itself linked to",
+                key="refusal.link_to_linked",
+                other=other.number,
+                main=other.linked_to or other.number,
+            )
         # A linked suggestion is decided with the one it joins: its customer must not have
         # heard a decision of its own already, and must not hear a contrary one later.
         if self.decision is not None or not self.status.is_open:
-            raise DomainError(f"case {self.number} is already answered: it cannot be linked")
+            raise DomainError(
+                f"case {self.number} is already answered: it cannot be linked",
+                key="refusal.link_answered",
+                number=self.number,
+            )
         if self.linked_to is not None:
-            raise DomainError(f"case {self.number} is already linked to {self.linked_to}")
+            raise DomainError(
+                f"case {self.number} is already linked to {self.linked_to}",
+                key="refusal.already_linked",
+                number=self.number,
+                main=self.linked_to,
+            )
         if other.decision is Decision.DECLINED:
-            raise DomainError(f"{other.number} was declined: decide on {self.number} itself")
+            raise DomainError(
+                f"{other.number} was declined: decide on {self.number} itself",
+                key="refusal.link_to_declined",
+                number=self.number,
+                other=other.number,
+            )
         self._change(actor, now, "linked", linked_to=other.number)
 
     def implement(self, *, what_changed: str, actor: str, now: datetime) -> None:
         """An adopted suggestion was put into practice: "you said, we did"."""
         if self.decision is not Decision.ADOPTED:
-            raise DomainError(f"case {self.number} is not an adopted suggestion")
+            raise DomainError(
+                f"case {self.number} is not an adopted suggestion",
+                key="refusal.not_adopted",
+                number=self.number,
+            )
         if self.implemented_at is not None:
-            raise DomainError(f"case {self.number} was already marked implemented")
+            raise DomainError(
+                f"case {self.number} was already marked implemented",
+                key="refusal.already_implemented",
+                number=self.number,
+            )
         if not what_changed.strip():
-            raise DomainError("say what changed")
+            raise DomainError("say what changed", key="refusal.no_text")
         self._change(actor, now, "implemented", note=what_changed, implemented_at=now)
 
     def rate(self, score: int, *, actor: str, now: datetime) -> None:
@@ -368,11 +403,17 @@ class Case:
         self._require_open("postpone")
         _require_aware(due_at)
         if not reason.strip():
-            raise DomainError("a new deadline needs a reason")
+            raise DomainError("a new deadline needs a reason", key="refusal.no_text")
         if due_at <= self.due_at:
-            raise DomainError("the new deadline must be later than the current one")
+            raise DomainError(
+                "the new deadline must be later than the current one", key="refusal.not_later"
+            )
         if due_at > self.legal_due_at:
-            raise ExtensionRefused("the deadline may not pass the legal ceiling")
+            raise ExtensionRefused(
+                "the deadline may not pass the legal ceiling",
+                key="refusal.past_ceiling",
+                number=self.number,
+            )
         self._change(actor, now, "postponed", note=reason, due_at=due_at, due_basis=due_basis)
 
     def recount_deadline(
@@ -459,7 +500,7 @@ class Case:
     def add_note(self, *, text: str, actor: str, now: datetime) -> None:
         """An internal note: visible to staff in the history, never to the customer."""
         if not text.strip():
-            raise DomainError("a note needs text")
+            raise DomainError("a note needs text", key="refusal.no_text")
         self._record(actor, now, "noted", {}, {}, note=text)
 
     def add_attachment(self, attachment: Attachment, *, actor: str, now: datetime) -> None:
@@ -502,15 +543,23 @@ class Case:
         without it, the total in calendar days after receipt."""
         self._require_open("extend")
         if days <= 0:
-            raise ExtensionRefused("an extension needs a positive number of days")
+            raise ExtensionRefused(
+                "an extension needs a positive number of days", key="refusal.positive_days"
+            )
         if not reason.strip() or not approver.strip():
-            raise ExtensionRefused("an extension needs a reason and an approver")
+            raise ExtensionRefused(
+                "an extension needs a reason and an approver", key="refusal.no_text"
+            )
         total = self.legal_days + days
         ceiling = LEGAL_SENIOR_MAX_DAYS if senior_approval else LEGAL_MAX_DAYS
         if total > ceiling:
             raise ExtensionRefused(
                 f"the legal deadline may reach at most {ceiling} days after receipt"
-                + ("" if senior_approval else " without senior approval")
+                + ("" if senior_approval else " without senior approval"),
+                key="refusal.legal_max" if senior_approval else "refusal.legal_max_lead",
+                number=self.number,
+                ceiling=ceiling,
+                senior=LEGAL_SENIOR_MAX_DAYS,
             )
         extension = Extension(days, reason, approver, senior_approval, now)
         self._change(
@@ -535,7 +584,12 @@ class Case:
 
     def _require_open(self, what: str) -> None:
         if not self.status.is_open:
-            raise DomainError(f"case {self.number} is {self.status.value}: cannot {what}")
+            raise DomainError(
+                f"case {self.number} is {self.status.value}: cannot {what}",
+                key="refusal.not_open",
+                number=self.number,
+                current=self.status.value,
+            )
 
     def _move(
         self,

@@ -4,14 +4,27 @@ from __future__ import annotations
 
 
 class DomainError(Exception):
-    """A request the domain refuses; the message is safe to show to staff."""
+    """A request the domain refuses. The message is for logs and administrators; people
+    in chat read the catalog text `key` (`refusal.*`), filled with `params` — case
+    numbers, numbers of days, and statuses, which the reader's language puts in words."""
+
+    def __init__(self, message: str, *, key: str = "refusal.general", **params: object) -> None:
+        super().__init__(message)
+        self.key = key
+        self.params = params
 
 
 class IllegalTransition(DomainError):
     """A status change the case's state machine does not allow."""
 
     def __init__(self, number: str, current: str, target: str) -> None:
-        super().__init__(f"case {number}: cannot go from '{current}' to '{target}'")
+        super().__init__(
+            f"case {number}: cannot go from '{current}' to '{target}'",
+            key="refusal.transition",
+            number=number,
+            current=current,
+            target=target,
+        )
         self.number = number
         self.current = current
         self.target = target

@@ -170,29 +170,57 @@ class DeskService:
             # Staff write to the bank's account too: that opens their push window.
             waiting = (await uow.dialogues.lock(sender, now)).waiting_pushes
             work = _Work(staff)
+            refusal: DomainError | None = None
             if registering:
                 await self._welcome(uow, work)
             else:
                 try:
                     await self._run(uow, work, command, now)
-                except ConcurrentUpdate:
-                    work = _Work(staff)
-                    work.say("desk.conflict", number=command.number)
-                    return Outcome(work.replies)  # rolled back: nothing changed
-            response, queued = await settle_answer(
-                uow,
-                key=key,
-                sender=sender,
-                replies=work.replies,
-                sends=work.sends,
-                now=now,
-                render=render,
-                reply_to=reply_to,
-            )
-            await uow.commit()
+                except DomainError as refused:
+                    refusal = refused
+            if refusal is None:
+                response, queued = await settle_answer(
+                    uow,
+                    key=key,
+                    sender=sender,
+                    replies=work.replies,
+                    sends=work.sends,
+                    now=now,
+                    render=render,
+                    reply_to=reply_to,
+                )
+                await uow.commit()
+        if refusal is not None:
+            # Leaving the transaction rolled back whatever the command had changed before
+            # it was refused; the refusal is answered, and the delivery kept, on its own.
+            work = self._refused(staff, command, refusal)
+            async with uow:
+                if key is not None:
+                    await uow.deliveries.first_time(key, now)
+                waiting = (await uow.dialogues.lock(sender, now)).waiting_pushes
+                response, queued = await settle_answer(
+                    uow,
+                    key=key,
+                    sender=sender,
+                    replies=work.replies,
+                    sends=[],
+                    now=now,
+                    render=render,
+                    reply_to=reply_to,
+                )
+                await uow.commit()
         if queued:
             self._after_commit()
         return Outcome(work.replies, response, waiting_pushes=waiting)
+
+    @staticmethod
+    def _refused(staff: StaffMember, command: StaffCommand, refusal: DomainError) -> _Work:
+        work = _Work(staff)
+        if isinstance(refusal, ConcurrentUpdate):
+            work.say("desk.conflict", number=command.number)
+        else:
+            work.say("desk.refused", reason=views.refusal_text(refusal, staff.language))
+        return work
 
     async def _welcome(self, uow: UnitOfWork, work: _Work) -> None:
         staff = work.staff
@@ -210,17 +238,12 @@ class DeskService:
         if not may_run(work.staff, command.name):
             work.say("desk.forbidden")
             return
-        try:
-            if command.name in self._general:
-                await self._general[command.name](uow, work, command, now)
-                return
-            case = await self._reachable(uow, work, command)
-            if case is not None:
-                await self._on_case[command.name](uow, work, command, case, now)
-        except DomainError as refusal:
-            work.replies.clear()
-            work.sends.clear()
-            work.say("desk.refused", reason=str(refusal))
+        if command.name in self._general:
+            await self._general[command.name](uow, work, command, now)
+            return
+        case = await self._reachable(uow, work, command)
+        if case is not None:
+            await self._on_case[command.name](uow, work, command, case, now)
 
     # -- reading ----------------------------------------------------------------------------
 

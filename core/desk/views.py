@@ -13,6 +13,7 @@ from core.case import FORGOTTEN_ACTOR, Case, CaseEvent, CaseStatus
 from core.desk.commands import button
 from core.desk.queries import Figures
 from core.dialogue.io import Option
+from core.errors import DomainError
 from core.identity import mask_name, mask_phone, redact
 from core.messages import has_text, t
 from core.staff import staff_id_of
@@ -34,6 +35,19 @@ def safe(case: Case, text: str | None) -> str:
 
 def when(moment: datetime, tz: ZoneInfo) -> str:
     return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def refusal_text(refusal: DomainError, lang: str) -> str:
+    """A domain refusal in the reader's words, with what to do instead."""
+    params = dict(refusal.params)
+    for name in ("current", "target"):
+        if name in params:
+            params[name] = t(lang, f"status.{params[name]}")
+    text = t(lang, refusal.key, **params)
+    current = refusal.params.get("current")
+    if current is not None:
+        text += t(lang, f"refusal.hint.{current}", number=refusal.params.get("number", ""))
+    return text
 
 
 def due_when(case: Case, lang: str, tz: ZoneInfo) -> str:

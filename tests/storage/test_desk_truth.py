@@ -18,7 +18,9 @@ from core.case import Case, CaseStatus, CaseType, Decision
 from core.classification import Channel
 from core.conversation import Incoming
 from core.deadlines import DeadlinePolicy
+from core.desk.service import DeskService
 from core.dialogue.io import Text
+from core.errors import DomainError
 from core.identity import CustomerId, Platform
 from core.messages import CATALOGS
 from core.services import file_case
@@ -269,3 +271,56 @@ async def test_every_command_that_claims_a_change_recorded_it(
         else:
             assert (events, messages) == before, (command, reply)
     assert claimed >= 12  # the script exercises successes as well as refusals
+
+
+async def test_refusals_are_in_the_staff_members_words_with_what_to_do(
+    engine: AsyncEngine, calendar: WorkingCalendar, say: Say
+) -> None:
+    number = await file(engine, calendar)
+    await say(AGENT_A, f"/take {number}")
+    await say(AGENT_A, f"/resolve {number} 已处理")
+    before = await counts(engine)
+    refusal = await say(AGENT_A, f"/resolve {number} 再答复一次")
+    assert refusal == (
+        f"无法执行，未作更改：{number} 当前为“已答复”，不能变为“已答复”。"
+        f"如需继续处理，请主管发送 /reopen {number} 原因。"
+    )
+    assert await counts(engine) == before
+    for text in (refusal, await say(LEAD, f"/extend {number} 2 太复杂")):
+        assert "resolved" not in text and "cannot" not in text and "case " not in text
+
+
+async def test_a_refusal_midway_rolls_back_what_the_command_had_changed(
+    engine: AsyncEngine, calendar: WorkingCalendar, say: Say
+) -> None:
+    """/adopt decides the main suggestion, then the linked one, whose save the domain
+    refuses: the main one is left undecided too, and nobody is told anything."""
+    main = await file(engine, calendar, type=CaseType.SUGGESTION, customer=ANNA)
+    linked = await file(engine, calendar, type=CaseType.SUGGESTION, customer=BAO)
+    await say(LEAD, f"/link {linked} {main}")
+
+    class ChangedMeanwhile(SqlUnitOfWork):
+        async def __aenter__(self) -> ChangedMeanwhile:
+            await super().__aenter__()
+            save = self.cases.save
+
+            async def refuse_linked(case: Case) -> None:
+                if case.number == linked:
+                    raise DomainError("refused on the way", key="refusal.general")
+                await save(case)
+
+            self.cases.save = refuse_linked  # type: ignore[method-assign]
+            return self
+
+    desk = DeskService(lambda: ChangedMeanwhile(engine), calendar=calendar, policy=DeadlinePolicy())
+    before = await counts(engine)
+    sender = CustomerId(Platform.TELEGRAM, LEAD.platform_id)
+    outcome = await desk.handle(
+        Incoming(sender, Text(f"/adopt {main}"), Channel.PUBLIC_PLATFORM), NOW
+    )
+    assert outcome is not None
+    assert [r.text for r in outcome.replies] == [
+        "无法执行，未作更改：该操作不符合案件的当前情况。请发送 /case 编号 查看详情。"
+    ]
+    assert await counts(engine) == before
+    assert (await load(engine, main)).decision is None

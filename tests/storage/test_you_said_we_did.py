@@ -51,7 +51,7 @@ async def test_each_linked_customer_is_told_once(
 
     assert await lead(f"/link {bao} {main}") == f"{bao} 已并入 {main}。"
     await lead(f"/link {anna_again} {main}")
-    assert "not an adopted suggestion" in await lead(f"/implemented {main} 上线")
+    assert "不是已采纳的建议，请先发送 /adopt" in await lead(f"/implemented {main} 上线")
     await lead(f"/adopt {main}")
     queue = SqlOutboxQueue(engine)
     before = len(await queue.listing())
@@ -64,7 +64,7 @@ async def test_each_linked_customer_is_told_once(
     assert all("网银新增常用收款人备注功能" in m.text for m in told)
 
     again = await lead(f"/implemented {main} 再说一次")
-    assert "already marked implemented" in again
+    assert "已标记为落实，客户已收到通知" in again
     assert len(await queue.listing()) == before + 2  # nobody told twice
     async with SqlUnitOfWork(engine) as work:
         history = await work.cases.history(main)
