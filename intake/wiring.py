@@ -89,6 +89,7 @@ class Wiring:
             clock=self.clock,
             after_commit=self.dispatcher.wake,
             dialogue_idle=timedelta(minutes=self.settings.intake_dialogue_timeout_minutes),
+            message_retention=timedelta(days=self.settings.intake_outbox_retention_days),
         )
         self._scheduler.start()
         log.info("scheduler started")
@@ -116,7 +117,7 @@ def build_calendar(settings: Settings) -> WorkingCalendar:
 
 
 def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> Wiring:
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, keys=settings.data_keys)
     calendar = build_calendar(settings)
     policy = DeadlinePolicy(
         complaint_days=settings.intake_complaint_days,

@@ -1,6 +1,6 @@
 """The scheduler's jobs on APScheduler 3: chase deadlines each minute, the digest at the
-start of the working day, forgetting abandoned intakes every five minutes, and the
-satisfaction surveys' reminders and expiry every ten.
+start of the working day, forgetting abandoned intakes every five minutes, and every ten
+the satisfaction surveys' reminders and expiry and the redaction of old messages.
 
 Runs inside `intake serve` (INTAKE_SCHEDULER=embedded) or as its own process
 (`intake scheduler`). On PostgreSQL any number may run: claims in the database keep
@@ -24,7 +24,7 @@ from core.calendar import WorkingCalendar
 from core.chase import BusinessHours
 from core.deadline_alerts import chase_deadlines, send_daily_digest
 from core.ports import Alerts, UnitOfWork
-from core.retention import forget_abandoned_intakes
+from core.retention import forget_abandoned_intakes, redact_delivered
 from core.satisfaction import chase_surveys
 
 log = logging.getLogger("scheduler")
@@ -71,6 +71,7 @@ def build_scheduler(
     clock: Callable[[], datetime],
     after_commit: Callable[[], None],
     dialogue_idle: timedelta,
+    message_retention: timedelta,
 ) -> AsyncIOScheduler:
     async def chase() -> None:
         raised = await chase_deadlines(
@@ -89,6 +90,11 @@ def build_scheduler(
         if forgotten:
             log.info("abandoned intakes forgotten", extra={"dialogues": forgotten})
 
+    async def redact() -> None:
+        redacted = await redact_delivered(unit_of_work, kept=message_retention, now=clock())
+        if redacted:
+            log.info("delivered messages redacted", extra={"messages": redacted})
+
     async def surveys() -> None:
         reminded = await chase_surveys(
             unit_of_work, calendar=calendar, hours=hours, alerts=alerts, now=clock()
@@ -105,6 +111,7 @@ def build_scheduler(
         (digest, "digest", morning, 3600),
         (forget, "retention", IntervalTrigger(minutes=5), 300),
         (surveys, "surveys", IntervalTrigger(minutes=10), 600),
+        (redact, "redaction", IntervalTrigger(minutes=10), 600),
     )
     for job, name, trigger, grace in jobs:
         # coalesce + one instance: a slow sweep is never run twice at once or caught up.
