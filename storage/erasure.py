@@ -80,11 +80,11 @@ class SqlPersonalTraces:
         # Everything the customer was sent, or failed to be sent: it is in their chat or
         # moot. Messages still on their way to them stay (the answer to this /forget, a
         # question about an open case), unless they concern a forgotten case (below).
+        # Replies on Telegram go to the private chat, whose id is the user's id.
         await self._session.execute(
             update(OutboxRow)
             .where(
                 OutboxRow.redacted_at.is_(None),
-                OutboxRow.to_customer.is_(True),
                 OutboxRow.platform == customer.platform.value,
                 OutboxRow.address == customer.user_id,
                 OutboxRow.status != PENDING,

@@ -23,6 +23,7 @@ from tests.factories import at, conversation_service, desk_service
 from tests.storage.test_deadline_chasing import AGENT, LEAD, register_staff
 
 CUSTOMER = CustomerId(Platform.WECHAT, "o-privacy-customer")
+TELEGRAM_CUSTOMER = CustomerId(Platform.TELEGRAM, "1001")
 NAME, PHONE = "欧阳明月", "13800138000"
 DESCRIPTION = "自助机吞卡后大堂经理说明天再来，柜台也不受理，排队两小时"
 DESIRED = "希望当天退卡并书面致歉"
@@ -38,8 +39,10 @@ def passive(replies: list[Reply]) -> tuple[str, list[Reply]]:
 
 
 class Flow:
-    def __init__(self, engine: AsyncEngine, calendar: WorkingCalendar) -> None:
-        self.engine, self.calendar = engine, calendar
+    def __init__(
+        self, engine: AsyncEngine, calendar: WorkingCalendar, customer: CustomerId = CUSTOMER
+    ) -> None:
+        self.engine, self.calendar, self.who = engine, calendar, customer
         self.customer = conversation_service(engine, calendar)
         self.desk = desk_service(engine, calendar)
         self.now = at("2026-11-02 10:00")
@@ -52,13 +55,13 @@ class Flow:
     async def say(self, message: Input | str) -> str:
         self._messages += 1
         typed = Text(message) if isinstance(message, str) else message
-        incoming = Incoming(
-            CUSTOMER,
-            typed,
-            Channel.PUBLIC_PLATFORM,
-            delivery_key=f"wechat:app:msg:{self._messages}",
-        )
-        outcome = await self.customer.handle(incoming, self._tick(), render=passive)
+        key = f"{self.who.platform.value}:app:msg:{self._messages}"
+        incoming = Incoming(self.who, typed, Channel.PUBLIC_PLATFORM, delivery_key=key)
+        if self.who.platform is Platform.WECHAT:  # as the channels answer
+            outcome = await self.customer.handle(incoming, self._tick(), render=passive)
+        else:
+            chat = ChatAddress(Platform.TELEGRAM, self.who.user_id)
+            outcome = await self.customer.handle(incoming, self._tick(), reply_to=chat)
         return "\n".join(r.text for r in outcome.replies)
 
     async def staff(self, user: str, command: str) -> str:
