@@ -64,7 +64,9 @@ class Flow:
             outcome = await self.customer.handle(incoming, self._tick(), reply_to=chat)
         return "\n".join(r.text for r in outcome.replies)
 
-    async def staff(self, user: str, command: str) -> str:
+    async def staff(self, user: str, command: str, *, passive_reply: bool = False) -> str:
+        """A staff command, answered in the outbox (Telegram) or, with `passive_reply`,
+        in a stored reply as WeChat's passive replies are."""
         self._messages += 1
         incoming = Incoming(
             CustomerId(Platform.TELEGRAM, user),
@@ -73,7 +75,10 @@ class Flow:
             delivery_key=f"telegram:bot:{self._messages}",
         )
         chat = ChatAddress(Platform.TELEGRAM, user)
-        outcome = await self.desk.handle(incoming, self._tick(), reply_to=chat)
+        if passive_reply:
+            outcome = await self.desk.handle(incoming, self._tick(), render=passive)
+        else:
+            outcome = await self.desk.handle(incoming, self._tick(), reply_to=chat)
         assert outcome is not None
         return "\n".join(r.text for r in outcome.replies)
 
@@ -112,8 +117,9 @@ class Flow:
     async def close_and_forget(self, number: str) -> None:
         """A filed case revealed, resolved, rated, commented and closed; then /forget."""
         await self.staff(AGENT, f"/take {number}")
-        revealed = await self.staff(LEAD, f"/reveal {number}")
-        assert PHONE in revealed and NAME in revealed
+        for passive_reply in (False, True):
+            revealed = await self.staff(LEAD, f"/reveal {number}", passive_reply=passive_reply)
+            assert PHONE in revealed and NAME in revealed
         await self.staff(AGENT, f"/resolve {number} 已退卡并致歉。")
         await self.deliver()
         await self.say("5")
