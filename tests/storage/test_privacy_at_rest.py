@@ -26,11 +26,13 @@ from core.retention import REPLIES_KEPT, redact_delivered
 from core.services import file_case
 from scheduler.runner import build_scheduler
 from storage.crypto import DataKeys, Undecryptable, use_keys
+from storage.migrate import upgrade
 from storage.outbox import CANCELLED, SENT
 from storage.rekey import rotate, unknown_key
 from storage.tables import DeliveryRow, OutboxRow, RewardEntryRow
 from storage.unit_of_work import SqlUnitOfWork
 from storage.wechat import SqlWeChatStore
+from tests.conftest import database_url, fresh_engine
 from tests.factories import at, draft, stored_dialogue
 from tests.fakes import RecordingAlerts
 from tests.storage.privacy_flow import (
@@ -263,3 +265,23 @@ async def test_sqlite_overwrites_what_it_deletes(engine: AsyncEngine) -> None:
     for _ in range(2):  # every connection of the pool, not just the first
         async with engine.connect() as conn:
             assert await conn.scalar(text("PRAGMA secure_delete")) == 1
+
+
+async def test_the_migration_keeps_contact_data_already_stored(
+    tmp_path: Path, calendar: WorkingCalendar
+) -> None:
+    engine = await fresh_engine(database_url(tmp_path), "0011")
+    try:
+        case = await file_case(
+            SqlUnitOfWork(engine),
+            draft(),
+            calendar=calendar,
+            policy=DeadlinePolicy(),
+            now=at("2026-11-02 10:00"),
+        )
+        await upgrade(engine)
+        async with SqlUnitOfWork(engine) as uow:
+            stored = await uow.cases.get(case.number)
+        assert stored is not None and stored.contact == case.contact
+    finally:
+        await engine.dispose()
