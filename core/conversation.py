@@ -98,7 +98,7 @@ async def settle_answer(
         response, rest = render(replies)
         sends = [*(OutboundMessage(sender, r) for r in rest), *sends]
         if key is not None:
-            await uow.deliveries.keep_response(key, response)
+            await uow.deliveries.keep_response(key, response, sender)
     if reply_to is not None:
         sends = [*(OutboundMessage(reply_to, r) for r in replies), *sends]
     await uow.outbox.add(sends, now=now, key=key or f"local:{uuid.uuid4().hex}")

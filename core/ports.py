@@ -142,8 +142,8 @@ class DeliveryLog(Protocol):
         """
         ...
 
-    async def keep_response(self, key: str, response: str) -> None:
-        """Remember what the first delivery answered, for redeliveries."""
+    async def keep_response(self, key: str, response: str, recipient: CustomerId) -> None:
+        """Remember what the first delivery answered, for redeliveries, and to whom."""
         ...
 
     async def response(self, key: str) -> str | None: ...
@@ -210,6 +210,27 @@ class CaseAlertLog(Protocol):
         ...
 
 
+class PersonalTraces(Protocol):
+    """A customer's words and contact data outside their cases: messages sent and
+    queued, stored replies to their messages, pushes held for them, the ledger's links
+    from points to cases."""
+
+    async def erase(self, customer: CustomerId, forgotten: list[str], now: datetime) -> None:
+        """After /forget: remove every message the customer was sent, every stored reply
+        to them, and everything to anyone about the `forgotten` cases (cancelling what
+        still waits to be sent about them). Messages still on their way to the customer
+        about other matters stay."""
+        ...
+
+    async def expire(
+        self, *, messages_before: datetime, replies_before: datetime, now: datetime, limit: int
+    ) -> int:
+        """Redact up to `limit` messages delivered before `messages_before` (the record of
+        the delivery stays) and drop up to `limit` stored replies from before
+        `replies_before`; how many rows changed."""
+        ...
+
+
 class StaffDirectory(Protocol):
     async def by_identity(self, platform: Platform, user_id: str) -> StaffMember | None: ...
 
@@ -258,6 +279,7 @@ class UnitOfWork(Protocol):
     staff: StaffDirectory
     outbox: Outbox
     case_alerts: CaseAlertLog
+    traces: PersonalTraces
 
     async def __aenter__(self) -> Self: ...
 

@@ -2,9 +2,12 @@
 
 `/privacy` lists what the bank holds. `/forget`, once confirmed, removes the customer's
 personal data from their finished cases (`Case.forget`) and their identity and words
-from those cases' audit trails, keeping the cases for the bank's statistics. Open cases
-keep the details needed to answer them until they are finished. Each forgotten case
-records a `forgotten` event. Reward points and vouchers stay: they are the customer's.
+from those cases' audit trails, keeping the cases for the bank's statistics; then
+every other trace of their words (`PersonalTraces.erase`): the messages they were sent,
+staff messages about the forgotten cases, stored replies. Open cases keep the details
+needed to answer them until they are finished. Each forgotten case records a
+`forgotten` event. Reward points and vouchers stay: they are the customer's (their
+ledger entries lose the link to the forgotten cases).
 """
 
 from __future__ import annotations
@@ -71,6 +74,7 @@ async def forget(uow: UnitOfWork, customer: CustomerId, lang: str, now: datetime
     for case in finished:
         await change_case_within(uow, case, lambda c: c.forget(now=now))
         await uow.cases.erase_trail(case.number, customer)
+    await uow.traces.erase(customer, [c.number for c in finished], now)
     text = t(lang, "forget.done", count=len(finished))
     still_open = len(cases) - len(finished)
     if still_open:

@@ -25,9 +25,11 @@ from intake.logs import configure_logging
 from intake.server import StartupRefused, run_scheduler, serve
 from intake.wiring import build, build_calendar, system_clock, wechat_api
 from scheduler.runner import SchedulerRefused
+from storage.crypto import Undecryptable, generate_key
 from storage.database import create_engine
 from storage.migrate import upgrade
 from storage.outbox import SqlOutboxQueue
+from storage.rekey import rotate, unknown_key
 from storage.unit_of_work import SqlUnitOfWork
 
 T = TypeVar("T")
@@ -49,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         StartupRefused,
         AdminError,
         SchedulerRefused,
+        Undecryptable,  # a stored value needs a key INTAKE_DATA_KEYS does not list
     ) as exc:
         print(f"intake: {exc}", file=sys.stderr)
         return 2
@@ -136,6 +139,15 @@ def _parser() -> argparse.ArgumentParser:
     cmd = wechat.add_parser("menu", help="publish the custom menu")
     cmd.set_defaults(run=_wechat_menu)
 
+    keys = commands.add_parser("keys", help="keys for contact data at rest").add_subparsers(
+        required=True
+    )
+    cmd = keys.add_parser("generate", help="print a new key for INTAKE_DATA_KEYS")
+    cmd.add_argument("id", nargs="?", help="its id (default: k and today's date)")
+    cmd.set_defaults(run=_keys_generate)
+    cmd = keys.add_parser("rotate", help="re-encrypt all contact data with the first key")
+    cmd.set_defaults(run=_keys_rotate)
+
     cal = commands.add_parser("calendar", help="working-day calendar").add_subparsers(required=True)
     cmd = cal.add_parser("due", help="when N working days after a moment fall due")
     cmd.add_argument("received", help="e.g. 2026-09-30T17:00 (bank's time zone unless given)")
@@ -184,7 +196,7 @@ def _outbox_retry(settings: Settings, args: argparse.Namespace) -> int:
 
 def _db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
     async def run() -> None:
-        engine = create_engine(settings.database_url)
+        engine = create_engine(settings.database_url, keys=settings.data_keys)
         try:
             await upgrade(engine)
         finally:
@@ -197,7 +209,7 @@ def _db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
 
 def _with_engine(settings: Settings, work: Callable[[AsyncEngine], Awaitable[T]]) -> T:
     async def run() -> T:
-        engine = create_engine(settings.database_url)
+        engine = create_engine(settings.database_url, keys=settings.data_keys)
         try:
             return await work(engine)
         finally:
@@ -334,7 +346,7 @@ def _redemption_list(settings: Settings, args: argparse.Namespace) -> int:
 
 def _wechat_menu(settings: Settings, _args: argparse.Namespace) -> int:
     async def run() -> bool:
-        engine = create_engine(settings.database_url)
+        engine = create_engine(settings.database_url, keys=settings.data_keys)
         try:
             api = wechat_api(settings, engine, system_clock)
             if api is None:
@@ -348,6 +360,44 @@ def _wechat_menu(settings: Settings, _args: argparse.Namespace) -> int:
         print("intake: set WECHAT_APP_ID and WECHAT_APP_SECRET first", file=sys.stderr)
         return 2
     print("custom menu published")
+    return 0
+
+
+def _keys_generate(_settings: Settings, args: argparse.Namespace) -> int:
+    key_id = args.id or f"k{system_clock():%Y%m%d}"
+    try:
+        print(generate_key(key_id))
+    except ValueError as refusal:
+        print(f"intake: {refusal}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _keys_rotate(settings: Settings, _args: argparse.Namespace) -> int:
+    keys = settings.data_keys
+    if keys is None:
+        print(
+            "intake: set INTAKE_DATA_KEYS first: there is no key to encrypt with", file=sys.stderr
+        )
+        return 2
+
+    async def run(engine: AsyncEngine) -> list[tuple[str, str, int]] | str:
+        missing = await unknown_key(engine)
+        if missing is not None:  # refuse before rewriting anything
+            return missing
+        return [(r.table, r.column, r.rewritten) for r in await rotate(engine)]
+
+    done = _with_engine(settings, run)
+    if isinstance(done, str):
+        print(
+            f"intake: stored values need key {done!r}, which INTAKE_DATA_KEYS does not list; "
+            "list it after the new key and run this again",
+            file=sys.stderr,
+        )
+        return 2
+    for table, column, rewritten in done:
+        print(f"{table}.{column}\t{rewritten} re-encrypted")
+    print(f"{sum(n for _, _, n in done)} values now under key {keys.current}")
     return 0
 
 

@@ -11,13 +11,17 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.chase import BusinessHours
 from core.rewards import RewardPolicy
+from storage.crypto import DataKeyError, DataKeys
 
 # What Telegram accepts as a webhook secret_token.
 _SECRET_CHARS = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # Errors never repeat the input: it may be a token or a key.
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", hide_input_in_errors=True
+    )
 
     database_url: str = Field(
         default="sqlite+aiosqlite:///./data/intake.sqlite3",
@@ -52,6 +56,13 @@ class Settings(BaseSettings):
     intake_business_hours: str = "09:00-18:00"
     intake_outbox_lease_seconds: float = Field(default=30, gt=0)
     intake_outbox_backoff_seconds: float = Field(default=2, gt=0)
+    intake_outbox_retention_days: int = Field(
+        default=3, ge=1, description="Delivered messages are redacted after this many days."
+    )
+    intake_data_keys: SecretStr | None = Field(
+        default=None,
+        description="id:base64-32-bytes,...: the first encrypts contact data, all decrypt.",
+    )
 
     wechat_token: SecretStr | None = None
     wechat_app_id: str | None = None
@@ -73,6 +84,7 @@ class Settings(BaseSettings):
         "wechat_aes_key",
         "wechat_template_case_update",
         "redis_url",
+        "intake_data_keys",
         mode="before",
     )
     @classmethod
@@ -98,6 +110,16 @@ class Settings(BaseSettings):
             raise ValueError("WECHAT_AES_KEY (EncodingAESKey) has 43 characters")
         return self
 
+    @field_validator("intake_data_keys")
+    @classmethod
+    def _keys_parse(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            try:
+                DataKeys.parse(value.get_secret_value())
+            except DataKeyError as refusal:  # its message names the entry, never the key
+                raise ValueError(str(refusal)) from None
+        return value
+
     @field_validator("intake_business_hours")
     @classmethod
     def _hours_parse(cls, value: str) -> str:
@@ -107,6 +129,12 @@ class Settings(BaseSettings):
     @property
     def branches(self) -> tuple[str, ...]:
         return tuple(b.strip() for b in self.intake_branches.split("|") if b.strip())
+
+    @property
+    def data_keys(self) -> DataKeys | None:
+        """The keys contact data is encrypted with; None: stored in clear."""
+        keys = self.intake_data_keys
+        return DataKeys.parse(keys.get_secret_value()) if keys is not None else None
 
     @property
     def rewards(self) -> RewardPolicy:

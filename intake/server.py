@@ -14,6 +14,7 @@ from bots.telegram.webhook import add_webhook_route
 from intake.wiring import Wiring
 from storage.database import is_sqlite, ping
 from storage.migrate import pending_revisions, upgrade
+from storage.rekey import unknown_key
 
 log = logging.getLogger("intake.server")
 WIRING = web.AppKey("wiring", Wiring)
@@ -67,6 +68,27 @@ async def prepare_database(wiring: Wiring) -> None:
         )
 
 
+async def check_data_keys(wiring: Wiring) -> None:
+    """Refuse to start when stored contact data needs a key that is not configured (it
+    could not be read), and say so when contact data is stored unencrypted."""
+    missing = await unknown_key(wiring.engine)
+    if missing == "":
+        raise StartupRefused(
+            "the database holds encrypted contact data but INTAKE_DATA_KEYS is empty: "
+            "configure the keys it was written with"
+        )
+    if missing is not None:
+        raise StartupRefused(
+            f"stored contact data needs key {missing!r}, which INTAKE_DATA_KEYS does not "
+            "list: add it after the current key"
+        )
+    if wiring.settings.data_keys is None:
+        log.warning(
+            "contact data is stored unencrypted: set INTAKE_DATA_KEYS to encrypt it "
+            "(README: Privacy)"
+        )
+
+
 def warn_about_calendar(wiring: Wiring, now: datetime) -> None:
     """Deadlines of the coming weeks may fall into next year: say so before they do."""
     local = now.astimezone(wiring.calendar.tz)
@@ -83,6 +105,7 @@ def warn_about_calendar(wiring: Wiring, now: datetime) -> None:
 async def run_scheduler(wiring: Wiring) -> None:
     """`intake scheduler`: chase deadlines and deliver the outbox, without serving HTTP."""
     await prepare_database(wiring)
+    await check_data_keys(wiring)
     await wiring.start(receive=False, scheduler=True)
     try:
         await _until_signalled()
@@ -104,6 +127,7 @@ async def _until_signalled() -> None:
 async def serve(wiring: Wiring) -> None:
     """Run until SIGINT or SIGTERM, then stop accepting, finish requests and close."""
     await prepare_database(wiring)
+    await check_data_keys(wiring)
     warn_about_calendar(wiring, wiring.clock())
     runner = web.AppRunner(build_web_app(wiring), handle_signals=False)
     await runner.setup()

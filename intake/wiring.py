@@ -104,6 +104,7 @@ class Wiring:
             refresh_calendar=CalendarFileWatch(
                 self.calendar, self.settings.intake_calendar_file
             ).refresh,
+            message_retention=timedelta(days=self.settings.intake_outbox_retention_days),
         )
         self._scheduler.start()
         log.info("scheduler started")
@@ -131,7 +132,7 @@ def build_calendar(settings: Settings) -> WorkingCalendar:
 
 
 def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> Wiring:
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, keys=settings.data_keys)
     calendar = build_calendar(settings)
     policy = DeadlinePolicy(
         complaint_days=settings.intake_complaint_days,

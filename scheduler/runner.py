@@ -1,8 +1,9 @@
 """The scheduler's jobs on APScheduler 3: chase deadlines each minute, the digest (and
 the alert about missing calendar years) at the start of the working day, forgetting
 abandoned intakes every five minutes, the satisfaction surveys' reminders and expiry
-every ten, and every ten as well, provisional deadlines counted again once the calendar
-(reloaded when its file changes) knows their year.
+every ten, and every ten as well the redaction of old messages and provisional
+deadlines counted again once the calendar (reloaded when its file changes) knows their
+year.
 
 Runs inside `intake serve` (INTAKE_SCHEDULER=embedded) or as its own process
 (`intake scheduler`). On PostgreSQL any number may run: claims in the database keep
@@ -27,7 +28,7 @@ from core.chase import BusinessHours
 from core.deadline_alerts import chase_deadlines, send_daily_digest
 from core.ports import Alerts, UnitOfWork
 from core.provisional import recount_provisional_deadlines, report_missing_years
-from core.retention import forget_abandoned_intakes
+from core.retention import forget_abandoned_intakes, redact_delivered
 from core.satisfaction import chase_surveys
 
 log = logging.getLogger("scheduler")
@@ -74,6 +75,7 @@ def build_scheduler(
     clock: Callable[[], datetime],
     after_commit: Callable[[], None],
     dialogue_idle: timedelta,
+    message_retention: timedelta,
     refresh_calendar: Callable[[], object] = lambda: None,
 ) -> AsyncIOScheduler:
     async def chase() -> None:
@@ -102,6 +104,11 @@ def build_scheduler(
         if forgotten:
             log.info("abandoned intakes forgotten", extra={"dialogues": forgotten})
 
+    async def redact() -> None:
+        redacted = await redact_delivered(unit_of_work, kept=message_retention, now=clock())
+        if redacted:
+            log.info("delivered messages redacted", extra={"messages": redacted})
+
     async def surveys() -> None:
         reminded = await chase_surveys(unit_of_work, calendar=calendar, hours=hours, now=clock())
         if reminded:
@@ -117,6 +124,7 @@ def build_scheduler(
         (forget, "retention", IntervalTrigger(minutes=5), 300),
         (surveys, "surveys", IntervalTrigger(minutes=10), 600),
         (recount, "calendar", IntervalTrigger(minutes=10), 600),
+        (redact, "redaction", IntervalTrigger(minutes=10), 600),
     )
     for job, name, trigger, grace in jobs:
         # coalesce + one instance: a slow sweep is never run twice at once or caught up.

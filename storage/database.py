@@ -16,9 +16,12 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage.crypto import DataKeys, use_keys
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """An engine for `sqlite+aiosqlite:///path` or `postgresql+asyncpg://...`."""
+
+def create_engine(url: str, *, echo: bool = False, keys: DataKeys | None = None) -> AsyncEngine:
+    """An engine for `sqlite+aiosqlite:///path` or `postgresql+asyncpg://...`; with
+    `keys`, contact data is encrypted at rest (`storage.crypto`)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -26,8 +29,10 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         # Writers queue for the lock instead of failing at once.
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_async_engine(url, echo=echo, pool_pre_ping=True)
+    else:
+        engine = create_async_engine(url, echo=echo, pool_pre_ping=True)
+    use_keys(engine, keys)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -36,6 +41,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # Erased data is overwritten with zeros, not left behind in free pages of the file.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

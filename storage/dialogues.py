@@ -84,9 +84,11 @@ class SqlDeliveryLog:
         )
         return (await self._session.execute(stmt)).scalar_one_or_none() is not None
 
-    async def keep_response(self, key: str, response: str) -> None:
+    async def keep_response(self, key: str, response: str, recipient: CustomerId) -> None:
         await self._session.execute(
-            update(DeliveryRow).where(DeliveryRow.key == key).values(response=response)
+            update(DeliveryRow)
+            .where(DeliveryRow.key == key)
+            .values(response=response, recipient=str(recipient))
         )
 
     async def response(self, key: str) -> str | None:

@@ -26,6 +26,8 @@ from storage.dialect import upsert
 from storage.tables import ChatPacingRow, OutboxRow
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
+# Never sent: it concerned a case the customer had forgotten (`storage.erasure`).
+CANCELLED = "cancelled"
 
 
 class SqlOutbox:
@@ -170,7 +172,11 @@ class SqlOutboxQueue:
         async with self._sessions() as session, session.begin():
             result = await session.execute(
                 update(OutboxRow)
-                .where(OutboxRow.id == message_id, OutboxRow.status == FAILED)
+                .where(
+                    OutboxRow.id == message_id,
+                    OutboxRow.status == FAILED,
+                    OutboxRow.redacted_at.is_(None),  # erased: nothing left to send
+                )
                 .values(status=PENDING, attempts=0, next_attempt_at=now, claimed_until=None)
             )
             return result.rowcount == 1

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, Text
+from sqlalchemy import JSON, CheckConstraint, Column, Index, Text, text
 from sqlmodel import Field, SQLModel
 
-from storage.types import UtcDateTime
+from storage.types import EncryptedJSON, EncryptedText, UtcDateTime
 
 
 def _ts(nullable: bool = False, index: bool = False) -> Any:
@@ -39,8 +39,13 @@ class CaseRow(SQLModel, table=True):
     priority: str = Field(max_length=12)
     customer_platform: str = Field(max_length=16)
     customer_user_id: str = Field(max_length=128)
-    contact_name: str | None = Field(default=None, max_length=128)
-    contact_phone: str | None = Field(default=None, max_length=32)
+    # Encrypted at rest when INTAKE_DATA_KEYS is set (README: "Privacy").
+    contact_name: str | None = Field(
+        default=None, sa_column=Column(EncryptedText("cases.contact_name"))
+    )
+    contact_phone: str | None = Field(
+        default=None, sa_column=Column(EncryptedText("cases.contact_phone"))
+    )
     consent_at: datetime | None = _ts(nullable=True)
     channel: str = Field(max_length=24)
     business_type: str = Field(max_length=24)
@@ -118,7 +123,10 @@ class DialogueRow(SQLModel, table=True):
 
     platform: str = Field(primary_key=True, max_length=16)
     user_id: str = Field(primary_key=True, max_length=128)
-    state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # An intake's answers so far (the name and phone among them): encrypted as a whole.
+    state: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(EncryptedJSON("dialogues.state"), nullable=False)
+    )
     # Bumped by every lock, so that taking the lock is a write on every database.
     version: int = Field(default=0)
     last_message_at: datetime | None = _ts(nullable=True)
@@ -133,11 +141,25 @@ class DeliveryRow(SQLModel, table=True):
     """Platform delivery ids already handled (Telegram update_id, WeChat MsgId...)."""
 
     __tablename__ = "deliveries"
+    __table_args__ = (
+        # The few replies still kept (retention drops them soon), for erasure to look at.
+        Index(
+            "ix_deliveries_kept_response",
+            "at",
+            sqlite_where=text("response IS NOT NULL"),
+            postgresql_where=text("response IS NOT NULL"),
+        ),
+    )
 
     key: str = Field(primary_key=True, max_length=160)
     at: datetime = _ts(index=True)
-    # What the first delivery answered (WeChat's passive reply), given again to redeliveries.
-    response: str | None = Field(default=None, sa_column=Column(Text))
+    # What the first delivery answered (WeChat's passive reply), given again to
+    # redeliveries; only for as long as the platform may retry (see `storage.erasure`).
+    response: str | None = Field(
+        default=None, sa_column=Column(EncryptedText("deliveries.response"))
+    )
+    # Whose message it answered ("wechat:openid"), so that /forget finds their replies.
+    recipient: str | None = Field(default=None, max_length=160)
 
 
 class RewardEntryRow(SQLModel, table=True):
@@ -230,7 +252,7 @@ class HeldMessageRow(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     openid: str = Field(max_length=128)
-    text: str = Field(sa_column=Column(Text, nullable=False))
+    text: str = Field(sa_column=Column(EncryptedText("wechat_held_messages.text"), nullable=False))
     case_number: str | None = Field(default=None, max_length=32)
     created_at: datetime = _ts()
     delivered_at: datetime | None = _ts(nullable=True)
@@ -293,13 +315,24 @@ class OutboxRow(SQLModel, table=True):
         Index("ix_outbox_status_next_attempt", "status", "next_attempt_at"),
         # Order per recipient: the oldest pending message of a chat goes first.
         Index("ix_outbox_recipient", "platform", "address", "status", "id"),
+        # Messages whose payload is still there: what retention and erasure look at.
+        Index(
+            "ix_outbox_unredacted",
+            "sent_at",
+            sqlite_where=text("redacted_at IS NULL"),
+            postgresql_where=text("redacted_at IS NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=16)
     address: str = Field(max_length=128)
     to_customer: bool  # a customer (CustomerId) or a staff chat (ChatAddress)
-    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    # The message itself, encrypted as a whole; replaced by a marker once delivered and
+    # older than the retention, or when /forget erases it (`redacted_at` says when).
+    payload: dict[str, Any] = Field(
+        sa_column=Column(EncryptedJSON("outbox.payload"), nullable=False)
+    )
     case_number: str | None = Field(default=None, max_length=32)
     # One logical message, one row: a retried or repeated cause cannot queue it twice.
     idempotency_key: str = Field(max_length=200, unique=True)
@@ -310,6 +343,7 @@ class OutboxRow(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime = _ts()
     sent_at: datetime | None = _ts(nullable=True)
+    redacted_at: datetime | None = _ts(nullable=True)
 
 
 class ChatPacingRow(SQLModel, table=True):

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from storage.case_alerts import SqlCaseAlerts
 from storage.database import session_factory
 from storage.dialogues import SqlDeliveryLog, SqlDialogueStore
+from storage.erasure import SqlPersonalTraces
 from storage.outbox import SqlOutbox
 from storage.repository import SqlCaseRepository
 from storage.rewards import SqlRewardLedger
@@ -28,6 +29,7 @@ class SqlUnitOfWork:
     staff: SqlStaffDirectory
     outbox: SqlOutbox
     case_alerts: SqlCaseAlerts
+    traces: SqlPersonalTraces
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._sessions = session_factory(engine)
@@ -45,6 +47,7 @@ class SqlUnitOfWork:
         self.staff = SqlStaffDirectory(self._session)
         self.outbox = SqlOutbox(self._session)
         self.case_alerts = SqlCaseAlerts(self._session)
+        self.traces = SqlPersonalTraces(self._session)
         return self
 
     async def __aexit__(

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from core.case import ERASED
 from core.dialogue.io import Reply
 from core.identity import CustomerId, Platform
 from core.outbound import OutboundMessage
@@ -118,7 +119,8 @@ class SqlWeChatStore:
             await session.execute(
                 update(HeldMessageRow)
                 .where(HeldMessageRow.id.in_([i for i, _, _ in held]))
-                .values(delivered_at=now)
+                # The outbox carries the push from here on: no second copy of the words.
+                .values(delivered_at=now, text=ERASED)
             )
             row.held = 0
             outbox = SqlOutbox(session)

@@ -95,6 +95,7 @@ async def test_the_scheduler_counts_again_once_the_file_brings_the_year(
         clock=lambda: at("2026-12-30 11:00"),
         after_commit=lambda: woken.append(1),
         dialogue_idle=timedelta(minutes=30),
+        message_retention=timedelta(days=3),
         refresh_calendar=CalendarFileWatch(calendar, path).refresh,
     )
     job = {j.id: j for j in scheduler.get_jobs()}["calendar"]

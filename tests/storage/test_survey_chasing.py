@@ -176,9 +176,10 @@ async def test_the_scheduler_runs_every_job(engine: AsyncEngine, calendar: Worki
         clock=lambda: at("2026-11-03 10:00"),
         after_commit=lambda: woken.append(1),
         dialogue_idle=timedelta(minutes=30),
+        message_retention=timedelta(days=3),
     )
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"chase", "digest", "retention", "surveys", "calendar"}
+    assert set(jobs) == {"chase", "digest", "retention", "surveys", "calendar", "redaction"}
     await jobs["surveys"].func()
     assert len(await reminders(engine)) == 1 and woken == [1]
     await jobs["retention"].func()

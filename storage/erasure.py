@@ -1,0 +1,177 @@
+"""`PersonalTraces` on SQL: a customer's words outside their cases, erased and expired.
+
+Besides the cases (see `Case.forget` and `SqlCaseRepository.erase_trail`) a customer's
+words and contact data pass through the outbox (every message to them, and staff
+messages about their cases), the stored passive replies of their WeChat messages, the
+pushes held for them, and the ledger's links from points to cases. Stored values are
+encrypted, so the rows that mention a forgotten case are found by reading the few rows
+that still hold words (partial indexes keep that set small: retention empties the rest).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, select, update
+from sqlalchemy import case as sql_case
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.case import ERASED
+from core.identity import CustomerId, Platform
+from storage.outbox import CANCELLED, PENDING, SENT
+from storage.tables import DeliveryRow, DialogueRow, HeldMessageRow, OutboxRow, RewardEntryRow
+
+# What a redacted message becomes: still a well-formed payload, with nothing in it.
+REDACTED_PAYLOAD: dict[str, Any] = {
+    "text": ERASED,
+    "options": [],
+    "contact_button": False,
+    "media": [],
+    "media_platform": None,
+}
+
+
+class SqlPersonalTraces:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def erase(self, customer: CustomerId, forgotten: list[str], now: datetime) -> None:
+        await self._erase_messages(customer, forgotten, now)
+        await self._erase_replies(customer, forgotten)
+        if customer.platform is Platform.WECHAT:
+            await self._drop_held(customer.user_id, forgotten, now)
+        if forgotten:
+            # The points stay the customer's; the entry no longer ties them to the case.
+            await self._session.execute(
+                update(RewardEntryRow)
+                .where(RewardEntryRow.case_number.in_(forgotten))
+                .values(case_number=None)
+            )
+
+    async def expire(
+        self, *, messages_before: datetime, replies_before: datetime, now: datetime, limit: int
+    ) -> int:
+        outbox = select(OutboxRow.id).where(
+            OutboxRow.redacted_at.is_(None),
+            OutboxRow.status == SENT,
+            OutboxRow.sent_at < messages_before,
+        )
+        messages = await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(outbox.limit(limit).scalar_subquery()))
+            .values(payload=REDACTED_PAYLOAD, redacted_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        kept = select(DeliveryRow.key).where(
+            DeliveryRow.response.is_not(None), DeliveryRow.at < replies_before
+        )
+        replies = await self._session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.key.in_(kept.limit(limit).scalar_subquery()))
+            .values(response=None, recipient=None)
+            .execution_options(synchronize_session=False)
+        )
+        return int(messages.rowcount) + int(replies.rowcount)
+
+    async def _erase_messages(
+        self, customer: CustomerId, forgotten: list[str], now: datetime
+    ) -> None:
+        # Everything the customer was sent, or failed to be sent: it is in their chat or
+        # moot. Messages still on their way to them stay (the answer to this /forget, a
+        # question about an open case), unless they concern a forgotten case (below).
+        # Replies on Telegram go to the private chat, whose id is the user's id.
+        await self._session.execute(
+            update(OutboxRow)
+            .where(
+                OutboxRow.redacted_at.is_(None),
+                OutboxRow.platform == customer.platform.value,
+                OutboxRow.address == customer.user_id,
+                OutboxRow.status != PENDING,
+            )
+            .values(payload=REDACTED_PAYLOAD, redacted_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if not forgotten:
+            return
+        # Anything to anyone about a forgotten case: its alerts to staff, a /reveal or
+        # /case answer naming it. One still waiting is cancelled: it would carry the
+        # erased words out again.
+        rows = await self._session.execute(
+            select(OutboxRow.id, OutboxRow.status, OutboxRow.case_number, OutboxRow.payload).where(
+                OutboxRow.redacted_at.is_(None)
+            )
+        )
+        about = [
+            (message_id, status)
+            for message_id, status, number, payload in rows
+            if number in forgotten or _mentions(payload["text"], forgotten)
+        ]
+        for cancel in (True, False):
+            ids = [i for i, status in about if (status == PENDING) is cancel]
+            if ids:
+                values: dict[str, Any] = {"payload": REDACTED_PAYLOAD, "redacted_at": now}
+                if cancel:
+                    values.update(status=CANCELLED, claimed_until=None)
+                await self._session.execute(
+                    update(OutboxRow)
+                    .where(OutboxRow.id.in_(ids))
+                    .values(**values)
+                    .execution_options(synchronize_session=False)
+                )
+
+    async def _erase_replies(self, customer: CustomerId, forgotten: list[str]) -> None:
+        kept = DeliveryRow.response.is_not(None)
+        keys = list(
+            await self._session.scalars(
+                select(DeliveryRow.key).where(kept, DeliveryRow.recipient == str(customer))
+            )
+        )
+        if forgotten:
+            rows = await self._session.execute(
+                select(DeliveryRow.key, DeliveryRow.response).where(
+                    kept, DeliveryRow.recipient != str(customer)
+                )
+            )
+            keys += [key for key, response in rows if _mentions(response, forgotten)]
+        if keys:
+            await self._session.execute(
+                update(DeliveryRow)
+                .where(DeliveryRow.key.in_(keys))
+                .values(response=None, recipient=None)
+                .execution_options(synchronize_session=False)
+            )
+
+    async def _drop_held(self, openid: str, forgotten: list[str], now: datetime) -> None:
+        """Pushes held for the customer about a forgotten case are dropped, not sent."""
+        if not forgotten:
+            return
+        waiting = and_(
+            HeldMessageRow.openid == openid,
+            HeldMessageRow.delivered_at.is_(None),
+            HeldMessageRow.case_number.in_(forgotten),
+        )
+        # Marked as gone rather than deleted: SQLite may reuse the id of a deleted last
+        # row, and an id names its push in the outbox.
+        dropped = await self._session.execute(
+            update(HeldMessageRow)
+            .where(waiting)
+            .values(text=ERASED, delivered_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if dropped.rowcount:
+            await self._session.execute(
+                update(DialogueRow)
+                .where(DialogueRow.platform == Platform.WECHAT.value, DialogueRow.user_id == openid)
+                .values(
+                    held=sql_case(
+                        (DialogueRow.held > dropped.rowcount, DialogueRow.held - dropped.rowcount),
+                        else_=0,
+                    )
+                )
+                .execution_options(synchronize_session=False)
+            )
+
+
+def _mentions(text: str, numbers: list[str]) -> bool:
+    return any(number in text for number in numbers)
