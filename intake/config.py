@@ -48,10 +48,14 @@ class Settings(BaseSettings):
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: SecretStr | None = None
     telegram_chat_interval_seconds: float = Field(default=1.0, ge=0)
+    telegram_timeout_seconds: float = Field(default=10.0, gt=0)
     intake_scheduler: Literal["embedded", "off"] = "embedded"
     intake_business_hours: str = "09:00-18:00"
     intake_outbox_lease_seconds: float = Field(default=30, gt=0)
     intake_outbox_backoff_seconds: float = Field(default=2, gt=0)
+    intake_channel_retry_seconds: float = Field(
+        default=1.0, gt=0, description="First pause before a channel reconnects; doubles to 60 s."
+    )
 
     wechat_token: SecretStr | None = None
     wechat_app_id: str | None = None
