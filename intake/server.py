@@ -1,4 +1,4 @@
-"""The one HTTP service: the health check, and the routes the chat channels mount."""
+"""The one HTTP service: health check now; the chat channels mount their routes here."""
 
 from __future__ import annotations
 
