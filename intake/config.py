@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: SecretStr | None = None
     telegram_chat_interval_seconds: float = Field(default=1.0, ge=0)
+    telegram_timeout_seconds: float = Field(default=10.0, gt=0)
     intake_scheduler: Literal["embedded", "off"] = "embedded"
     intake_business_hours: str = "09:00-18:00"
     intake_outbox_lease_seconds: float = Field(default=30, gt=0)
@@ -62,6 +63,9 @@ class Settings(BaseSettings):
     intake_data_keys: SecretStr | None = Field(
         default=None,
         description="id:base64-32-bytes,...: the first encrypts contact data, all decrypt.",
+    )
+    intake_channel_retry_seconds: float = Field(
+        default=1.0, gt=0, description="First pause before a channel reconnects; doubles to 60 s."
     )
 
     wechat_token: SecretStr | None = None

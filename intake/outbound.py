@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, NetworkError
 from telegram.error import RetryAfter as TelegramRetryAfter
 from wechatpy.exceptions import WeChatClientException
 
 from bots.telegram.channel import TelegramChannel
 from bots.wechat.channel import WeChatChannel
+from bots.wechat.client import TokenUnavailable
 from bots.wechat.convert import as_text
 from bots.wechat.push import Push
 from core.identity import CustomerId, Platform
@@ -27,6 +28,12 @@ class ChannelDelivery:
         self.telegram: TelegramChannel | None = None
         self.wechat: WeChatChannel | None = None
 
+    def down_platforms(self) -> frozenset[str]:
+        """Platforms whose channel cannot reach them now: their messages wait, unclaimed,
+        and go out once the channel's supervisor has it up again."""
+        channels = ((Platform.TELEGRAM, self.telegram), (Platform.WECHAT, self.wechat))
+        return frozenset(p.value for p, c in channels if c is not None and c.supervisor.down)
+
     async def deliver(self, message: OutboundMessage) -> None:
         recipient = message.recipient
         address = recipient.user_id if isinstance(recipient, CustomerId) else recipient.chat_id
@@ -42,11 +49,17 @@ class ChannelDelivery:
                 ) from wait
             except (Forbidden, BadRequest) as refusal:
                 raise Undeliverable(str(refusal)) from refusal
+            except NetworkError as error:  # timeouts and 5xx too; retried as usual
+                self.telegram.supervisor.lost(error)
+                raise
         elif recipient.platform is Platform.WECHAT and self.wechat is not None:
             try:
                 await self.wechat.pusher.push(
                     address, Push(as_text([message.reply]), message.case_number)
                 )
+            except TokenUnavailable as error:  # retried as usual; the next ones wait
+                self.wechat.supervisor.lost(error)
+                raise
             except WeChatClientException as refusal:
                 if refusal.errcode in _WECHAT_FINAL:
                     raise Undeliverable(f"errcode {refusal.errcode}") from refusal

@@ -10,6 +10,7 @@ from datetime import datetime
 from aiohttp import web
 from sqlalchemy import text
 
+from bots.supervisor import ChannelState
 from bots.telegram.webhook import add_webhook_route
 from intake.wiring import Wiring
 from storage.database import is_sqlite, ping
@@ -44,7 +45,20 @@ async def healthz(request: web.Request) -> web.Response:
         "database": "ok" if database_ok else "down",
         "calendar_years": _year_span(wiring),
     }
+    body.update(_readiness(wiring, database_ok))
     return web.json_response(body, status=200 if database_ok else 503)
+
+
+def _readiness(wiring: Wiring, database_ok: bool) -> dict[str, object]:
+    """Each channel's connection to its platform. A platform outage leaves the status at
+    200 (a load balancer must not pull every node for it); `ready` and `down` say it."""
+    channels = wiring.channel_health()
+    down = [name for name, health in channels.items() if health.state is not ChannelState.UP]
+    return {
+        "channels": {name: health.as_json() for name, health in channels.items()},
+        "ready": database_ok and not down,
+        "down": down,
+    }
 
 
 def _year_span(wiring: Wiring) -> str:
@@ -106,20 +120,27 @@ async def run_scheduler(wiring: Wiring) -> None:
     """`intake scheduler`: chase deadlines and deliver the outbox, without serving HTTP."""
     await prepare_database(wiring)
     await check_data_keys(wiring)
+    stop = _stop_on_signals()
     await wiring.start(receive=False, scheduler=True)
     try:
-        await _until_signalled()
+        await _until(stop)
     finally:
         await wiring.stop()
         await wiring.close()
         log.info("stopped")
 
 
-async def _until_signalled() -> None:
+def _stop_on_signals() -> asyncio.Event:
+    """Set on SIGINT or SIGTERM; installed before the channels start, since a platform
+    that stalls can hold their first attempt for a while."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+async def _until(stop: asyncio.Event) -> None:
     await stop.wait()
     log.info("stopping")
 
@@ -136,10 +157,11 @@ async def serve(wiring: Wiring) -> None:
     await site.start()
     port = runner.addresses[0][1]
     log.info("listening", extra={"host": settings.intake_http_host, "port": port})
+    stop = _stop_on_signals()
     await wiring.start(scheduler=settings.intake_scheduler == "embedded")
 
     try:
-        await _until_signalled()
+        await _until(stop)
     finally:
         await runner.cleanup()
         await wiring.stop()

@@ -14,6 +14,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bots.supervisor import Health, Supervisor
 from bots.telegram.channel import TelegramChannel, WebhookConfig
 from bots.wechat.channel import WeChatChannel
 from bots.wechat.client import BankWeChatClient, TokenStore, WeChatApi
@@ -69,15 +70,26 @@ class Wiring:
         return SqlUnitOfWork(self.engine)
 
     async def start(self, *, receive: bool = True, scheduler: bool = False) -> None:
-        """Start the dispatcher, Telegram (receiving updates too, unless `receive` is
-        False), and, with `scheduler`, the deadline chasing and the digest."""
+        """Start, with `scheduler`, the deadline chasing and the digest, the dispatcher,
+        and then the channels (Telegram receiving updates too, unless `receive` is False).
+        A channel that cannot reach its platform keeps trying in the background; this
+        returns once each has come up or failed a first time."""
         await self.settle_calendar()
         if scheduler:
             self._start_scheduler()
         self._stop.clear()
         self._running.append(asyncio.create_task(self.dispatcher.run(self._stop)))
+        starting = []
         if self.telegram is not None:
-            await self.telegram.start(receive=receive)
+            starting.append(self.telegram.start(receive=receive))
+        if self.wechat is not None:
+            starting.append(self.wechat.start())
+        await asyncio.gather(*starting)
+
+    def channel_health(self) -> dict[str, Health]:
+        """Each configured channel's connection to its platform."""
+        channels = {"telegram": self.telegram, "wechat": self.wechat}
+        return {name: c.supervisor.health for name, c in channels.items() if c is not None}
 
     async def settle_calendar(self) -> None:
         """At start: count again the provisional deadlines whose year is now known (a new
@@ -119,6 +131,8 @@ class Wiring:
             self._scheduler_lock = None
         if self.telegram is not None:
             await self.telegram.stop()
+        if self.wechat is not None:
+            await self.wechat.stop()
         self._stop.set()
         await asyncio.gather(*self._running)
         self._running.clear()
@@ -152,6 +166,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> W
         lease=timedelta(seconds=settings.intake_outbox_lease_seconds),
         backoff_base_s=settings.intake_outbox_backoff_seconds,
         quiet_prefix=ALERT_KEY_PREFIX,
+        held=delivery.down_platforms,
     )
     alerts.after_commit = dispatcher.wake
     conversations = ConversationService(
@@ -173,7 +188,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> W
         rewards=settings.rewards,
         after_commit=dispatcher.wake,
     )
-    delivery.telegram = _telegram(settings, conversations, desk, clock)
+    delivery.telegram = _telegram(settings, conversations, desk, clock, dispatcher.wake)
     delivery.wechat = _wechat(
         settings, engine, conversations, desk, calendar, clock, dispatcher.wake
     )
@@ -197,6 +212,7 @@ def _telegram(
     conversations: ConversationService,
     desk: DeskService,
     clock: Callable[[], datetime],
+    wake: Callable[[], None],
 ) -> TelegramChannel | None:
     if settings.telegram_bot_token is None:
         return None
@@ -212,6 +228,9 @@ def _telegram(
         desk=desk,
         clock=clock,
         webhook=webhook,
+        timeout_s=settings.telegram_timeout_seconds,
+        retry_s=settings.intake_channel_retry_seconds,
+        on_up=wake,
     )
 
 
@@ -245,6 +264,14 @@ def _wechat(
         return None
     store = SqlWeChatStore(engine)
     aes_key = settings.wechat_aes_key
+    secret = settings.wechat_app_secret.get_secret_value() if settings.wechat_app_secret else ""
+    supervisor = Supervisor(
+        "wechat",
+        clock=clock,
+        base_s=settings.intake_channel_retry_seconds,
+        secrets=(secret,),
+        on_up=wake,
+    )
     return WeChatChannel(
         codec=WeChatCodec(
             token=settings.wechat_token.get_secret_value(),
@@ -259,4 +286,6 @@ def _wechat(
         app_id=settings.wechat_app_id,
         clock=clock,
         wake=wake,
+        supervisor=supervisor,
+        connect=api.ensure_token,
     )

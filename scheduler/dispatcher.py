@@ -5,6 +5,8 @@ chat, when the chat's pacing allows), hand it to its platform and record the out
 sent (and when the chat may get its next one), retry later (a 429's retry_after, or
 exponential backoff after a 5xx, a timeout or a network error), or failed (the platform
 said no for good, or the attempts ran out), which the administrators are told about.
+While a channel cannot reach its platform at all, that platform's messages are left
+unclaimed: an outage delays them without using up their attempts.
 """
 
 from __future__ import annotations
@@ -41,8 +43,10 @@ class Dispatcher:
         lease: timedelta = LEASE,
         backoff_base_s: float = BACKOFF_BASE_S,
         quiet_prefix: str = "\0",
+        held: Callable[[], frozenset[str]] = frozenset,
     ) -> None:
-        """`quiet_prefix`: outbox keys of messages whose failure is only logged."""
+        """`quiet_prefix`: outbox keys of messages whose failure is only logged; `held`:
+        platforms whose channel is down, whose messages wait without spending attempts."""
         self._queue = queue
         self._delivery = delivery
         self._alerts = alerts
@@ -54,6 +58,7 @@ class Dispatcher:
         self._lease = lease
         self._backoff_base_s = backoff_base_s
         self._quiet_prefix = quiet_prefix
+        self._held = held
         self._wake = asyncio.Event()
         # A platform that answered 429 for the whole bot rests until then.
         self._paused_until: dict[str, datetime] = {}
@@ -99,7 +104,7 @@ class Dispatcher:
 
     async def _one(self) -> bool:
         now = self._clock()
-        paused = frozenset(p for p, until in self._paused_until.items() if until > now)
+        paused = self._held() | {p for p, until in self._paused_until.items() if until > now}
         claimed = await self._queue.claim(now, limit=1, lease=self._lease, paused=paused)
         if not claimed:
             return False

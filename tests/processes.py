@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -48,3 +49,50 @@ async def read_log_until(stream: asyncio.StreamReader | None, message: str) -> d
         entry: dict[str, Any] = json.loads(line)
         if entry["msg"] == message:
             return entry
+
+
+class LogWatch:
+    """Reads a process's JSON log lines as they come, so its pipe never fills while the
+    test waits for something else, and lets the test wait for a line that matches."""
+
+    def __init__(self, stream: asyncio.StreamReader | None) -> None:
+        assert stream is not None
+        self.entries: list[dict[str, Any]] = []
+        self._cursor = 0
+        self._ended = False
+        self._changed = asyncio.Condition()
+        self._reader = asyncio.create_task(self._read(stream))
+
+    async def wait_for(
+        self,
+        matches: Callable[[dict[str, Any]], bool],
+        timeout: float = 20,  # noqa: ASYNC109
+    ) -> dict[str, Any]:
+        """The first line after the one an earlier call returned that `matches`."""
+        async with asyncio.timeout(timeout), self._changed:
+            while True:
+                while self._cursor < len(self.entries):
+                    entry = self.entries[self._cursor]
+                    self._cursor += 1
+                    if matches(entry):
+                        return entry
+                if self._ended:
+                    raise AssertionError("the process exited before logging what was awaited")
+                await self._changed.wait()
+
+    async def close(self) -> None:
+        self._reader.cancel()
+        await asyncio.gather(self._reader, return_exceptions=True)
+
+    async def _read(self, stream: asyncio.StreamReader) -> None:
+        while line := await stream.readline():
+            try:
+                entry: dict[str, Any] = json.loads(line)
+            except ValueError:  # not from the logger (a crash before it was set up)
+                entry = {"msg": line.decode(errors="replace").rstrip()}
+            async with self._changed:
+                self.entries.append(entry)
+                self._changed.notify_all()
+        async with self._changed:
+            self._ended = True
+            self._changed.notify_all()

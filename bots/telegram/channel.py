@@ -4,20 +4,26 @@ Each update goes to `ConversationService.handle`, which drops redeliveries (by
 update_id) in the same transaction that applies the update, so an update delivered
 twice acts once in either mode. Replies are plain text (no parse mode: customers' own
 words are echoed back and must never be read as markup).
+
+Connecting (getMe, the command lists, setWebhook or deleteWebhook, then polling) runs
+under a `Supervisor`: a Bot API that is unreachable or stalls, at start or later, makes
+the channel wait and try again with backoff while the rest of the service runs on.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import Bot, BotCommand, CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
+from bots.supervisor import ChannelState, Supervisor
 from bots.telegram.convert import to_incoming
 from bots.telegram.render import MAX_TEXT, render
 from bots.text import utf16_length
@@ -32,6 +38,8 @@ from core.staff import ChatAddress
 log = logging.getLogger("bots.telegram")
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+# How long a getUpdates waits for updates on Telegram's side before answering empty.
+LONG_POLL = timedelta(seconds=10)
 COMMANDS = (
     "start",
     "status",
@@ -60,12 +68,28 @@ class TelegramChannel:
         desk: DeskService,
         clock: Callable[[], datetime],
         webhook: WebhookConfig | None = None,
+        retry_s: float = 1.0,
+        on_up: Callable[[], None] | None = None,
     ) -> None:
+        """`retry_s`: the first pause before connecting again after a failure (it doubles,
+        up to a minute); `on_up` is called whenever the channel (re)connects."""
         self.application = application
         self._service = service
         self._desk = desk
         self._clock = clock
         self.webhook = webhook
+        token = application.bot.token
+        self.supervisor = Supervisor(
+            "telegram", clock=clock, base_s=retry_s, secrets=(token,), on_up=on_up
+        )
+        # The bot's id leads its token; knowing it without getMe lets webhook updates be
+        # handled while the Bot API is out of reach.
+        prefix = token.split(":", 1)[0]
+        self._bot_id = int(prefix) if prefix.isdigit() else None
+        self._receive = True
+        self._initialized = False
+        self._commands_registered = False
+        self._offset: int | None = None  # confirms the updates polled so far
         application.add_handler(TypeHandler(Update, self._on_polled_update))
 
     @classmethod
@@ -78,13 +102,23 @@ class TelegramChannel:
         desk: DeskService,
         clock: Callable[[], datetime],
         webhook: WebhookConfig | None = None,
+        timeout_s: float = 10.0,
+        retry_s: float = 1.0,
+        on_up: Callable[[], None] | None = None,
     ) -> TelegramChannel:
+        """`timeout_s` bounds connecting to, writing to and waiting for the Bot API, so
+        a stalled server fails a call instead of holding it forever."""
         base = api_base_url.rstrip("/")
         builder = (
             Application.builder()
             .token(token)
             .base_url(f"{base}/bot")
             .base_file_url(f"{base}/file/bot")
+            # Polling is this channel's own loop (see `_poll`), restarted by its supervisor.
+            .updater(None)
+            .connect_timeout(timeout_s)
+            .read_timeout(timeout_s)
+            .write_timeout(timeout_s)
             # Keeps to the Bot API's overall and group limits; a 429 is not retried here
             # but reaches the dispatcher, which reschedules the message.
             # A bucket of one, refilled 30 times a second: never a burst above the limit
@@ -93,39 +127,86 @@ class TelegramChannel:
                 AIORateLimiter(overall_max_rate=1, overall_time_period=1 / 30, max_retries=0)
             )
         )
-        if webhook is not None:
-            builder = builder.updater(None)
-        return cls(builder.build(), service, desk=desk, clock=clock, webhook=webhook)
+        # httpx logs every request's URL at INFO, and Bot API URLs carry the token.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        return cls(
+            builder.build(),
+            service,
+            desk=desk,
+            clock=clock,
+            webhook=webhook,
+            retry_s=retry_s,
+            on_up=on_up,
+        )
 
     async def start(self, *, receive: bool = True) -> None:
-        """Connect; with `receive` False only send (a scheduler process's dispatcher)."""
-        await self.application.initialize()
-        if not receive:
+        """Connect in the background; return once the first attempt came up or failed
+        (it goes on trying). With `receive` False only send (a scheduler's dispatcher)."""
+        self._receive = receive
+        self.supervisor.start(self._connect)
+        await self.supervisor.settled()
+
+    async def stop(self) -> None:
+        await self.supervisor.stop()
+        if self._offset is not None and self.supervisor.health.state is ChannelState.UP:
+            # Confirm what was polled, or Telegram hands it out again after a restart.
+            with contextlib.suppress(TelegramError):
+                await self.application.bot.get_updates(
+                    offset=self._offset, timeout=timedelta(0), allowed_updates=ALLOWED_UPDATES
+                )
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+        await self.application.bot.shutdown()  # its HTTP clients, if getMe never succeeded
+
+    async def _connect(self) -> None:
+        """The start-up steps, run again by the supervisor after every failure."""
+        bot = self.application.bot
+        if self._initialized:
+            await bot.get_me()  # a sign of life: initialize() asks only once
+        else:
+            await self.application.initialize()
+            self._initialized = True
+        if not self._receive:
             return
-        await self._register_commands()
+        if not self._commands_registered:
+            await self._register_commands()
+            self._commands_registered = True
         if self.webhook is not None:
-            await self.application.bot.set_webhook(
+            await bot.set_webhook(
                 self.webhook.url,
                 secret_token=self.webhook.secret,
                 allowed_updates=ALLOWED_UPDATES,
             )
-        else:
-            updater = self.application.updater
-            if updater is None:
-                raise RuntimeError("polling needs an updater")
-            await updater.start_polling(allowed_updates=ALLOWED_UPDATES)
-        await self.application.start()
+            await self._start_application()
+            return
+        await bot.delete_webhook()  # getUpdates is refused while a webhook is set
+        await self._start_application()
+        await self._poll()
+
+    async def _start_application(self) -> None:
+        if not self.application.running:
+            await self.application.start()
         log.info(
             "telegram channel started", extra={"mode": "webhook" if self.webhook else "polling"}
         )
 
-    async def stop(self) -> None:
-        updater = self.application.updater
-        if updater is not None and updater.running:
-            await updater.stop()
-        if self.application.running:
-            await self.application.stop()
-        await self.application.shutdown()
+    async def _poll(self) -> None:
+        """Long-poll getUpdates until a call fails; the supervisor then starts over. The
+        first call does not wait, so the channel is up as soon as Telegram answers."""
+        bot = self.application.bot
+        wait = timedelta(0)
+        while True:
+            updates = await bot.get_updates(
+                offset=self._offset, timeout=wait, allowed_updates=ALLOWED_UPDATES
+            )
+            self.supervisor.up()
+            wait = LONG_POLL
+            for update in updates:
+                await self.application.update_queue.put(update)
+            if updates:
+                # A redelivered update may carry an id below the offset: never go back.
+                self._offset = max(self._offset or 0, updates[-1].update_id + 1)
 
     async def handle_payload(self, payload: dict[str, Any]) -> None:
         """A webhook delivery. Errors propagate, so Telegram gets a 5xx and retries."""
@@ -133,7 +214,7 @@ class TelegramChannel:
         await self.handle_update(update)
 
     async def handle_update(self, update: Update) -> None:
-        incoming = to_incoming(update, self.application.bot.id)
+        incoming = to_incoming(update, self._bot_id or self.application.bot.id)
         query = update.callback_query
         if query is not None:
             await _answer(query)  # always, and at once: the customer's button stops spinning

@@ -5,12 +5,16 @@ quota). WeChat retries a slow answer up to three times: the delivery id (MsgId, 
 sender + CreateTime for events) is recorded in the same transaction that handles the
 message, together with the reply, so every redelivery — even one that arrives while the
 first is still being handled — gets the very same reply and changes nothing.
+
+Passive replies need no access token; pushes do. The channel's supervisor gets a token at
+start and, whenever a push finds the token endpoint failing, tries again with backoff;
+meanwhile pushes wait in the outbox and messages are still answered.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Protocol
 
@@ -18,6 +22,7 @@ from aiohttp import web
 from wechatpy import parse_message
 from wechatpy.replies import TextReply
 
+from bots.supervisor import Supervisor
 from bots.wechat.codec import MAX_BODY, BadRequest, Forbidden, WeChatCodec
 from bots.wechat.convert import passive_and_rest, to_inbound, to_incoming
 from bots.wechat.push import WeChatPusher
@@ -53,7 +58,11 @@ class WeChatChannel:
         app_id: str,
         clock: Callable[[], datetime],
         wake: Callable[[], None],
+        supervisor: Supervisor,
+        connect: Callable[[], Awaitable[None]],
     ) -> None:
+        """`connect` gets the access token; `supervisor` runs it and repeats it after
+        failures (see `bots.wechat.client.WeChatApi.ensure_token`)."""
         self._codec = codec
         self._service = service
         self._desk = desk
@@ -62,6 +71,16 @@ class WeChatChannel:
         self._app_id = app_id
         self._clock = clock
         self._wake = wake
+        self.supervisor = supervisor
+        self._connect = connect
+
+    async def start(self) -> None:
+        """Get a token in the background; return once the first try succeeded or failed."""
+        self.supervisor.start(self._connect)
+        await self.supervisor.settled()
+
+    async def stop(self) -> None:
+        await self.supervisor.stop()
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get(PATH, self._verify_url)

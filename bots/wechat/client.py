@@ -5,6 +5,8 @@ where the API lives (`WECHAT_API_BASE_URL`, the token endpoint included), its ca
 in worker threads so the event loop never blocks, and the token comes from the shared
 store: fetched once, refreshed before expiry, and refreshed exactly once more when
 WeChat says it is invalid (40001/40014) or expired (42001), followed by one retry.
+A failed fetch raises `TokenUnavailable`, whose text carries no secret (the request's
+URL, which error texts quote, holds the AppSecret).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from typing import Any, Protocol, TypeVar
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
+from bots.supervisor import describe
+
 T = TypeVar("T")
 TOKEN_REJECTED = frozenset({40001, 40014, 42001})
 # Refresh this long before expiry, so no call goes out with a token about to lapse.
@@ -27,6 +31,10 @@ TokenFetch = Callable[[], Awaitable[tuple[str, int]]]
 
 # The token for the call running in this context; asyncio.to_thread carries it over.
 _current_token: contextvars.ContextVar[str] = contextvars.ContextVar("wechat_access_token")
+
+
+class TokenUnavailable(Exception):
+    """No access token: the token endpoint was unreachable, timed out, or refused."""
 
 
 class TokenStore(Protocol):
@@ -49,8 +57,18 @@ class BankWeChatClient(WeChatClient):  # type: ignore[misc]
         self._token_url = f"{base}/cgi-bin/token"
 
     def fetch_access_token(self) -> dict[str, Any]:
+        """GET the token, within the client's timeout (wechatpy's own fetch has none, so a
+        stalled endpoint would hold the call, and the store's lock, for ever)."""
         params = {"grant_type": "client_credential", "appid": self.appid, "secret": self.secret}
-        return dict(self._fetch_access_token(url=self._token_url, params=params))
+        try:
+            response = self._http.get(self._token_url, params=params, timeout=self.timeout)
+            response.raise_for_status()
+            result = dict(response.json())
+        except (OSError, ValueError) as error:  # requests' errors are OSErrors
+            raise TokenUnavailable(describe(error, (self.secret,))) from None
+        if result.get("errcode", 0) != 0 or "access_token" not in result:
+            raise TokenUnavailable(f"errcode {result.get('errcode')}: {result.get('errmsg')}")
+        return result
 
     @property
     def access_token(self) -> str:
@@ -71,6 +89,7 @@ class WeChatApi:
         self._clock = clock
         self._cached: tuple[str, datetime] | None = None
         self._refreshing = asyncio.Lock()
+        self._rejected: str | None = None  # a token WeChat refused that no fetch replaced yet
 
     async def call(self, action: Callable[[BankWeChatClient], T]) -> T:
         token = await self._token()
@@ -79,7 +98,15 @@ class WeChatApi:
         except WeChatClientException as exc:
             if exc.errcode not in TOKEN_REJECTED:
                 raise
+        self._rejected = token
         return await self._run(action, await self._refresh(stale=token))
+
+    async def ensure_token(self) -> None:
+        """Have a usable token (fetching one if need be): the channel's start-up step,
+        and its check that the token endpoint answers again after a failure."""
+        token = await self._token()
+        if token == self._rejected:
+            await self._refresh(stale=token)
 
     async def send_text(self, openid: str, text: str) -> None:
         await self.call(lambda c: c.message.send_text(openid, text))
@@ -118,6 +145,7 @@ class WeChatApi:
             self._cached = await self._store.refresh_token(
                 self.client.appid, stale, self._clock(), REFRESH_MARGIN, self._fetch
             )
+            self._rejected = None
             return self._cached[0]
 
     async def _fetch(self) -> tuple[str, int]:

@@ -13,7 +13,9 @@ client and the real wire format, while the double:
 * records every call and every message the bot sends, and lets a test await them without sleeps;
 * queues inbound updates (texts, contacts, photos, documents, voice notes, button presses) for
   ``getUpdates`` long polling, or hands them back for a test to post to a webhook;
-* injects faults per method: HTTP 5xx, 429 flood control with ``retry_after``, slow answers.
+* injects faults per method: HTTP 5xx, 429 flood control with ``retry_after``, slow answers;
+* plays outages: refusing connections (nothing listens on its port, which it keeps), and
+  holding requests unanswered until the test releases them (a stalled server).
 
 Typical use::
 
@@ -771,6 +773,7 @@ class BotApiDouble:
         self._arrivals: dict[str, int] = {}
         self._call_cursor: dict[str, int] = {}
         self._faults: dict[str, deque[Fault]] = {}
+        self._holds: dict[str, asyncio.Event] = {}
 
         self._users: dict[int, _User] = {}
         self._started_chats: set[int] = set()
@@ -828,7 +831,7 @@ class BotApiDouble:
     # ---------------------------------------------------------------- lifecycle
 
     async def start(self) -> BotApiDouble:
-        """Listen on a free loopback port."""
+        """Listen on a free loopback port; after `stop`, on the same port again."""
         if self._runner is not None:
             raise RuntimeError("the Bot API double is already running")
         app = web.Application(client_max_size=MAX_UPLOAD_BYTES + 1024 * 1024)
@@ -840,7 +843,7 @@ class BotApiDouble:
             app, handler_cancellation=True, shutdown_timeout=1.0, access_log=None
         )
         await runner.setup()
-        site = web.TCPSite(runner, self._host, 0)
+        site = web.TCPSite(runner, self._host, self._port or 0)
         await site.start()
         self._runner = runner
         self._port = int(runner.addresses[0][1])
@@ -1050,6 +1053,28 @@ class BotApiDouble:
 
     def clear_faults(self) -> None:
         self._faults.clear()
+
+    async def refuse_connections(self) -> None:
+        """The server is out of reach: stop listening and close open connections (a long
+        poll is answered empty first). Calls and state are kept; the port stays this
+        double's, so a bot can be pointed at it while it is down."""
+        await self.stop()
+
+    async def accept_connections(self) -> None:
+        """Back after `refuse_connections`, on the same port."""
+        if self._runner is None:
+            await self.start()
+
+    def hold_requests(self, method: str = "*") -> None:
+        """A stalled server: requests of ``method`` ("*": every method) are accepted, counted
+        as arrivals, and left unanswered until `release_requests`. A client that gives up
+        meanwhile simply disconnects; those still waiting are then answered normally."""
+        self._holds.setdefault(self._fault_key(method), asyncio.Event())
+
+    def release_requests(self) -> None:
+        holds, self._holds = self._holds, {}
+        for gate in holds.values():
+            gate.set()
 
     def _fault_key(self, method: str) -> str:
         return "*" if method == "*" else self._canonical(method)
@@ -1410,6 +1435,9 @@ class BotApiDouble:
         method = self._canonical(request.match_info["method"])
         self._arrivals[method] = self._arrivals.get(method, 0) + 1
         self._bump()
+        gate = self._holds.get(method) or self._holds.get("*")
+        if gate is not None:
+            await gate.wait()
         params: JSONDict = {}
         files: dict[str, UploadedFile] = {}
         body: bytes | None = None

@@ -486,6 +486,34 @@ async def test_a_stalled_answer_times_out_in_the_client(api: BotApiDouble, bot: 
     assert [m.text for m in api.sent(USER)] == ["fast"]
 
 
+async def test_an_unreachable_server_refuses_connections_then_returns_on_its_port(
+    api: BotApiDouble, bot: Bot
+) -> None:
+    port = api.port
+    await api.refuse_connections()
+    with pytest.raises(NetworkError):
+        await bot.send_message(USER, "lost")
+    await api.accept_connections()
+    assert api.port == port
+    await bot.send_message(USER, "back")
+
+    assert [m.text for m in api.sent(USER)] == ["back"]
+
+
+async def test_held_requests_wait_until_released(api: BotApiDouble, bot: Bot) -> None:
+    api.hold_requests("sendMessage")
+    with pytest.raises(TimedOut):  # the client gives up on a request held too long
+        await bot.send_message(USER, "given up", read_timeout=0.1)
+    waiting = asyncio.create_task(bot.send_message(USER, "patient"))
+    await api.wait_for_arrivals("sendMessage", 2)
+    assert api.sent(USER) == [] and not waiting.done()
+    await bot.get_me()  # other methods are not held
+    api.release_requests()
+
+    assert (await waiting).text == "patient"
+    assert [m.text for m in api.sent(USER)] == ["patient"]
+
+
 async def test_a_gateway_error_page_is_not_json(api: BotApiDouble, bot: Bot) -> None:
     api.fail_next("getMe", 502, body=b"<html><body>502 Bad Gateway</body></html>")
 

@@ -1370,7 +1370,8 @@ class WeChatApiServer:
     # ---------------------------------------------------------------- lifecycle
 
     async def start(self) -> WeChatApiServer:
-        """Listen on a free loopback port."""
+        """Listen on a free loopback port; after `stop` (the platform out of reach), on the
+        same port again, with everything it recorded."""
         if self._runner is not None:
             raise RuntimeError("the API double is already running")
         app = web.Application()
@@ -1380,7 +1381,7 @@ class WeChatApiServer:
             app, handler_cancellation=True, shutdown_timeout=1.0, access_log=None
         )
         await runner.setup()
-        site = web.TCPSite(runner, self._host, 0)
+        site = web.TCPSite(runner, self._host, self._port or 0)
         await site.start()
         self._runner = runner
         self._port = int(runner.addresses[0][1])

@@ -166,6 +166,34 @@ async def test_a_chat_is_paced(engine: AsyncEngine) -> None:
     assert sorted(delivery.delivered) == [("chat0", "0:0"), ("chat1", "1:0")]
 
 
+async def test_messages_of_a_platform_that_is_down_wait_unclaimed(engine: AsyncEngine) -> None:
+    await queue_messages(engine, chats=1, per_chat=2)
+    async with SqlUnitOfWork(engine) as uow:
+        await uow.outbox.add(
+            [OutboundMessage(CustomerId(Platform.WECHAT, "o1"), Reply("wechat"))],
+            now=now(),
+            key="other-platform",
+        )
+        await uow.commit()
+    down = {Platform.TELEGRAM.value}
+    delivery = RecordingDelivery()
+    d = Dispatcher(
+        SqlOutboxQueue(engine),
+        delivery,
+        RecordingAlerts(),
+        now,
+        chat_interval={},
+        held=lambda: frozenset(down),
+    )
+    assert await d.deliver_due() == 1  # the other platform's message goes
+    assert delivery.delivered == [("o1", "wechat")]
+    waiting = await SqlOutboxQueue(engine).listing()
+    assert [m.text for m in waiting] == ["0:0", "0:1"] and {m.attempts for m in waiting} == {0}
+    down.clear()  # back up
+    assert await d.deliver_due() == 2
+    assert delivery.delivered[1:] == [("chat0", "0:0"), ("chat0", "0:1")]
+
+
 async def test_a_failed_message_is_reported_to_the_admins_in_chat(
     engine: AsyncEngine, calendar: WorkingCalendar
 ) -> None:
