@@ -176,6 +176,8 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> W
         settings=DialogueSettings(
             branches=settings.branches,
             idle_timeout=timedelta(minutes=settings.intake_dialogue_timeout_minutes),
+            complaint_days=settings.intake_complaint_days,
+            suggestion_days=settings.intake_suggestion_days,
         ),
         alerts=alerts,
         rewards=settings.rewards,

@@ -33,6 +33,9 @@ class DialogueSettings:
     branches: tuple[str, ...] = ()
     idle_timeout: timedelta = timedelta(minutes=30)
     max_attachments: int = 10
+    # The bank's deadlines, as the greeting promises them (INTAKE_*_DAYS).
+    complaint_days: int = 3
+    suggestion_days: int = 5
 
 
 # -- effects the service carries out ---------------------------------------------------
@@ -198,7 +201,13 @@ def prompt(d: Dialogue, settings: DialogueSettings) -> Reply:
         case Step.IDLE:
             if d.pending is not None:
                 return pending.question(d.pending, lang)
-            return Reply(t(lang, "greeting"), _menu_options(lang))
+            greeting = t(
+                lang,
+                "greeting",
+                complaint_days=settings.complaint_days,
+                suggestion_days=settings.suggestion_days,
+            )
+            return Reply(greeting, _menu_options(lang))
         case Step.BUSINESS:
             return Reply(
                 t(lang, "ask.business", type=_type_word(d)),

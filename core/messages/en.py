@@ -4,7 +4,8 @@ MESSAGES: dict[str, str] = {
     # entry
     "greeting": (
         "Welcome to the bank's feedback desk. We read every message and answer complaints "
-        "within 3 working days and suggestions within 5.\nWhat would you like to do?"
+        "within {complaint_days} working days and suggestions within {suggestion_days}.\n"
+        "What would you like to do?"
     ),
     "menu.feedback": "Feedback",
     "menu.complaint": "Complaint",

@@ -2,8 +2,9 @@
 
 MESSAGES: dict[str, str] = {
     # 入口
-    "greeting": "您好，欢迎使用本行客户意见反馈服务。我们认真对待每一条反馈：投诉3个工作日内、"
-    "建议5个工作日内答复。\n请问您想做什么？",
+    "greeting": "您好，欢迎使用本行客户意见反馈服务。我们认真对待每一条反馈："
+    "投诉{complaint_days}个工作日内、"
+    "建议{suggestion_days}个工作日内答复。\n请问您想做什么？",
     "menu.feedback": "我要反馈",
     "menu.complaint": "投诉",
     "menu.suggestion": "建议",
