@@ -19,9 +19,9 @@ from core.chase import (
     BusinessHours,
     due_alerts,
 )
-from core.desk.views import due_when, view_button, when
+from core.desk.views import due_when, view_button
 from core.dialogue.io import Reply
-from core.messages import DEFAULT_LANGUAGE, t
+from core.messages import DEFAULT_LANGUAGE, day, moment, t
 from core.outbound import OutboundMessage
 from core.ports import Alerts, UnitOfWork
 from core.staff import ChatAddress, Role, StaffMember
@@ -146,7 +146,7 @@ def _alert_text(case: Case, kind: AlertKind, calendar: WorkingCalendar) -> Calla
             number=case.number,
             type=t(language, f"type.{case.type.value}"),
             due=due_when(case, language, calendar.tz),
-            legal_due=when(case.legal_due_at, calendar.tz),
+            legal_due=moment(language, case.legal_due_at, calendar.tz),
         )
 
     return text
@@ -183,7 +183,7 @@ async def send_daily_digest(
                 if reader.role >= Role.SUPERVISOR
                 else {k: v for k, v in figures.items() if k == reader.department}
             )
-            lines = [t(lang, "digest.header", date=local.date().isoformat())]
+            lines = [t(lang, "digest.header", date=day(lang, local.date()))]
             for code in sorted(scope, key=lambda c: c or ""):
                 numbers = scope[code]
                 lines.append(

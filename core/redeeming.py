@@ -11,12 +11,11 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from core.desk.views import when
 from core.dialogue import pending
 from core.dialogue.io import Reply
 from core.dialogue.state import Awaiting, Dialogue, Pending
 from core.identity import CustomerId
-from core.messages import t
+from core.messages import moment, t
 from core.ports import UnitOfWork
 from core.vouchers import RedeemRefusal, Voucher
 
@@ -72,7 +71,7 @@ async def redeem(
             "redeem.done",
             name=issued.voucher_name,
             code=issued.code,
-            expires=when(issued.expires_at, tz),
+            expires=moment(lang, issued.expires_at, tz),
             balance=balance,
         )
     )

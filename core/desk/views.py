@@ -15,7 +15,7 @@ from core.desk.queries import Figures
 from core.dialogue.io import Option
 from core.errors import DomainError
 from core.identity import mask_name, mask_phone, redact
-from core.messages import has_text, t
+from core.messages import has_text, moment, t
 from core.staff import staff_id_of
 
 DESCRIPTION_IN_ALERT = 200
@@ -33,10 +33,6 @@ def safe(case: Case, text: str | None) -> str:
     return redact(text or "", case.contact)
 
 
-def when(moment: datetime, tz: ZoneInfo) -> str:
-    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-
-
 def refusal_text(refusal: DomainError, lang: str) -> str:
     """A domain refusal in the reader's words, with what to do instead."""
     params = dict(refusal.params)
@@ -52,7 +48,7 @@ def refusal_text(refusal: DomainError, lang: str) -> str:
 
 def due_when(case: Case, lang: str, tz: ZoneInfo) -> str:
     """The bank's deadline for staff; a provisional one is marked, with the missing year."""
-    text = when(case.due_at, tz)
+    text = moment(lang, case.due_at, tz)
     year = case.due_provisional_year
     return text if year is None else text + t(lang, "desk.provisional", year=year)
 
@@ -133,13 +129,13 @@ def history_line(case: Case, event: CaseEvent, names: Names, lang: str, tz: Zone
     elif action == "rated":
         detail = f"{after.get('satisfaction')}/5"
     elif action in ("postponed", "deadline_recounted") and "due_at" in after:
-        due = when(datetime.fromisoformat(after["due_at"]), tz)
+        due = moment(lang, datetime.fromisoformat(after["due_at"]), tz)
         detail = f"{due} {detail}".strip()
     key = f"action.{action}"
     return t(
         lang,
         "desk.case.history_line",
-        at=when(event.at, tz),
+        at=moment(lang, event.at, tz),
         actor=actor_words(event.actor, names, lang),
         action=t(lang, key) if has_text(lang, key) else action.replace("_", " "),
         note=t(lang, "desk.case.history_detail", detail=detail) if detail else "",
@@ -170,9 +166,9 @@ def case_details(
         branch=case.branch or none,
         department=names.department or t(lang, "desk.no_department"),
         assignee=names.of_staff(assignee, lang),
-        received=when(case.received_at, tz),
+        received=moment(lang, case.received_at, tz),
         due=due_when(case, lang, tz),
-        legal_due=when(case.legal_due_at, tz),
+        legal_due=moment(lang, case.legal_due_at, tz),
         customer=customer_line(case, lang),
         description=description,
         outcome=outcome,

@@ -6,7 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from core.case import Case, CaseEvent
-from core.messages import t
+from core.messages import day, moment, t
 from core.rewards import RewardEntry
 
 # Audit actions a customer may see in "latest update"; notes and internal moves are not.
@@ -28,7 +28,7 @@ _PUBLIC_ACTIONS = frozenset(
 
 def deadline(lang: str, due: datetime, tz: ZoneInfo, provisional_year: int | None = None) -> str:
     """A deadline as the customer reads it; a provisional one says so and why."""
-    text = t(lang, "format.deadline", due=due.astimezone(tz))
+    text = moment(lang, due, tz)
     if provisional_year is not None:
         text += t(lang, "deadline.provisional", year=provisional_year)
     return text
@@ -72,8 +72,8 @@ def _latest(case: Case, history: list[CaseEvent], lang: str, tz: ZoneInfo) -> st
         return t(lang, "summary.none")
     event = public[-1]
     note = case.resolution if event.action == "resolved" else event.note
-    day = t(lang, "format.date", day=event.at.astimezone(tz))
-    return t(lang, f"latest.{event.action}", date=day, note=note or "")
+    on = day(lang, event.at.astimezone(tz).date())
+    return t(lang, f"latest.{event.action}", date=on, note=note or "")
 
 
 def case_list(cases: list[Case], lang: str, tz: ZoneInfo) -> str:
@@ -103,7 +103,7 @@ def points_view(balance: int, entries: list[RewardEntry], lang: str, tz: ZoneInf
         t(
             lang,
             "points.line",
-            date=t(lang, "format.date", day=e.at.astimezone(tz)),
+            date=day(lang, e.at.astimezone(tz).date()),
             points=e.points,
             reason=t(lang, f"reward.{e.reason.value}"),
         )

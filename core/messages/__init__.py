@@ -7,6 +7,9 @@ and the same placeholders.
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
 from core.messages import en, zh
 
 CATALOGS: dict[str, dict[str, str]] = {"zh": zh.MESSAGES, "en": en.MESSAGES}
@@ -17,6 +20,17 @@ LANGUAGES = tuple(CATALOGS)
 def t(language: str, key: str, **params: object) -> str:
     catalog = CATALOGS.get(language, CATALOGS[DEFAULT_LANGUAGE])
     return catalog[key].format(**params) if params else catalog[key]
+
+
+def moment(language: str, at: datetime, tz: ZoneInfo) -> str:
+    """A date and time in the bank's time zone, written the one way the language writes
+    them (every message uses this: deadlines, history, vouchers, digests)."""
+    return t(language, "format.moment", at=at.astimezone(tz))
+
+
+def day(language: str, on: date) -> str:
+    """A calendar day, written the one way the language writes it."""
+    return t(language, "format.day", on=on)
 
 
 def has_text(language: str, key: str) -> bool:

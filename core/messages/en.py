@@ -107,8 +107,8 @@ MESSAGES: dict[str, str] = {
     "reward.voucher_redeemed": "gift voucher redeemed",
     "ask.language": "Choose a language:",
     "language.set": "Language: English.",
-    "format.deadline": "{due:%d %b %Y, %H:%M}",
-    "format.date": "{day:%d %b}",
+    "format.moment": "{at:%d %b %Y, %H:%M}",
+    "format.day": "{on:%d %b %Y}",
     # status words
     "status.new": "received",
     "status.assigned": "assigned to a handler",

@@ -98,8 +98,8 @@ MESSAGES: dict[str, str] = {
     "reward.voucher_redeemed": "兑换礼品券",
     "ask.language": "请选择语言：",
     "language.set": "语言：中文。",
-    "format.deadline": "{due.year}年{due.month}月{due.day}日 {due:%H:%M}",
-    "format.date": "{day.month}月{day.day}日",
+    "format.moment": "{at.year}年{at.month}月{at.day}日 {at:%H:%M}",
+    "format.day": "{on.year}年{on.month}月{on.day}日",
     # 状态
     "status.new": "已受理",
     "status.assigned": "已分派",

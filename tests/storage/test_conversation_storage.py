@@ -106,6 +106,6 @@ async def test_points_come_from_the_ledger(engine: AsyncEngine, calendar: Workin
     [reply] = (await conversations.handle(incoming(Text("/points")), NOW)).replies
     assert reply.text.splitlines() == [
         "您当前有 150 积分。",
-        "11月2日  +100  建议被采纳",
-        "11月1日  +50  提交表扬",
+        "2026年11月2日  +100  建议被采纳",
+        "2026年11月1日  +50  提交表扬",
     ]

@@ -58,7 +58,7 @@ async def test_exchanging_points_for_vouchers(
     assert [o.key for o in confirm.options] == [f"x:{card.id}:yes", f"x:{card.id}:no"]
     issued = await say("1")  # typed, as a WeChat customer answers a numbered menu
     first = CODE.search(issued.text)
-    assert first is not None and "2027-01-31" in issued.text and "剩余 40 积分" in issued.text
+    assert first is not None and "2027年1月31日" in issued.text and "剩余 40 积分" in issued.text
     # A second tap on the same "yes" spends nothing: the confirmation was answered.
     assert "失效" in (await say(Choice(f"x:{card.id}:yes"))).text
     assert await balance() == 40
