@@ -38,7 +38,7 @@ class UnknownCalendarYear(DomainError):
 
     def __init__(self, year: int) -> None:
         super().__init__(
-            f"no working-day calendar for {year}: add that year's holidays and make-up "
+            f"no working-day calendar for {year}; add that year's holidays and make-up "
             f"working days to the calendar file (see calendars/README.md)"
         )
         self.year = year

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 
 from core.classification import BusinessType
 from core.codes import readable_code
-from core.identity import Platform
 from core.desk.service import invitation_hash
+from core.identity import Platform
 from core.staff import ChatAddress, Department, Role, StaffMember
 from core.vouchers import Redemption, Voucher, check_catalog_entry, check_restock
 from storage.unit_of_work import SqlUnitOfWork
@@ -28,7 +28,7 @@ async def invite(
     expires_at = now + INVITATION_VALID
     async with uow:
         if await uow.staff.department(department) is None:
-            raise AdminError(f"no department {department!r}: add it with `intake department add`")
+            raise AdminError(f"no department {department!r}; add it with `intake department add`")
         await uow.staff.invite(invitation_hash(code), name, role, department, expires_at)
         await uow.commit()
     return code, expires_at

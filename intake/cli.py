@@ -143,9 +143,7 @@ def _parser() -> argparse.ArgumentParser:
     cal = commands.add_parser("calendar", help="working-day calendar").add_subparsers(required=True)
     cmd = cal.add_parser("due", help="when N working days after a moment fall due")
     cmd.add_argument("received", help="e.g. 2026-09-30T17:00 (bank's time zone unless given)")
-    cmd.add_argument(
-        "days", type=_whole_number(0), help="working days, e.g. 3 for a complaint"
-    )
+    cmd.add_argument("days", type=_whole_number(0), help="working days, e.g. 3 for a complaint")
     cmd.set_defaults(run=_calendar_due)
     return parser
 

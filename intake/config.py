@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote, urlsplit
-
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -119,9 +118,7 @@ class Settings(BaseSettings):
         # From the name alone: asking SQLAlchemy for the driver would import it.
         backend, _, driver = url.drivername.partition("+")
         if _DRIVERS.get(backend) != driver:
-            raise ValueError(
-                f"unsupported database {url.drivername!r}; use {_DATABASE_URL_FORMS}"
-            )
+            raise ValueError(f"unsupported database {url.drivername!r}; use {_DATABASE_URL_FORMS}")
         return value
 
     @field_validator("intake_timezone")

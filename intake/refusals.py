@@ -46,7 +46,7 @@ def configuration(exc: ValidationError) -> str:
         message = str(error["msg"]).removeprefix("Value error, ")
         names = [str(part).upper() for part in error["loc"]]
         problems.append(f"{'.'.join(names)}: {message}" if names else message)
-    return f"configuration error: {'; '.join(problems)} (set it in the environment or .env)"
+    return f"configuration error: {'; '.join(problems)}; correct it in the environment or .env"
 
 
 def explain(exc: Exception, settings: Settings) -> str | None:
