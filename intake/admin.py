@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from core.classification import BusinessType
 from core.codes import readable_code
 from core.desk.service import invitation_hash
+from core.identity import Platform
 from core.staff import ChatAddress, Department, Role, StaffMember
 from core.vouchers import Redemption, Voucher, check_catalog_entry, check_restock
 from storage.unit_of_work import SqlUnitOfWork
@@ -28,7 +29,7 @@ async def invite(
     expires_at = now + INVITATION_VALID
     async with uow:
         if await uow.staff.department(department) is None:
-            raise AdminError(f"no department {department!r}: add it with `intake department add`")
+            raise AdminError(f"no department {department!r}; add it with `intake department add`")
         await uow.staff.invite(invitation_hash(code), name, role, department, expires_at)
         await uow.commit()
     return code, expires_at
@@ -42,7 +43,7 @@ async def list_staff(uow: SqlUnitOfWork) -> list[tuple[StaffMember, list[ChatAdd
 async def disable(uow: SqlUnitOfWork, staff_id: int) -> None:
     async with uow:
         if not await uow.staff.disable(staff_id):
-            raise AdminError(f"no staff member {staff_id}")
+            raise AdminError(f"no staff member {staff_id}; `intake staff list` shows them")
         await uow.commit()
 
 
@@ -67,12 +68,16 @@ async def save_department(
 async def set_department_chat(uow: SqlUnitOfWork, code: str, chat: str) -> None:
     try:
         address = ChatAddress.parse(chat)
-    except ValueError as exc:
-        raise AdminError(str(exc)) from None
+    except ValueError:
+        platforms = " or ".join(p.value for p in Platform)
+        raise AdminError(
+            f"not a chat: {chat!r}; expected PLATFORM:CHAT_ID with PLATFORM {platforms}, "
+            "e.g. telegram:-1001234567890"
+        ) from None
     async with uow:
         department = await uow.staff.department(code)
         if department is None:
-            raise AdminError(f"no department {code!r}")
+            raise AdminError(f"no department {code!r}; `intake department list` shows them")
         await uow.staff.save_department(
             Department(
                 department.code,
@@ -111,7 +116,7 @@ async def restock(uow: SqlUnitOfWork, voucher_id: int, quantity: int) -> int:
     async with uow:
         voucher = await uow.vouchers.get(voucher_id)
         if voucher is None:
-            raise AdminError(f"no voucher {voucher_id}")
+            raise AdminError(f"no voucher {voucher_id}; `intake rewards vouchers` shows them")
         check_restock(voucher, quantity)
         stock = await uow.vouchers.restock(voucher_id, quantity)
         await uow.commit()
@@ -121,7 +126,7 @@ async def restock(uow: SqlUnitOfWork, voucher_id: int, quantity: int) -> int:
 async def withdraw_voucher(uow: SqlUnitOfWork, voucher_id: int) -> None:
     async with uow:
         if not await uow.vouchers.withdraw(voucher_id):
-            raise AdminError(f"no voucher {voucher_id}")
+            raise AdminError(f"no voucher {voucher_id}; `intake rewards vouchers` shows them")
         await uow.commit()
 
 

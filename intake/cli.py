@@ -8,24 +8,21 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.wechat.menu import custom_menu
-from core.errors import DomainError
 from core.staff import Role
-from intake import admin
-from intake.admin import AdminError
-from intake.calendar_source import CalendarFileError, year_sources
+from intake import admin, refusals
+from intake.calendar_source import year_sources
 from intake.config import Settings
 from intake.logs import configure_logging
-from intake.server import StartupRefused, run_scheduler, serve
+from intake.server import run_scheduler, serve
 from intake.wiring import build, build_calendar, system_clock, wechat_api
-from scheduler.runner import SchedulerRefused
-from storage.crypto import Undecryptable, generate_key
+from storage.crypto import generate_key
 from storage.database import create_engine
 from storage.migrate import upgrade
 from storage.outbox import SqlOutboxQueue
@@ -40,25 +37,32 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings()
     except ValidationError as exc:
-        print(f"intake: configuration error: {exc}", file=sys.stderr)
-        return 2
-    configure_logging(settings.intake_log_level)
+        return _refuse(refusals.configuration(exc))
+    configure_logging(settings.intake_log_level, settings.secret_values())
     try:
         return args.run(settings, args)
-    except (
-        DomainError,  # a refusal the domain explains, e.g. a voucher costing 0 points
-        CalendarFileError,
-        StartupRefused,
-        AdminError,
-        SchedulerRefused,
-        Undecryptable,  # a stored value needs a key INTAKE_DATA_KEYS does not list
-    ) as exc:
-        print(f"intake: {exc}", file=sys.stderr)
-        return 2
+    except Exception as exc:
+        refusal = refusals.explain(exc, settings)
+        if refusal is None:  # a bug: its traceback is wanted
+            raise
+        return _refuse(refusal)
+
+
+def _refuse(problem: str) -> int:
+    """Every refusal: one line, `intake: <problem>; <what to do>`, and exit code 2."""
+    print(refusals.one_line(problem), file=sys.stderr)
+    return 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, answering a wrong command line in the one-line form of every refusal."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, refusals.one_line(f"{message}; see `{self.prog} --help`") + "\n")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="intake", description=__doc__)
+    parser = _Parser(prog="intake", description=__doc__)
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     cmd = commands.add_parser("serve", help="run the HTTP service (and, later, the bots)")
@@ -130,7 +134,7 @@ def _parser() -> argparse.ArgumentParser:
     cmd.add_argument("id", type=int)
     cmd.set_defaults(run=_voucher_withdraw)
     cmd = vouchers.add_parser("redemptions", help="vouchers issued, newest first")
-    cmd.add_argument("--limit", type=_positive, default=50)
+    cmd.add_argument("--limit", type=_whole_number(1), default=50)
     cmd.set_defaults(run=_redemption_list)
 
     wechat = commands.add_parser("wechat", help="WeChat Official Account").add_subparsers(
@@ -151,7 +155,7 @@ def _parser() -> argparse.ArgumentParser:
     cal = commands.add_parser("calendar", help="working-day calendar").add_subparsers(required=True)
     cmd = cal.add_parser("due", help="when N working days after a moment fall due")
     cmd.add_argument("received", help="e.g. 2026-09-30T17:00 (bank's time zone unless given)")
-    cmd.add_argument("days", type=int, help="working days, e.g. 3 for a complaint")
+    cmd.add_argument("days", type=_whole_number(0), help="working days, e.g. 3 for a complaint")
     cmd.set_defaults(run=_calendar_due)
     cmd = cal.add_parser(
         "status", help="years known and from where, years open cases need, provisional deadlines"
@@ -188,8 +192,7 @@ def _outbox_retry(settings: Settings, args: argparse.Namespace) -> int:
     if not _with_engine(
         settings, lambda engine: SqlOutboxQueue(engine).requeue(args.id, system_clock())
     ):
-        print(f"intake: no failed outbox message {args.id}", file=sys.stderr)
-        return 2
+        return _refuse(f"no failed outbox message {args.id}; `intake outbox` lists the failed ones")
     print(f"outbox message {args.id} queued again")
     return 0
 
@@ -286,15 +289,19 @@ def _department_list(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
-def _positive(text: str) -> int:
-    """A whole number of at least 1, for argparse (which answers anything else with 2)."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"not a whole number of at least 1: {text!r}")
-    return value
+def _whole_number(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least `minimum` (anything else: exit 2)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = minimum - 1
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"not a whole number of at least {minimum}: {text!r}")
+        return value
+
+    return parse
 
 
 def _voucher_add(settings: Settings, args: argparse.Namespace) -> int:
@@ -357,8 +364,7 @@ def _wechat_menu(settings: Settings, _args: argparse.Namespace) -> int:
             await engine.dispose()
 
     if not asyncio.run(run()):
-        print("intake: set WECHAT_APP_ID and WECHAT_APP_SECRET first", file=sys.stderr)
-        return 2
+        return _refuse("WeChat is not configured; set WECHAT_APP_ID and WECHAT_APP_SECRET first")
     print("custom menu published")
     return 0
 
@@ -406,8 +412,10 @@ def _calendar_due(settings: Settings, args: argparse.Namespace) -> int:
     try:
         received = datetime.fromisoformat(args.received)
     except ValueError:
-        print(f"intake: not a date and time: {args.received!r}", file=sys.stderr)
-        return 2
+        return _refuse(
+            f"not a date and time: {args.received!r}; write it as 2026-09-30T17:00 "
+            "(the bank's time zone) or with an offset, 2026-09-30T17:00+08:00"
+        )
     if received.tzinfo is None:
         received = received.replace(tzinfo=calendar.tz)
     due = calendar.deadline(received, args.days)

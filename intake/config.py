@@ -5,9 +5,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Literal
+from urllib.parse import unquote, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from core.chase import BusinessHours
 from core.rewards import RewardPolicy
@@ -15,6 +19,10 @@ from storage.crypto import DataKeyError, DataKeys
 
 # What Telegram accepts as a webhook secret_token.
 _SECRET_CHARS = re.compile(r"[A-Za-z0-9_-]{1,256}")
+# The database drivers the service ships with, by backend.
+_DRIVERS = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}
+_DATABASE_URL_FORMS = "sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER@HOST:5432/DB"
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class Settings(BaseSettings):
@@ -124,11 +132,75 @@ class Settings(BaseSettings):
                 raise ValueError(str(refusal)) from None
         return value
 
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_is_supported(cls, value: str) -> str:
+        # Checked here, not when the engine is made: a wrong URL is a configuration
+        # mistake to name, and its password must not end up in an error message.
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError(f"not a database URL; use {_DATABASE_URL_FORMS}") from None
+        # From the name alone: asking SQLAlchemy for the driver would import it.
+        backend, _, driver = url.drivername.partition("+")
+        if _DRIVERS.get(backend) != driver:
+            raise ValueError(f"unsupported database {url.drivername!r}; use {_DATABASE_URL_FORMS}")
+        return value
+
+    @field_validator("intake_timezone")
+    @classmethod
+    def _timezone_exists(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r}; use an IANA name such as Asia/Shanghai"
+            ) from None
+        return value
+
+    @field_validator("intake_log_level")
+    @classmethod
+    def _log_level_exists(cls, value: str) -> str:
+        if value.upper() not in _LOG_LEVELS:
+            raise ValueError(f"unknown log level {value!r}; use one of {', '.join(_LOG_LEVELS)}")
+        return value.upper()
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url_is_redis(cls, value: str | None) -> str | None:
+        if value is not None and urlsplit(value).scheme not in ("redis", "rediss", "unix"):
+            raise ValueError("not a Redis URL; use redis://HOST:6379/0 (or rediss://, unix://)")
+        return value
+
     @field_validator("intake_business_hours")
     @classmethod
     def _hours_parse(cls, value: str) -> str:
-        BusinessHours.parse(value)
+        try:
+            BusinessHours.parse(value)
+        except ValueError as exc:
+            raise ValueError(f"{exc}; write them as HH:MM-HH:MM, e.g. 09:00-18:00") from None
         return value
+
+    def secret_values(self) -> list[str]:
+        """Every configured secret, for the logs to leave out (intake/redaction.py)."""
+        values = [
+            secret.get_secret_value()
+            for secret in (
+                self.telegram_webhook_secret,
+                self.wechat_token,
+                self.wechat_app_secret,
+                self.wechat_aes_key,
+            )
+            if secret is not None
+        ]
+        if self.telegram_bot_token is not None:
+            # The part before the colon is the bot's public user id, worth keeping.
+            values.append(self.telegram_bot_token.get_secret_value().rpartition(":")[2])
+        for url in (self.database_url, self.redis_url):
+            password = urlsplit(url).password if url else None
+            if password:
+                values += [password, unquote(password)]
+        return values
 
     @property
     def branches(self) -> tuple[str, ...]:

@@ -154,7 +154,16 @@ async def serve(wiring: Wiring) -> None:
     await runner.setup()
     settings = wiring.settings
     site = web.TCPSite(runner, settings.intake_http_host, settings.intake_http_port)
-    await site.start()
+    try:
+        await site.start()
+    except OSError as exc:  # the port is taken, or the host is not one of this machine's
+        await runner.cleanup()
+        await wiring.close()
+        raise StartupRefused(
+            f"cannot listen on {settings.intake_http_host}:{settings.intake_http_port} "
+            f"({exc.strerror or exc}); stop what uses that port or set INTAKE_HTTP_HOST "
+            "and INTAKE_HTTP_PORT"
+        ) from None
     port = runner.addresses[0][1]
     log.info("listening", extra={"host": settings.intake_http_host, "port": port})
     stop = _stop_on_signals()
