@@ -32,7 +32,9 @@ class Role(IntEnum):
         try:
             return cls[text.strip().upper()]
         except KeyError:
-            raise ValueError(f"unknown role {text!r}: agent, lead, supervisor or admin") from None
+            raise ValueError(
+                f"unknown role {text!r}; give agent, lead, supervisor or admin"
+            ) from None
 
 
 @dataclass(frozen=True, slots=True)

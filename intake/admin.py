@@ -127,7 +127,7 @@ async def _existing_member(uow: SqlUnitOfWork, staff_id: int) -> StaffMember:
 async def _existing_department(uow: SqlUnitOfWork, code: str) -> Department:
     department = await uow.staff.department(code)
     if department is None:
-        raise AdminError(f"no department {code!r}: add it with `intake department add`")
+        raise AdminError(f"no department {code!r}; add it with `intake department add`")
     return department
 
 

@@ -95,10 +95,10 @@ async def test_staff_set_changes_what_is_given_and_refuses_bad_values(
         "intake: no language 'fr'; staff languages are: zh, en"
     )
     assert await refused(tmp_path, "staff", "set", "1", "--role", "boss") == (
-        "intake: unknown role 'boss': agent, lead, supervisor or admin"
+        "intake: unknown role 'boss'; give agent, lead, supervisor or admin"
     )
     assert await refused(tmp_path, "staff", "set", "1", "--department", "nope") == (
-        "intake: no department 'nope': add it with `intake department add`"
+        "intake: no department 'nope'; add it with `intake department add`"
     )
     assert await refused(tmp_path, "staff", "set", "1", "--name", "  ") == (
         "intake: a staff member needs a name; give one that is not blank"
