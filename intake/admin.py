@@ -70,7 +70,7 @@ async def list_staff(uow: SqlUnitOfWork) -> list[tuple[StaffMember, list[ChatAdd
 async def disable(uow: SqlUnitOfWork, staff_id: int) -> None:
     async with uow:
         if not await uow.staff.disable(staff_id):
-            raise AdminError(f"no staff member {staff_id}")
+            raise AdminError(f"no staff member {staff_id}; see `intake staff list`")
         await uow.commit()
 
 
@@ -257,7 +257,7 @@ async def restock(uow: SqlUnitOfWork, voucher_id: int, quantity: int) -> Voucher
 async def withdraw_voucher(uow: SqlUnitOfWork, voucher_id: int) -> None:
     async with uow:
         if not await uow.vouchers.withdraw(voucher_id):
-            raise AdminError(f"no voucher {voucher_id}")
+            raise AdminError(_NO_VOUCHER.format(voucher_id))
         await uow.commit()
 
 
@@ -276,8 +276,11 @@ async def offer_voucher(uow: SqlUnitOfWork, voucher_id: int) -> tuple[Voucher, b
 async def _existing_voucher(uow: SqlUnitOfWork, voucher_id: int) -> Voucher:
     voucher = await uow.vouchers.get(voucher_id)
     if voucher is None:
-        raise AdminError(f"no voucher {voucher_id}")
+        raise AdminError(_NO_VOUCHER.format(voucher_id))
     return voucher
+
+
+_NO_VOUCHER = "no voucher {}; see `intake rewards vouchers`"
 
 
 async def list_redemptions(uow: SqlUnitOfWork, limit: int) -> list[Redemption]:

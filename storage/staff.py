@@ -162,9 +162,12 @@ class SqlStaffDirectory:
             )
         else:
             staff_id = await self._new_member(name, role, department, now)
-            await self._session.execute(
-                insert(StaffIdentityRow).values(
-                    platform=platform.value, user_id=user_id, staff_id=staff_id, linked_at=now
+            await self._session.execute(  # an upsert: a concurrent /register may have linked it
+                upsert(self._session, StaffIdentityRow)
+                .values(platform=platform.value, user_id=user_id, staff_id=staff_id, linked_at=now)
+                .on_conflict_do_update(
+                    index_elements=["platform", "user_id"],
+                    set_={"staff_id": staff_id, "linked_at": now},
                 )
             )
         await self._session.execute(

@@ -133,9 +133,10 @@ async def test_disabled_and_enabled_again_or_reinvited_staff_use_the_same_accoun
     assert await say(desk, LI, "/queue") is not None
     code, out, _ = await intake(tmp_path, "staff", "enable", "1")
     assert (code, out) == (0, "staff member 1 is active already: nothing changed\n")
-    assert await refused(tmp_path, "staff", "enable", "9") == (
-        "intake: no staff member 9; see `intake staff list`"
-    )
+    for verb in ("enable", "disable"):
+        assert await refused(tmp_path, "staff", verb, "9") == (
+            "intake: no staff member 9; see `intake staff list`"
+        )
 
     # Disabled, then invited again: the code registers the same account, as the same
     # staff member, with the new invitation's name, role and department.

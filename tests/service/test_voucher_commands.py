@@ -129,7 +129,7 @@ async def test_names_are_unique_and_a_withdrawn_voucher_can_be_offered_again(
         f"`intake rewards restock {card} N`\n",
     )
     code, _, err = await rewards(tmp_path, "offer", "99")
-    assert (code, err) == (2, "intake: no voucher 99\n")
+    assert (code, err) == (2, "intake: no voucher 99; see `intake rewards vouchers`\n")
 
     code, out, _ = await rewards(tmp_path, "vouchers")
     assert out.splitlines()[1:] == [
