@@ -247,7 +247,8 @@ class StaffDirectory(Protocol):
     async def redeem(
         self, code_hash: str, platform: Platform, user_id: str, now: datetime
     ) -> StaffMember | None:
-        """Use a registration code once to link a chat account to a new staff member."""
+        """Use a registration code once to link a chat account to a staff member: a new
+        one, or the account's own, enabled again with the invitation's role."""
         ...
 
     async def departments(self) -> list[Department]: ...

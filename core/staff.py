@@ -9,11 +9,16 @@ who also manages staff.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import IntEnum
 
 from core.case import Case
 from core.classification import BusinessType
+from core.errors import DomainError
 from core.identity import Platform
+
+NAME_MAX = 128  # a staff member's or a department's name
+CODE_MAX = 64  # a department's code
 
 
 class Role(IntEnum):
@@ -27,7 +32,9 @@ class Role(IntEnum):
         try:
             return cls[text.strip().upper()]
         except KeyError:
-            raise ValueError(f"unknown role {text!r}: agent, lead, supervisor or admin") from None
+            raise ValueError(
+                f"unknown role {text!r}; give agent, lead, supervisor or admin"
+            ) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +55,32 @@ class ChatAddress:
         return cls(Platform(platform), chat_id)
 
 
+def typed_chat_address(text: str) -> ChatAddress:
+    """A chat address an administrator typed, refused unless a platform could deliver to it.
+
+    Stored addresses are read with the lenient `ChatAddress.parse`: one saved before these
+    checks must not stop the department from loading."""
+    platform, colon, chat_id = text.strip().partition(":")
+    known = " or ".join(f"{p.value}:CHAT_ID" for p in Platform)
+    if not colon or not chat_id.strip():
+        raise DomainError(
+            f"not a chat: {text!r}; write PLATFORM:CHAT_ID, e.g. telegram:-1001234567890"
+        )
+    try:
+        where = Platform(platform.strip().lower())
+    except ValueError:
+        raise DomainError(f"unknown platform {platform!r} in {text!r}; use {known}") from None
+    chat_id = chat_id.strip()
+    if where is Platform.TELEGRAM and not chat_id.removeprefix("-").isdecimal():
+        raise DomainError(
+            f"a Telegram chat id is a number, not {chat_id!r}; give the group's "
+            "numeric id, e.g. telegram:-1001234567890"
+        )
+    if any(c.isspace() for c in chat_id):
+        raise DomainError(f"a chat id has no spaces: {chat_id!r}; give it as the platform shows it")
+    return ChatAddress(where, chat_id)
+
+
 @dataclass(frozen=True, slots=True)
 class StaffMember:
     id: int
@@ -64,6 +97,39 @@ class StaffMember:
 
 
 _STAFF_ACTOR = "staff:"
+
+
+@dataclass(frozen=True, slots=True)
+class Invitation:
+    """A registration code not used yet; the code itself is never stored."""
+
+    name: str
+    role: Role
+    department: str
+    expires_at: datetime
+
+
+def check_name(name: str, of: str) -> str:
+    """A staff member's or a department's name, trimmed; refused when empty or too long."""
+    name = name.strip()
+    if not name:
+        raise DomainError(f"{of} needs a name; give one that is not blank")
+    if len(name) > NAME_MAX:
+        raise DomainError(f"{of}'s name has at most {NAME_MAX} characters")
+    return name
+
+
+def check_department_code(code: str) -> None:
+    """Codes are typed in staff commands (`/assign NO loans`): one word, not too long."""
+    if not code.strip():
+        raise DomainError("a department needs a code; give one word, e.g. cards")
+    if any(c.isspace() for c in code):
+        raise DomainError(
+            f"a department code has no spaces: {code!r}; write it as one word, "
+            f"e.g. {'-'.join(code.split())}"
+        )
+    if len(code) > CODE_MAX:
+        raise DomainError(f"a department code has at most {CODE_MAX} characters")
 
 
 def staff_id_of(actor: str) -> int | None:

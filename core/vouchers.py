@@ -83,6 +83,11 @@ def check_catalog_entry(name: str, cost: int, stock: int, valid_days: int) -> No
         raise DomainError(f"a voucher stays valid 1 to {VALID_DAYS_MAX} days")
 
 
+def same_name(a: str, b: str) -> bool:
+    """Two catalog names customers could not tell apart: case and spacing aside."""
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
 def check_restock(voucher: Voucher, quantity: int) -> None:
     """Refuse adding nothing, or more than the catalog holds."""
     if quantity < 1:

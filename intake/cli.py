@@ -7,7 +7,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import NoReturn, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.wechat.menu import custom_menu
+from core.messages import LANGUAGES
 from core.staff import Role
 from intake import admin, refusals
 from intake.calendar_source import year_sources
@@ -71,9 +72,15 @@ def _parser() -> argparse.ArgumentParser:
     cmd = commands.add_parser("scheduler", help="chase deadlines and deliver, without HTTP")
     cmd.set_defaults(run=_scheduler)
 
-    outbox = commands.add_parser("outbox", help="messages waiting or failed")
+    outbox = commands.add_parser(
+        "outbox",
+        help="messages waiting or failed",
+        description="Messages waiting or failed; without a subcommand, the same as `list`.",
+    )
     outbox.set_defaults(run=_outbox_list)
-    outbox_commands = outbox.add_subparsers(metavar="retry")
+    outbox_commands = outbox.add_subparsers(title="subcommands")
+    cmd = outbox_commands.add_parser("list", help="messages pending or failed (the default)")
+    cmd.set_defaults(run=_outbox_list)
     cmd = outbox_commands.add_parser("retry", help="send a failed message again")
     cmd.add_argument("id", type=int)
     cmd.set_defaults(run=_outbox_retry)
@@ -93,6 +100,21 @@ def _parser() -> argparse.ArgumentParser:
     cmd = staff.add_parser("disable", help="take a staff member's access away")
     cmd.add_argument("id", type=int)
     cmd.set_defaults(run=_staff_disable)
+    cmd = staff.add_parser("enable", help="give a disabled staff member their access back")
+    cmd.add_argument("id", type=int)
+    cmd.set_defaults(run=_staff_enable)
+    cmd = staff.add_parser("set", help="change a staff member's role, department, name, language")
+    cmd.add_argument("id", type=int)
+    cmd.add_argument("--role", help="agent, lead, supervisor or admin")
+    cmd.add_argument("--department", help="a department's code")
+    cmd.add_argument("--name")
+    cmd.add_argument("--language", help=f"of their desk's texts: {', '.join(LANGUAGES)}")
+    cmd.set_defaults(run=_staff_set)
+    cmd = staff.add_parser("invitations", help="registration codes not used yet, with expiry")
+    cmd.set_defaults(run=_staff_invitations)
+    cmd = staff.add_parser("revoke", help="cancel a registration code not used yet")
+    cmd.add_argument("code", help="as `intake staff invite` printed it")
+    cmd.set_defaults(run=_staff_revoke)
 
     departments = commands.add_parser("department", help="departments").add_subparsers(
         required=True
@@ -109,10 +131,17 @@ def _parser() -> argparse.ArgumentParser:
     cmd.set_defaults(run=_department_add)
     cmd = departments.add_parser("set-chat", help="announce new cases in a group chat")
     cmd.add_argument("code")
-    cmd.add_argument("chat", help="PLATFORM:CHAT_ID, e.g. telegram:-1001234567890")
+    chat = cmd.add_mutually_exclusive_group(required=True)
+    chat.add_argument("chat", nargs="?", help="PLATFORM:CHAT_ID, e.g. telegram:-1001234567890")
+    chat.add_argument("--clear", action="store_true", help="announce them in no chat any more")
     cmd.set_defaults(run=_department_set_chat)
     cmd = departments.add_parser("list", help="list departments")
     cmd.set_defaults(run=_department_list)
+    cmd = departments.add_parser(
+        "remove", help="delete a department without open cases, staff or pending invitations"
+    )
+    cmd.add_argument("code")
+    cmd.set_defaults(run=_department_remove)
 
     rewards = commands.add_parser("rewards", help="gift vouchers bought with points")
     vouchers = rewards.add_subparsers(required=True)
@@ -133,6 +162,9 @@ def _parser() -> argparse.ArgumentParser:
     cmd = vouchers.add_parser("withdraw", help="take a voucher out of the catalog")
     cmd.add_argument("id", type=int)
     cmd.set_defaults(run=_voucher_withdraw)
+    cmd = vouchers.add_parser("offer", help="put a withdrawn voucher back in the catalog")
+    cmd.add_argument("id", type=int)
+    cmd.set_defaults(run=_voucher_offer)
     cmd = vouchers.add_parser("redemptions", help="vouchers issued, newest first")
     cmd.add_argument("--limit", type=_whole_number(1), default=50)
     cmd.set_defaults(run=_redemption_list)
@@ -174,17 +206,39 @@ def _scheduler(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+def _bank_time(moment: datetime, settings: Settings) -> str:
+    """How every list shows a moment: bank time with its offset, `2026-12-04 16:23 +08:00`."""
+    local = moment.astimezone(ZoneInfo(settings.intake_timezone))
+    minutes = int((local.utcoffset() or timedelta()).total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    hours, minutes = divmod(abs(minutes), 60)
+    return f"{local:%Y-%m-%d %H:%M} {sign}{hours:02d}:{minutes:02d}"
+
+
+def _table(header: str, rows: list[str], empty: str) -> None:
+    """A list as every command prints it: a header line and a row per line, or a line
+    saying there is nothing (and how to change that)."""
+    print("\n".join([header, *rows]) if rows else empty)
+
+
 def _outbox_list(settings: Settings, _args: argparse.Namespace) -> int:
     rows = _with_engine(settings, lambda engine: SqlOutboxQueue(engine).listing())
+    lines = []
     for r in rows:
         text = r.text.replace("\n", " ")
         text = text if len(text) <= 60 else text[:59] + "…"
-        print(
+        lines.append(
             f"{r.id}\t{r.status}\t{r.platform}:{r.address}\t{r.case_number or '-'}"
-            f"\tattempts {r.attempts}\tnext {r.next_attempt_at:%Y-%m-%d %H:%M:%S}"
+            f"\tattempts {r.attempts}\tnext {_bank_time(r.next_attempt_at, settings)}"
             f"\t{r.last_error or ''}\t{text}"
         )
-    print(f"{len(rows)} pending or failed")
+    _table(
+        "id\tstatus\tto\tcase\tattempts\tnext attempt\tlast error\ttext",
+        lines,
+        "nothing pending or failed",
+    )
+    if rows:
+        print(f"{len(rows)} pending or failed")
     return 0
 
 
@@ -236,25 +290,79 @@ def _staff_invite(settings: Settings, args: argparse.Namespace) -> int:
             now=system_clock(),
         ),
     )
-    local = expires.astimezone(ZoneInfo(settings.intake_timezone))
-    print(f"{code}\n(send /register {code} to the bot before {local:%Y-%m-%d %H:%M})")
+    print(f"{code}\n(send /register {code} to the bot before {_bank_time(expires, settings)})")
     return 0
 
 
 def _staff_list(settings: Settings, _args: argparse.Namespace) -> int:
+    rows = []
     for member, chats in _with_database(settings, admin.list_staff):
         state = "active" if member.active else "disabled"
         accounts = " ".join(str(c) for c in chats) or "(not registered)"
-        print(
+        rows.append(
             f"{member.id}\t{member.name}\t{member.role.name.lower()}\t{member.department}"
-            f"\t{state}\t{accounts}"
+            f"\t{state}\t{member.language}\t{accounts}"
         )
+    _table(
+        "id\tname\trole\tdepartment\tstate\tlanguage\tchat accounts",
+        rows,
+        "no staff yet: invite with `intake staff invite`",
+    )
     return 0
 
 
 def _staff_disable(settings: Settings, args: argparse.Namespace) -> int:
     _with_database(settings, lambda uow: admin.disable(uow, args.id))
     print(f"staff member {args.id} disabled")
+    return 0
+
+
+def _staff_enable(settings: Settings, args: argparse.Namespace) -> int:
+    if _with_database(settings, lambda uow: admin.enable(uow, args.id)):
+        print(f"staff member {args.id} enabled")
+    else:
+        print(f"staff member {args.id} is active already: nothing changed")
+    return 0
+
+
+def _staff_set(settings: Settings, args: argparse.Namespace) -> int:
+    member = _with_database(
+        settings,
+        lambda uow: admin.change_staff(
+            uow,
+            args.id,
+            name=args.name,
+            role=args.role,
+            department=args.department,
+            language=args.language,
+        ),
+    )
+    print(
+        f"staff member {member.id}: {member.name}, {member.role.name.lower()} "
+        f"in {member.department}, language {member.language}"
+    )
+    return 0
+
+
+def _staff_invitations(settings: Settings, _args: argparse.Namespace) -> int:
+    invitations = _with_database(settings, lambda uow: admin.list_invitations(uow, system_clock()))
+    _table(
+        "name\trole\tdepartment\texpires",
+        [
+            f"{i.name}\t{i.role.name.lower()}\t{i.department}\t{_bank_time(i.expires_at, settings)}"
+            for i in invitations
+        ],
+        "no pending invitations: invite with `intake staff invite`",
+    )
+    return 0
+
+
+def _staff_revoke(settings: Settings, args: argparse.Namespace) -> int:
+    invitation = _with_database(settings, lambda uow: admin.revoke(uow, args.code, system_clock()))
+    print(
+        f"invitation for {invitation.name} ({invitation.role.name.lower()} in "
+        f"{invitation.department}) revoked: the code no longer registers anyone"
+    )
     return 0
 
 
@@ -274,17 +382,41 @@ def _department_add(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _department_set_chat(settings: Settings, args: argparse.Namespace) -> int:
-    _with_database(settings, lambda uow: admin.set_department_chat(uow, args.code, args.chat))
-    print(f"new cases of {args.code} will be announced in {args.chat}")
+    chat = None if args.clear else args.chat
+    _with_database(settings, lambda uow: admin.set_department_chat(uow, args.code, chat))
+    if chat is None:
+        print(f"new cases of {args.code} will not be announced in a chat")
+    else:
+        print(f"new cases of {args.code} will be announced in {chat.strip()}")
     return 0
 
 
 def _department_list(settings: Settings, _args: argparse.Namespace) -> int:
+    rows = []
     for d in _with_database(settings, admin.list_departments):
         business = ",".join(sorted(b.value for b in d.business_types)) or "-"
-        print(
+        rows.append(
             f"{d.code}\t{d.name}\t{business}\t{'default' if d.is_default else ''}"
             f"\t{d.alert_chat or ''}"
+        )
+    _table(
+        "code\tname\tbusiness types\tdefault\tchat",
+        rows,
+        "no departments yet: add one with `intake department add`",
+    )
+    return 0
+
+
+def _department_remove(settings: Settings, args: argparse.Namespace) -> int:
+    department = _with_database(
+        settings, lambda uow: admin.remove_department(uow, args.code, system_clock())
+    )
+    print(f"department {department.code} removed")
+    if department.is_default:
+        print(
+            "it was the default department: mark another with "
+            "`intake department add CODE --name NAME --default`, or new cases no other "
+            "department handles stay without one"
         )
     return 0
 
@@ -319,18 +451,29 @@ def _voucher_add(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _voucher_list(settings: Settings, _args: argparse.Namespace) -> int:
+    rows = []
     for v in _with_database(settings, admin.list_vouchers):
         state = "on offer" if v.available else "withdrawn" if not v.active else "sold out"
-        print(
+        rows.append(
             f"{v.id}\t{v.name}\t{v.cost} points\t{v.stock} in stock"
             f"\tvalid {v.valid_days} days\t{state}"
         )
+    _table(
+        "id\tname\tcost\tstock\tvalidity\tstate",
+        rows,
+        "no vouchers yet: add one with `intake rewards add-voucher`",
+    )
     return 0
 
 
 def _voucher_restock(settings: Settings, args: argparse.Namespace) -> int:
-    stock = _with_database(settings, lambda uow: admin.restock(uow, args.id, args.quantity))
-    print(f"voucher {args.id}: {stock} in stock")
+    voucher = _with_database(settings, lambda uow: admin.restock(uow, args.id, args.quantity))
+    withdrawn = (
+        ""
+        if voucher.active
+        else f" (withdrawn: customers see it once you `intake rewards offer {voucher.id}`)"
+    )
+    print(f"voucher {voucher.id}: {voucher.stock} in stock{withdrawn}")
     return 0
 
 
@@ -340,14 +483,32 @@ def _voucher_withdraw(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _redemption_list(settings: Settings, args: argparse.Namespace) -> int:
-    tz = ZoneInfo(settings.intake_timezone)
-    for r in _with_database(settings, lambda uow: admin.list_redemptions(uow, args.limit)):
+def _voucher_offer(settings: Settings, args: argparse.Namespace) -> int:
+    voucher, changed = _with_database(settings, lambda uow: admin.offer_voucher(uow, args.id))
+    if not changed:
+        print(f"voucher {voucher.id} is on offer already: nothing changed")
+    elif voucher.stock == 0:
         print(
-            f"{r.code}\t{r.voucher_id} {r.voucher_name}\t{r.customer}\t{r.points} points"
-            f"\tissued {r.issued_at.astimezone(tz):%Y-%m-%d %H:%M}"
-            f"\texpires {r.expires_at.astimezone(tz):%Y-%m-%d %H:%M}"
+            f"voucher {voucher.id} is back in the catalog but sold out: "
+            f"customers see it once you `intake rewards restock {voucher.id} N`"
         )
+    else:
+        print(f"voucher {voucher.id} is on offer again ({voucher.stock} in stock)")
+    return 0
+
+
+def _redemption_list(settings: Settings, args: argparse.Namespace) -> int:
+    redemptions = _with_database(settings, lambda uow: admin.list_redemptions(uow, args.limit))
+    _table(
+        "code\tvoucher\tcustomer\tpoints\tissued\texpires",
+        [
+            f"{r.code}\t{r.voucher_id} {r.voucher_name}\t{r.customer}\t{r.points} points"
+            f"\tissued {_bank_time(r.issued_at, settings)}"
+            f"\texpires {_bank_time(r.expires_at, settings)}"
+            for r in redemptions
+        ],
+        "no vouchers issued yet",
+    )
     return 0
 
 

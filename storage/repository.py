@@ -100,6 +100,14 @@ class SqlCaseRepository:
             .limit(limit)
         )
 
+    async def count_open_for_department(self, department: str) -> int:
+        total = await self._session.scalar(
+            select(func.count())
+            .select_from(CaseRow)
+            .where(CaseRow.department == department, CaseRow.status.in_(_OPEN))
+        )
+        return int(total or 0)
+
     async def for_customer(self, customer: CustomerId, limit: int = 20) -> list[Case]:
         return await self._cases(
             select(CaseRow)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.classification import BusinessType
 from core.identity import Platform
-from core.staff import ChatAddress, Department, Role, StaffMember
+from core.staff import ChatAddress, Department, Invitation, Role, StaffMember
 from storage.dialect import upsert
 from storage.tables import DepartmentRow, InvitationRow, StaffIdentityRow, StaffRow
 
@@ -57,9 +57,39 @@ class SqlStaffDirectory:
         rows = await self._session.scalars(select(StaffRow).order_by(StaffRow.id))
         return [(m, await self.addresses(m.id)) for m in map(_member, rows)]
 
+    async def of_department(self, department: str) -> list[StaffMember]:
+        """Everyone belonging to a department, disabled staff too."""
+        rows = await self._session.scalars(
+            select(StaffRow).where(StaffRow.department == department).order_by(StaffRow.id)
+        )
+        return [_member(r) for r in rows]
+
     async def disable(self, staff_id: int) -> bool:
+        return await self.change(staff_id, active=False)
+
+    async def change(
+        self,
+        staff_id: int,
+        *,
+        name: str | None = None,
+        role: Role | None = None,
+        department: str | None = None,
+        language: str | None = None,
+        active: bool | None = None,
+    ) -> bool:
+        """Change what is given of a staff member; False if there is no such member."""
+        given = {
+            "name": name,
+            "role": role.name.lower() if role is not None else None,
+            "department": department,
+            "language": language,
+            "active": active,
+        }
+        values = {k: v for k, v in given.items() if v is not None}
+        if not values:
+            return await self.get(staff_id) is not None
         result = await self._session.execute(
-            update(StaffRow).where(StaffRow.id == staff_id).values(active=False)
+            update(StaffRow).where(StaffRow.id == staff_id).values(values)
         )
         return result.rowcount == 1
 
@@ -78,11 +108,35 @@ class SqlStaffDirectory:
             )
         )
 
+    async def pending_invitations(self, now: datetime) -> list[Invitation]:
+        """Invitations neither used nor expired, the soonest to expire first."""
+        rows = await self._session.scalars(
+            select(InvitationRow)
+            .where(InvitationRow.used_at.is_(None), InvitationRow.expires_at > now)
+            .order_by(InvitationRow.expires_at, InvitationRow.name)
+        )
+        return [_invitation(r) for r in rows]
+
+    async def revoke(self, code_hash: str, now: datetime) -> Invitation | None:
+        """Delete a pending invitation; None if no pending one has this code."""
+        row = await self._session.scalar(
+            delete(InvitationRow)
+            .where(
+                InvitationRow.code_hash == code_hash,
+                InvitationRow.used_at.is_(None),
+                InvitationRow.expires_at > now,
+            )
+            .returning(InvitationRow)
+        )
+        return _invitation(row) if row else None
+
     async def redeem(
         self, code_hash: str, platform: Platform, user_id: str, now: datetime
     ) -> StaffMember | None:
-        """Use an invitation once, before it expires, to link a chat account to a new
-        staff member. None when the code is unknown, used or expired."""
+        """Use an invitation once, before it expires, to link a chat account to a staff
+        member: a new one, or the one the account already belongs to (someone disabled
+        and invited again), who is then enabled with the invitation's name, role and
+        department. None when the code is unknown, used or expired."""
         claimed = await self._session.execute(
             update(InvitationRow)
             .where(
@@ -97,7 +151,34 @@ class SqlStaffDirectory:
         if invitation is None:
             return None
         name, role, department = invitation
-        staff_id = (
+        staff_id = await self._session.scalar(
+            select(StaffIdentityRow.staff_id).where(
+                StaffIdentityRow.platform == platform.value, StaffIdentityRow.user_id == user_id
+            )
+        )
+        if staff_id is not None:
+            await self.change(
+                staff_id, name=name, role=Role[role.upper()], department=department, active=True
+            )
+        else:
+            staff_id = await self._new_member(name, role, department, now)
+            await self._session.execute(  # an upsert: a concurrent /register may have linked it
+                upsert(self._session, StaffIdentityRow)
+                .values(platform=platform.value, user_id=user_id, staff_id=staff_id, linked_at=now)
+                .on_conflict_do_update(
+                    index_elements=["platform", "user_id"],
+                    set_={"staff_id": staff_id, "linked_at": now},
+                )
+            )
+        await self._session.execute(
+            update(InvitationRow)
+            .where(InvitationRow.code_hash == code_hash)
+            .values(staff_id=staff_id)
+        )
+        return await self.get(staff_id)
+
+    async def _new_member(self, name: str, role: str, department: str, now: datetime) -> int:
+        return (
             await self._session.execute(
                 insert(StaffRow)
                 .values(
@@ -111,20 +192,6 @@ class SqlStaffDirectory:
                 .returning(StaffRow.id)
             )
         ).scalar_one()
-        await self._session.execute(
-            upsert(self._session, StaffIdentityRow)
-            .values(platform=platform.value, user_id=user_id, staff_id=staff_id, linked_at=now)
-            .on_conflict_do_update(
-                index_elements=["platform", "user_id"],
-                set_={"staff_id": staff_id, "linked_at": now},
-            )
-        )
-        await self._session.execute(
-            update(InvitationRow)
-            .where(InvitationRow.code_hash == code_hash)
-            .values(staff_id=staff_id)
-        )
-        return StaffMember(staff_id, name, Role[role.upper()], department)
 
     # -- departments -----------------------------------------------------------------------
 
@@ -135,6 +202,20 @@ class SqlStaffDirectory:
     async def department(self, code: str) -> Department | None:
         row = await self._session.get(DepartmentRow, code)
         return _department(row) if row else None
+
+    async def remove_department(self, code: str, now: datetime) -> bool:
+        """Delete a department with its spent (used or expired) invitations; the caller
+        has made sure no staff and no pending invitation belong to it."""
+        await self._session.execute(
+            delete(InvitationRow).where(
+                InvitationRow.department == code,
+                or_(InvitationRow.used_at.is_not(None), InvitationRow.expires_at <= now),
+            )
+        )
+        result = await self._session.execute(
+            delete(DepartmentRow).where(DepartmentRow.code == code)
+        )
+        return result.rowcount == 1
 
     async def save_department(self, department: Department) -> None:
         values = {
@@ -157,6 +238,10 @@ def _member(row: StaffRow) -> StaffMember:
     return StaffMember(
         staff_id, row.name, Role[row.role.upper()], row.department, row.active, row.language
     )
+
+
+def _invitation(row: InvitationRow) -> Invitation:
+    return Invitation(row.name, Role[row.role.upper()], row.department, row.expires_at)
 
 
 def _department(row: DepartmentRow) -> Department:

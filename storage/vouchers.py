@@ -73,10 +73,17 @@ class SqlVoucherStore:
 
     async def withdraw(self, voucher_id: int) -> bool:
         """Take a voucher out of the catalog; False if there is no such voucher."""
+        return await self._set_active(voucher_id, False)
+
+    async def offer(self, voucher_id: int) -> bool:
+        """Put a withdrawn voucher back in the catalog; False if there is no such voucher."""
+        return await self._set_active(voucher_id, True)
+
+    async def _set_active(self, voucher_id: int, active: bool) -> bool:
         result = await self._session.execute(
             update(VoucherRow)
             .where(VoucherRow.id == voucher_id)
-            .values(active=False)
+            .values(active=active)
             .execution_options(synchronize_session=False)
         )
         return bool(result.rowcount == 1)

@@ -155,11 +155,15 @@ class DeskService:
             if key is not None and not await uow.deliveries.first_time(key, now):
                 return Outcome([], await uow.deliveries.response(key), redelivered=True)
             staff = await uow.staff.by_identity(sender.platform, sender.user_id)
-            registering = staff is None and command.name == "register"
-            if registering:
-                staff = await uow.staff.redeem(
+            # A code is redeemed from any account: also from one already linked, so that
+            # someone disabled, or enabled again, can register with a new invitation.
+            registering = False
+            if command.name == "register":
+                redeemed = await uow.staff.redeem(
                     invitation_hash(command.rest), sender.platform, sender.user_id, now
                 )
+                if redeemed is not None:
+                    staff, registering = redeemed, True
             if (
                 staff is None
                 or not staff.active

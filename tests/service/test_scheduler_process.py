@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import signal
 from pathlib import Path
 
@@ -38,7 +39,16 @@ async def test_a_second_scheduler_on_sqlite_refuses_to_start(tmp_path: Path) -> 
         assert await asyncio.wait_for(first.wait(), 15) == 0
 
 
+async def test_outbox_help_names_every_subcommand(tmp_path: Path) -> None:
+    code, out, _ = await intake(tmp_path, "outbox", "--help")
+    assert code == 0
+    assert re.search(r"^ +list +messages pending or failed \(the default\)$", out, re.M)
+    assert re.search(r"^ +retry +send a failed message again$", out, re.M)
+
+
 async def test_listing_and_retrying_the_outbox(engine: AsyncEngine, tmp_path: Path) -> None:
+    code, out, _ = await intake(tmp_path, "outbox")
+    assert (code, out) == (0, "nothing pending or failed\n")
     async with SqlUnitOfWork(engine) as uow:
         await uow.outbox.add(
             [
@@ -53,7 +63,15 @@ async def test_listing_and_retrying_the_outbox(engine: AsyncEngine, tmp_path: Pa
     queue = SqlOutboxQueue(engine)
     [item] = await queue.listing()
     code, out, _ = await intake(tmp_path, "outbox")
-    assert code == 0 and "pending\twechat:oX\tCP-20261102-0001" in out and "1 pending" in out
+    assert code == 0
+    assert out == (
+        "id\tstatus\tto\tcase\tattempts\tnext attempt\tlast error\ttext\n"
+        f"{item.id}\tpending\twechat:oX\tCP-20261102-0001\tattempts 0"
+        "\tnext 2026-11-02 10:00 +08:00\t\t您的案件已办结\n"
+        "1 pending or failed\n"
+    )
+    code, same, _ = await intake(tmp_path, "outbox", "list")
+    assert (code, same) == (0, out)
     code, _, err = await intake(tmp_path, "outbox", "retry", str(item.id))
     assert code == 2 and "no failed outbox message" in err  # it is pending, not failed
     await queue.fail(item.id, "errcode 43004")
