@@ -1,7 +1,8 @@
 """Keeping personal data no longer than needed (PIPL): forget abandoned intakes.
 
 An unfinished intake may hold the name and phone number a customer typed before they
-walked away. Once it has been idle longer than the dialogue's timeout — when the
+walked away, and words or files sent after filing may wait for a case to be chosen.
+Once such a dialogue has been idle longer than the dialogue's timeout — when the
 customer would be told it expired anyway — its answers are dropped; the language choice
 and any pending question from staff are kept.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from core.dialogue.state import Dialogue, Step
+from core.dialogue.state import Dialogue
 from core.ports import UnitOfWork
 
 BATCH = 1000  # per run; the scheduler runs this every few minutes
@@ -26,7 +27,7 @@ async def forget_abandoned_intakes(
         for customer in await uow.dialogues.abandoned(now - idle, BATCH):
             # Locked and checked again: the customer may have written since the query.
             dialogue = (await uow.dialogues.lock(customer, now, customer_wrote=False)).dialogue
-            if dialogue is None or dialogue.step is Step.IDLE:
+            if dialogue is None or not dialogue.unfinished:
                 await uow.dialogues.save(customer, dialogue or Dialogue())  # clears the mark
             elif dialogue.updated_at is None or now - dialogue.updated_at > idle:
                 await uow.dialogues.save(customer, dialogue.restarted())

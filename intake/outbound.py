@@ -44,8 +44,9 @@ class ChannelDelivery:
                 raise Undeliverable(str(refusal)) from refusal
         elif recipient.platform is Platform.WECHAT and self.wechat is not None:
             try:
+                reply = message.reply
                 await self.wechat.pusher.push(
-                    address, Push(as_text([message.reply]), message.case_number)
+                    address, Push(as_text([reply]), message.case_number, continued=reply.continued)
                 )
             except WeChatClientException as refusal:
                 if refusal.errcode in _WECHAT_FINAL:

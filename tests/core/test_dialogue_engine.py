@@ -84,7 +84,7 @@ def complaint_up_to_summary(chat: Chat) -> None:
 
 def test_a_complaint_from_greeting_to_submission() -> None:
     chat = Chat()
-    chat.say("你好")
+    chat.say("/start")
     assert "投诉" in chat.text and chat.keys == [
         "t:complaint",
         "t:suggestion",
@@ -279,11 +279,11 @@ def test_status_commands_become_effects_and_keep_the_place() -> None:
 
 def test_language_from_platform_hint_and_from_the_customer() -> None:
     chat = Chat()
-    chat.say("hello", hint="en-GB")
+    chat.say("/start", hint="en-GB")
     assert "Welcome" in chat.text
     chat.say("/language zh")
     assert chat.dialogue.language == "zh"
-    chat.say("hi", hint="en")  # the customer's own choice wins over the platform
+    chat.say("/help", hint="en")  # the customer's own choice wins over the platform
     assert "欢迎" in chat.text
     chat.say("/language")
     assert chat.keys == ["l:zh", "l:en"]
