@@ -21,13 +21,14 @@ def utf8_length(text: str) -> int:
 
 
 def split_text(text: str, limit: int, measure: Callable[[str], int] = len) -> list[str]:
-    """Cut `text` into pieces of at most `limit`, preferring line breaks, then spaces."""
+    """Cut `text` into pieces of at most `limit`, preferring line breaks, then spaces,
+    in the second half of a piece (a heading line stays with what it heads)."""
     pieces: list[str] = []
     rest = text
     while measure(rest) > limit:
         cut = _longest_prefix(rest, limit, measure)
         for separator in ("\n", " "):
-            at = rest.rfind(separator, 0, cut)
+            at = rest.rfind(separator, cut // 2, cut)
             if at > 0:
                 cut = at + 1
                 break

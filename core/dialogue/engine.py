@@ -400,10 +400,9 @@ Handler = Callable[[Dialogue, Input, datetime, DialogueSettings], Turn]
 def _idle(d: Dialogue, message: Input, _now: datetime, settings: DialogueSettings) -> Turn:
     if isinstance(message, Choice):
         if message.key.startswith("t:") and message.key[2:] in _CASE_TYPES:
-            d.case_type = CaseType(message.key[2:])
-            d.step = Step.BUSINESS
-            d.trail = []
-            return Turn(d, (prompt(d, settings),))
+            fresh = d.restarted()  # a menu left open lapses, with what waited on it
+            fresh.case_type, fresh.step = CaseType(message.key[2:]), Step.BUSINESS
+            return Turn(fresh, (prompt(fresh, settings),))
         if message.key == "m:status":
             return Turn(d, (), ListCases())
         if message.key == "m:points":
