@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import re
 
+from telegram import Update
+
+from bots.telegram.convert import to_incoming
 from core.case import Attachment
+from core.dialogue.io import Media, SharedContact, Unsupported
 from core.identity import CustomerId, Platform
 from intake import admin
 from storage.unit_of_work import SqlUnitOfWork
@@ -250,3 +254,42 @@ async def test_extend_past_the_legal_ceiling_says_the_most_there_is(desk: Desk) 
     assert "延长至 2026年12月2日 10:00" in (told.text or "")
     [case] = await desk.cases(ALICE)
     assert [e.days for e in case.extensions] == [15]
+
+
+def telegram_message(**content: object) -> Update:
+    user = {"id": ALICE, "is_bot": False, "first_name": "Alice", "language_code": "zh-hans"}
+    message = {
+        "message_id": 7,
+        "date": 1_790_000_000,
+        "chat": {"id": ALICE, "type": "private", "first_name": "Alice"},
+        "from": user,
+        **content,
+    }
+    return Update.de_json({"update_id": 1, "message": message}, None)
+
+
+def test_what_each_kind_of_telegram_message_becomes() -> None:
+    file = {"file_id": "F1", "file_unique_id": "U1"}
+    location = {"latitude": 31.2, "longitude": 121.5}
+    sticker = {**file, "type": "regular", "width": 1, "height": 1}
+    cases = [
+        ({"sticker": {**sticker, "is_animated": False, "is_video": False}}, Unsupported("sticker")),
+        ({"location": location}, Unsupported("location")),
+        (
+            {"location": location, "venue": {"location": location, "title": "T", "address": "A"}},
+            Unsupported("location"),
+        ),
+        ({"dice": {"emoji": "🎲", "value": 3}}, Unsupported("other")),
+        ({"video_note": {**file, "length": 240, "duration": 3}}, Media("video_note", "F1", None)),
+        ({"document": file, "caption": "对账单"}, Media("document", "F1", "对账单")),
+        (
+            {"contact": {"phone_number": "+8613812348000", "first_name": "A", "user_id": ALICE}},
+            SharedContact("+8613812348000", "A", is_own=True),
+        ),
+    ]
+    for content, expected in cases:
+        incoming = to_incoming(telegram_message(**content), bot_id=42)
+        assert incoming is not None and incoming.message == expected, content
+    # A service message in a private chat (the auto-delete timer changed) gets no answer.
+    timer = {"message_auto_delete_timer_changed": {"message_auto_delete_time": 86400}}
+    assert to_incoming(telegram_message(**timer), bot_id=42) is None

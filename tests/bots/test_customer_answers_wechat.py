@@ -12,10 +12,13 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
+from wechatpy import parse_message
 
 from bots.text import utf8_length
+from bots.wechat.convert import Inbound, to_inbound
 from bots.wechat.push import MAX_TEXT_BYTES
 from core.case import Attachment, Case
+from core.dialogue.io import Media, Unsupported
 from core.identity import CustomerId, Platform
 from core.staff import Role
 from intake import admin
@@ -217,3 +220,28 @@ async def test_extend_past_the_legal_ceiling_on_wechat(chat: Chat) -> None:
     after = await chat.case(number)
     assert after[1] == before[1] and after[0].due_at == before[0].due_at
     assert len(chat.pushed(chat.customer)) == customer_told
+
+
+def wechat_message(kind: str, fields: str) -> Inbound:
+    xml = (
+        "<xml><ToUserName>gh_bank</ToUserName><FromUserName>o-customer</FromUserName>"
+        f"<CreateTime>1790000000</CreateTime><MsgType>{kind}</MsgType>{fields}"
+        "<MsgId>42</MsgId></xml>"
+    )
+    return to_inbound(parse_message(xml), "wx-app")
+
+
+def test_what_each_kind_of_wechat_message_becomes() -> None:
+    assert wechat_message("location", "<Location_X>31.2</Location_X><Label>L</Label>").message == (
+        Unsupported("location")
+    )
+    assert wechat_message("link", "<Title>T</Title><Url>https://x.cn</Url>").message == (
+        Unsupported("link")
+    )
+    assert wechat_message("file", "<Title>a.pdf</Title><FileKey>k</FileKey>").message == (
+        Unsupported("file")
+    )
+    assert wechat_message("miniprogrampage", "<Title>T</Title>").message == Unsupported("other")
+    short = wechat_message("shortvideo", "<MediaId>M1</MediaId><ThumbMediaId>T1</ThumbMediaId>")
+    assert short.message == Media("video", "M1")
+    assert short.delivery_key == "wechat:wx-app:msg:42"
