@@ -13,25 +13,28 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from core import privacy, redeeming
+from core import privacy, redeeming, relay
 from core.calendar import WorkingCalendar
 from core.case import Case, CaseType
 from core.classification import Channel
 from core.deadlines import DeadlinePolicy
 from core.desk.commands import button
-from core.desk.views import new_case_alert, safe, view_button
-from core.dialogue import views
+from core.desk.views import new_case_alert, view_button
+from core.dialogue import pending, views
 from core.dialogue.engine import (
+    AddToCase,
     AnswerCase,
     CommentOnRating,
     DialogueSettings,
     Effect,
     ForgetMe,
     ListCases,
+    OfferAddition,
     OfferVoucher,
     RateCase,
     RedeemVoucher,
     SettleRating,
+    ShowMyVouchers,
     ShowPoints,
     ShowPrivacy,
     ShowStatus,
@@ -39,9 +42,10 @@ from core.dialogue.engine import (
     SubmitCase,
     Turn,
     converse,
+    prompt,
 )
 from core.dialogue.io import Input, Option, Reply
-from core.dialogue.state import Dialogue
+from core.dialogue.state import MENUS, Awaiting, Dialogue, Pending
 from core.identity import CustomerId
 from core.messages import DEFAULT_LANGUAGE, t
 from core.numbering import normalize_case_number
@@ -51,10 +55,12 @@ from core.provisional import missing_calendar_year
 from core.rewarding import reward
 from core.rewards import RewardPolicy, RewardReason
 from core.satisfaction import Survey
-from core.services import CaseDraft, change_case_within, open_case
-from core.staff import route, staff_id_of
+from core.services import CaseDraft, open_case
+from core.staff import route
 
 MY_CASES_SHOWN = 10
+# Material sent after filing is offered to the customer's latest open cases, this many.
+CASES_TO_ADD_TO = 5
 
 
 # Feedback the scheme rewards as soon as it is filed (a complaint earns nothing).
@@ -239,6 +245,12 @@ class ConversationService:
             case AnswerCase():
                 sends.extend(await self._relay_answer(uow, customer, effect, now))
                 return turn.dialogue, [Reply(t(lang, "customer.answer_received"))]
+            case OfferAddition():
+                return turn.dialogue, [await self._offer_addition(uow, customer, turn, effect)]
+            case AddToCase():
+                return turn.dialogue, await self._add_to_case(
+                    uow, customer, turn, effect, now, sends
+                )
             case ShowStatus():
                 return turn.dialogue, [Reply(await self._status(uow, customer, effect, lang))]
             case ListCases():
@@ -253,7 +265,9 @@ class ConversationService:
                 sends.extend(answer.sends)
                 return turn.dialogue, answer.replies
             case ShowVouchers():
-                return turn.dialogue, [await redeeming.catalog(uow, customer, lang)]
+                return turn.dialogue, [await redeeming.catalog(uow, customer, turn.dialogue)]
+            case ShowMyVouchers():
+                return turn.dialogue, [await redeeming.issued(uow, customer, lang, now, tz)]
             case OfferVoucher():
                 offered = await redeeming.offer(uow, customer, turn.dialogue, effect.voucher_id)
                 return turn.dialogue, [offered]
@@ -312,33 +326,51 @@ class ConversationService:
         case = await uow.cases.get(answer.number)
         if case is None or case.customer != customer:
             return []
-        actor = f"customer:{customer}"
+        material = (answer.material,)
+        await relay.record(uow, case, material, f"customer:{customer}", now)
+        return await relay.relay(uow, await relay.asker(uow, case), case, material, answer=True)
 
-        reply_text = answer.text if answer.media is None else f"[{answer.media.kind}]"
-
-        def record(c: Case) -> None:
-            if answer.media is not None:
-                c.add_attachment(answer.media, actor=actor, now=now)
-            c.customer_replied(text=reply_text or "", actor=actor, now=now)
-
-        await change_case_within(uow, case, record)
-        history = await uow.cases.history(case.number)
-        asked = next((e for e in reversed(history) if e.action == "asked_customer"), None)
-        asker_id = staff_id_of(asked.actor) if asked is not None else None
-        if asker_id is None:
-            return []
-        asker = await uow.staff.get(asker_id)
-        if asker is None or not asker.active:
-            return []
-        if answer.media is not None:
-            text = t(
-                asker.language, "desk.answer.attachment", number=case.number, kind=answer.media.kind
+    async def _offer_addition(
+        self, uow: UnitOfWork, customer: CustomerId, turn: Turn, effect: OfferAddition
+    ) -> Reply:
+        """Ask which open case the material belongs to; with none open, the menu."""
+        dialogue, lang = turn.dialogue, turn.dialogue.language
+        mine = await uow.cases.for_customer(customer, privacy.ALL_CASES)
+        open_cases = [c for c in mine if c.status.is_open][:CASES_TO_ADD_TO]
+        if not open_cases:
+            if dialogue.pending is not None and dialogue.pending.kind in MENUS:
+                dialogue.pending = None
+            return prompt(dialogue, self._settings)
+        choices = tuple(
+            pending.add_option(
+                c.number,
+                t(lang, "add.option", type=t(lang, f"type.{c.type.value}"), number=c.number),
             )
-        else:
-            text = t(
-                asker.language, "desk.answer", number=case.number, text=safe(case, answer.text)
-            )
-        return [
-            OutboundMessage(chat, Reply(text), case.number)
-            for chat in await uow.staff.addresses(asker.id)
-        ]
+            for c in open_cases
+        )
+        dialogue.pending = Pending(Awaiting.ADD, choices=choices, material=effect.material)
+        question = pending.question(dialogue.pending, lang)
+        count = len(effect.material)
+        if count == 1:
+            return question
+        return Reply(t(lang, "add.held", count=count) + "\n" + question.text, question.options)
+
+    async def _add_to_case(
+        self,
+        uow: UnitOfWork,
+        customer: CustomerId,
+        turn: Turn,
+        effect: AddToCase,
+        now: datetime,
+        sends: list[OutboundMessage],
+    ) -> list[Reply]:
+        """Add the material to the chosen case, if it is still open, and tell its handler."""
+        lang = turn.dialogue.language
+        case = await uow.cases.get(effect.number)
+        if case is None or case.customer != customer or not case.status.is_open:
+            # Finished since it was offered (or a forged button): nothing is added.
+            return [Reply(t(lang, "add.not_open", number=effect.number))]
+        await relay.record(uow, case, effect.material, f"customer:{customer}", now)
+        people = await relay.handler(uow, case)
+        sends.extend(await relay.relay(uow, people, case, effect.material, answer=False))
+        return [Reply(t(lang, "add.done", number=case.number, count=len(effect.material)))]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from core.calendar import WorkingCalendar
-from core.case import Case, CaseType, DueBasis
+from core.case import LEGAL_MAX_DAYS, LEGAL_SENIOR_MAX_DAYS, Case, CaseType, DueBasis
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +41,27 @@ def later_deadline(calendar: WorkingCalendar, case: Case, working_days: int) -> 
     if basis is None:
         return count_deadline(calendar, case.due_at, working_days)
     return count_deadline(calendar, basis.counted_from, basis.working_days + working_days)
+
+
+def furthest_due(case: Case, senior_approval: bool) -> datetime:
+    """The latest the bank's deadline may be put: the legal ceiling as it stands, or as far
+    as an extension with this approval may take it (`Case.extend`: LEGAL_MAX_DAYS calendar
+    days after receipt, LEGAL_SENIOR_MAX_DAYS with senior approval)."""
+    allowed = LEGAL_SENIOR_MAX_DAYS if senior_approval else LEGAL_MAX_DAYS
+    return max(case.legal_due_at, case.received_at + timedelta(days=allowed))
+
+
+def longest_extension(
+    calendar: WorkingCalendar, case: Case, senior_approval: bool
+) -> tuple[int, Deadline | None]:
+    """The most working days the case's deadline may be pushed out with this approval,
+    and the deadline that gives (0 and None: none at all)."""
+    limit = furthest_due(case, senior_approval)
+    most, longest = 0, None
+    # Each working day more ends at least a day later, so this stops within the limit's days.
+    while (candidate := later_deadline(calendar, case, most + 1)).at <= limit:
+        most, longest = most + 1, candidate
+    return most, longest
 
 
 def recounted(calendar: WorkingCalendar, case: Case) -> tuple[Deadline, datetime] | None:

@@ -63,6 +63,8 @@ async def report(uow: UnitOfWork, customer: CustomerId, lang: str) -> str:
             vouchers=len(vouchers),
         )
     )
+    if vouchers:
+        lines.append(t(lang, "privacy.vouchers_hint"))
     lines.append(t(lang, "privacy.footer"))
     return "\n".join(lines)
 

@@ -1,9 +1,10 @@
-"""The customer's side of gift vouchers: the catalog, the confirmation, the exchange.
+"""The customer's side of gift vouchers: the catalog, the confirmation, the exchange,
+and the codes issued.
 
-The catalog is plain text naming each voucher's number (typed as `/redeem 3` on either
-platform); choosing one asks for a confirmation, which is an open question answered by
-a button on Telegram or a number on WeChat. The exchange itself is one atomic step of
-the voucher store.
+The catalog is a menu — buttons on Telegram, numbers on WeChat — left open as the
+customer's pending question (`/redeem 3` picks voucher 3 directly); choosing one asks
+for a confirmation, answered the same way. The exchange itself is one atomic step of the
+voucher store. `/vouchers` lists the codes issued, so none is lost with the chat history.
 """
 
 from __future__ import annotations
@@ -19,17 +20,46 @@ from core.messages import moment, t
 from core.ports import UnitOfWork
 from core.vouchers import RedeemRefusal, Voucher
 
+# The codes `/vouchers` lists, newest first.
+ISSUED_SHOWN = 20
 
-async def catalog(uow: UnitOfWork, customer: CustomerId, lang: str) -> Reply:
+
+async def catalog(uow: UnitOfWork, customer: CustomerId, dialogue: Dialogue) -> Reply:
+    """What is on offer, as the menu the customer now answers."""
+    lang = dialogue.language
     vouchers = await uow.vouchers.catalog()
     if not vouchers:
         return Reply(t(lang, "redeem.none"))
     balance = await uow.rewards.balance(customer)
-    lines = [t(lang, "redeem.menu", balance=balance)]
+    choices = tuple(
+        pending.voucher_option(
+            v.id, t(lang, "redeem.line", name=v.name, cost=v.cost, stock=v.stock)
+        )
+        for v in vouchers
+    )
+    text = t(lang, "redeem.menu", balance=balance) + "\n" + t(lang, "redeem.hint")
+    dialogue.pending = Pending(Awaiting.VOUCHER, label=text, choices=choices)
+    return pending.question(dialogue.pending, lang)
+
+
+async def issued(
+    uow: UnitOfWork, customer: CustomerId, lang: str, now: datetime, tz: ZoneInfo
+) -> Reply:
+    """The customer's vouchers with their codes, and whether each is still valid."""
+    redemptions = await uow.vouchers.for_customer(customer, ISSUED_SHOWN)
+    if not redemptions:
+        return Reply(t(lang, "vouchers.none"))
+    lines = [t(lang, "vouchers.header")]
     lines += [
-        t(lang, "redeem.line", id=v.id, name=v.name, cost=v.cost, stock=v.stock) for v in vouchers
+        t(
+            lang,
+            "vouchers.line" if r.expires_at > now else "vouchers.expired",
+            name=r.voucher_name,
+            code=r.code,
+            expires=moment(lang, r.expires_at, tz),
+        )
+        for r in redemptions
     ]
-    lines.append(t(lang, "redeem.hint"))
     return Reply("\n".join(lines))
 
 

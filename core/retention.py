@@ -2,7 +2,8 @@
 redact messages once they are delivered and old.
 
 An unfinished intake may hold the name and phone number a customer typed before they
-walked away. Once it has been idle longer than the dialogue's timeout — when the
+walked away, and words or files sent after filing may wait for a case to be chosen.
+Once such a dialogue has been idle longer than the dialogue's timeout — when the
 customer would be told it expired anyway — its answers are dropped; the language choice
 and any pending question from staff are kept.
 
@@ -17,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from core.dialogue.state import Dialogue, Step
+from core.dialogue.state import Dialogue
 from core.ports import UnitOfWork
 
 BATCH = 1000  # per run (or per transaction); the scheduler runs these every few minutes
@@ -34,7 +35,7 @@ async def forget_abandoned_intakes(
         for customer in await uow.dialogues.abandoned(now - idle, BATCH):
             # Locked and checked again: the customer may have written since the query.
             dialogue = (await uow.dialogues.lock(customer, now, customer_wrote=False)).dialogue
-            if dialogue is None or dialogue.step is Step.IDLE:
+            if dialogue is None or not dialogue.unfinished:
                 await uow.dialogues.save(customer, dialogue or Dialogue())  # clears the mark
             elif dialogue.updated_at is None or now - dialogue.updated_at > idle:
                 await uow.dialogues.save(customer, dialogue.restarted())

@@ -17,7 +17,7 @@ from core.calendar import WorkingCalendar
 from core.case import SATISFIED_FROM, Case, CaseStatus
 from core.chase import BusinessHours
 from core.deadlines import DeadlinePolicy
-from core.desk.views import due_when, safe, view_button
+from core.desk.views import due_when, safe
 from core.dialogue import pending
 from core.dialogue.engine import CommentOnRating, RateCase, SettleRating
 from core.dialogue.io import Reply
@@ -28,6 +28,7 @@ from core.identity import CustomerId
 from core.messages import t
 from core.outbound import OutboundMessage
 from core.ports import UnitOfWork
+from core.relay import tell
 from core.rewarding import reward
 from core.rewards import RewardPolicy, RewardReason
 from core.services import change_case_within
@@ -333,18 +334,7 @@ async def _tell_leads(
         assignee = await uow.staff.get(int(case.assignee))
         if assignee is not None and assignee.active and assignee not in people:
             people = [assignee, *people]
-    return [
-        OutboundMessage(
-            address,
-            Reply(
-                text(person.language),
-                (view_button(case.number, person.language),),
-            ),
-            case.number,
-        )
-        for person in people
-        for address in await uow.staff.addresses(person.id)
-    ]
+    return await tell(uow, people, case, lambda lang: Reply(text(lang)))
 
 
 def _about(case: Case, lang: str) -> dict[str, str]:

@@ -54,8 +54,9 @@ class ChannelDelivery:
                 raise
         elif recipient.platform is Platform.WECHAT and self.wechat is not None:
             try:
+                reply = message.reply
                 await self.wechat.pusher.push(
-                    address, Push(as_text([message.reply]), message.case_number)
+                    address, Push(as_text([reply]), message.case_number, continued=reply.continued)
                 )
             except TokenUnavailable as error:  # retried as usual; the next ones wait
                 self.wechat.supervisor.lost(error)

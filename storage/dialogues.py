@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.dialogue.state import Dialogue, Step
+from core.dialogue.state import Dialogue
 from core.identity import CustomerId, Platform
 from core.ports import LockedDialogue
 from storage.dialect import upsert
@@ -56,7 +56,7 @@ class SqlDialogueStore:
                 DialogueRow.platform == customer.platform.value,
                 DialogueRow.user_id == customer.user_id,
             )
-            .values(state=dialogue.to_json(), open_intake=dialogue.step is not Step.IDLE)
+            .values(state=dialogue.to_json(), open_intake=dialogue.unfinished)
         )
 
     async def abandoned(self, before: datetime, limit: int) -> list[CustomerId]:

@@ -234,6 +234,7 @@ def _payload(reply: Reply) -> dict[str, Any]:
         "contact_button": reply.contact_button,
         "media": [[a.kind, a.ref, a.caption] for a in reply.media],
         "media_platform": reply.media_platform.value if reply.media_platform else None,
+        "continued": reply.continued,
     }
 
 
@@ -249,5 +250,6 @@ def _message(row: OutboxRow) -> OutboundMessage:
         p["contact_button"],
         tuple(Attachment(k, r, c) for k, r, c in p["media"]),
         Platform(p["media_platform"]) if p["media_platform"] else None,
+        p.get("continued"),  # absent from messages queued before it existed
     )
     return OutboundMessage(recipient, reply, row.case_number)

@@ -6,8 +6,21 @@ from telegram import Message, Update
 
 from core.classification import Channel
 from core.conversation import Incoming
-from core.dialogue.io import Choice, Input, Media, SharedContact, Text
+from core.dialogue.io import Choice, Input, Media, SharedContact, Text, Unsupported
 from core.identity import CustomerId, Platform
+
+# What a person may send that the dialogue cannot take in, and how it answers each. A
+# venue carries a location too: it is looked at first. Service messages (a pinned
+# message, a timer changed) are none of these and get no answer.
+_UNSUPPORTED = (
+    ("sticker", "sticker"),
+    ("venue", "location"),
+    ("location", "location"),
+    ("poll", "other"),
+    ("dice", "other"),
+    ("game", "other"),
+    ("story", "other"),
+)
 
 
 def to_incoming(update: Update, bot_id: int) -> Incoming | None:
@@ -50,4 +63,7 @@ def _message_input(message: Message, user_id: int) -> Input | None:
         attachment = getattr(message, kind)
         if attachment is not None:
             return Media(kind, attachment.file_id, caption)
+    for field, kind in _UNSUPPORTED:
+        if getattr(message, field, None) is not None:
+            return Unsupported(kind)
     return None

@@ -11,7 +11,7 @@ from telegram import (
     ReplyKeyboardMarkup,
 )
 
-from bots.text import split_text, utf16_length
+from bots.text import split_continued, utf16_length
 from core.dialogue.io import Option, Reply
 
 MAX_TEXT = 4096
@@ -29,7 +29,7 @@ class OutgoingMessage:
 
 def render(reply: Reply) -> list[OutgoingMessage]:
     """One reply as Telegram messages; a keyboard goes with the last piece."""
-    pieces = split_text(reply.text, MAX_TEXT, utf16_length)
+    pieces = split_continued(reply.text, MAX_TEXT, utf16_length, reply.continued)
     markup: Markup = None
     if reply.contact_button:
         markup = ReplyKeyboardMarkup(

@@ -10,7 +10,7 @@ from bots.text import split_text, utf8_length
 from core.classification import Channel
 from core.conversation import Incoming
 from core.desk.commands import parse_button
-from core.dialogue.io import Input, Media, Reply, Text
+from core.dialogue.io import Input, Media, Reply, Text, Unsupported
 from core.identity import CustomerId, Platform
 
 # The custom menu's click keys (see `menu.py`) and what each one says to the dialogue.
@@ -24,6 +24,9 @@ MENU_COMMANDS = {
     "PRIVACY": "/privacy",
 }
 _MEDIA_KINDS = {"image": "photo", "voice": "voice", "video": "video", "shortvideo": "video"}
+# A file sent in the chat carries no MediaId the API could fetch: like a location or a
+# link, the dialogue says it cannot take it and asks again.
+_UNSUPPORTED_KINDS = {"location": "location", "link": "link", "file": "file"}
 PASSIVE_REPLY_BYTES = 2000
 
 
@@ -58,8 +61,9 @@ def to_inbound(message: BaseMessage, app_id: str) -> Inbound:
     kind = _MEDIA_KINDS.get(message.type)
     if kind is not None:
         return Inbound(openid, key, Media(kind, str(message.media_id)))
-    # Links, locations, files...: the dialogue answers "not understood" with the prompt.
-    return Inbound(openid, key, Text(""))
+    # wechatpy knows no file messages: their type is only in the raw fields.
+    raw_type = str(getattr(message, "_data", {}).get("MsgType", message.type))
+    return Inbound(openid, key, Unsupported(_UNSUPPORTED_KINDS.get(raw_type, "other")))
 
 
 def to_incoming(inbound: Inbound) -> Incoming | None:

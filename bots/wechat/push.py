@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from wechatpy.exceptions import WeChatClientException
 
-from bots.text import split_text, utf8_length
+from bots.text import split_continued, utf8_length
 from bots.wechat.client import WeChatApi
 
 log = logging.getLogger("bots.wechat.push")
@@ -52,6 +52,7 @@ class Push:
     text: str
     case_number: str | None = None
     title: str | None = None  # the template's headline
+    continued: str | None = None  # starts each piece after the first (`Reply.continued`)
 
 
 class WeChatPusher:
@@ -71,7 +72,7 @@ class WeChatPusher:
 
     async def push(self, openid: str, push: Push) -> Route:
         now = self._clock()
-        pieces = split_text(push.text, MAX_TEXT_BYTES, utf8_length)
+        pieces = split_continued(push.text, MAX_TEXT_BYTES, utf8_length, push.continued)
         reserved = await self._store.reserve_service_messages(
             openid, len(pieces), now, SERVICE_WINDOW, SERVICE_BUDGET
         )

@@ -18,7 +18,13 @@ from datetime import datetime, timedelta
 from core.calendar import WorkingCalendar
 from core.case import Case, CaseEvent, CaseStatus, CaseType, Decision
 from core.conversation import Incoming, Outcome, Render, settle_answer
-from core.deadlines import DeadlinePolicy, later_deadline, legal_deadline
+from core.deadlines import (
+    DeadlinePolicy,
+    furthest_due,
+    later_deadline,
+    legal_deadline,
+    longest_extension,
+)
 from core.desk import views
 from core.desk.commands import StaffCommand, button, parse_button, parse_text
 from core.desk.queries import QueueKind, Scope
@@ -27,7 +33,7 @@ from core.dialogue.io import Choice, Option, Reply, Text
 from core.dialogue.state import Dialogue
 from core.errors import ConcurrentUpdate, DomainError
 from core.identity import CustomerId
-from core.messages import DEFAULT_LANGUAGE, t
+from core.messages import DEFAULT_LANGUAGE, moment, t
 from core.numbering import normalize_case_number
 from core.outbound import OutboundMessage, Recipient
 from core.ports import UnitOfWork
@@ -38,7 +44,6 @@ from core.services import change_case_within
 from core.staff import COMMAND_ROLES, Role, StaffMember, may_handle, may_run, staff_id_of
 
 PAGE_SIZE = 10
-MAX_EXTENSION_WORKING_DAYS = 30
 
 
 def invitation_hash(code: str) -> str:
@@ -72,8 +77,9 @@ def _with_text(command: StaffCommand) -> bool:
 
 
 def _extension(command: StaffCommand) -> bool:
+    """Days and a reason; whether the days can be given is `_extend`'s to say."""
     days, _, reason = command.rest.partition(" ")
-    return days.isdecimal() and 0 < int(days) <= MAX_EXTENSION_WORKING_DAYS and bool(reason.strip())
+    return bool(days) and bool(reason.strip())
 
 
 # What each case command needs after the case number (the case number itself always).
@@ -607,6 +613,11 @@ class DeskService:
     ) -> None:
         days_text, _, reason = command.rest.partition(" ")
         staff = work.staff
+        if not days_text.isdecimal() or int(days_text) == 0:
+            work.say("desk.extend.days", number=case.number)
+            return
+        if case.status.is_open and not self._extension_fits(work, case, int(days_text)):
+            return
         due = later_deadline(self._calendar, case, int(days_text))
 
         def extend(c: Case) -> None:
@@ -638,6 +649,32 @@ class DeskService:
         work.say(
             "desk.done.extend", number=case.number, due=views.due_when(case, staff.language, tz)
         )
+
+    def _extension_fits(self, work: _Work, case: Case, days: int) -> bool:
+        """Whether `days` more working days stay within the legal ceiling this staff
+        member may extend to; if not, say so, with the most that can be given."""
+        staff, tz = work.staff, self._calendar.tz
+        senior = staff.role >= Role.SUPERVISOR
+        most, longest = longest_extension(self._calendar, case, senior)
+        if days <= most:
+            return True
+        about = {
+            "days": days,
+            "number": case.number,
+            "legal_due": moment(staff.language, case.legal_due_at, tz),
+            "role": t(staff.language, f"role.{staff.role.name.lower()}"),
+            "ceiling": moment(staff.language, furthest_due(case, senior), tz),
+        }
+        if longest is None:
+            work.say("desk.extend.none_left", **about)
+        else:
+            work.say(
+                "desk.extend.too_far",
+                most=most,
+                most_due=moment(staff.language, longest.at, tz),
+                **about,
+            )
+        return False
 
     async def _link(
         self, uow: UnitOfWork, work: _Work, command: StaffCommand, case: Case, now: datetime

@@ -15,8 +15,17 @@ from datetime import datetime, timedelta
 from core.case import Attachment, CaseType
 from core.classification import BusinessType
 from core.dialogue import pending
-from core.dialogue.io import Choice, Input, Media, Option, Reply, SharedContact, Text
-from core.dialogue.state import Awaiting, Dialogue, Pending, Step
+from core.dialogue.io import (
+    Choice,
+    Input,
+    Media,
+    Option,
+    Reply,
+    SharedContact,
+    Text,
+    Unsupported,
+)
+from core.dialogue.state import MENUS, Awaiting, Dialogue, Material, Pending, Step
 from core.dialogue.validation import NAME_MAX, normalize_name, normalize_phone
 from core.identity import Contact
 from core.messages import LANGUAGES, language_from_code, t
@@ -72,8 +81,23 @@ class AnswerCase:
     """The customer's answer to a question staff asked about a case."""
 
     number: str
-    text: str | None = None
-    media: Attachment | None = None
+    material: Material
+
+
+@dataclass(frozen=True, slots=True)
+class OfferAddition:
+    """An idle customer sent words or a file: ask which of their open cases it is for
+    (the service knows their cases); `material` is all that waits for the choice."""
+
+    material: tuple[Material, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AddToCase:
+    """The customer chose the open case the material they sent belongs to."""
+
+    number: str
+    material: tuple[Material, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +138,11 @@ class RedeemVoucher:
 
 
 @dataclass(frozen=True, slots=True)
+class ShowMyVouchers:
+    """The vouchers the customer was issued, with their codes (`/vouchers`)."""
+
+
+@dataclass(frozen=True, slots=True)
 class ShowPrivacy:
     pass
 
@@ -129,12 +158,15 @@ Effect = (
     | ListCases
     | ShowPoints
     | AnswerCase
+    | OfferAddition
+    | AddToCase
     | RateCase
     | CommentOnRating
     | SettleRating
     | ShowVouchers
     | OfferVoucher
     | RedeemVoucher
+    | ShowMyVouchers
     | ShowPrivacy
     | ForgetMe
 )
@@ -166,14 +198,11 @@ def converse(
     if language_hint and not d.language_chosen:
         d.language = language_from_code(language_hint)
     notices: list[Reply] = []
-    if (
-        d.step is not Step.IDLE
-        and d.updated_at is not None
-        and now - d.updated_at > settings.idle_timeout
-    ):
-        d = d.restarted()
-        minutes = int(settings.idle_timeout.total_seconds() // 60)
-        notices.append(Reply(t(d.language, "expired", minutes=minutes)))
+    if d.unfinished and d.updated_at is not None and now - d.updated_at > settings.idle_timeout:
+        if d.step is not Step.IDLE:
+            minutes = int(settings.idle_timeout.total_seconds() // 60)
+            notices.append(Reply(t(d.language, "expired", minutes=minutes)))
+        d = d.restarted()  # material left waiting for a case lapses quietly
     d.updated_at = now
 
     if d.answering is not None:
@@ -182,15 +211,26 @@ def converse(
             d.answering = None
             return Turn(d, tuple(notices), answer)
     turn = _dispatch(d, message, now, settings)
+    if notices and isinstance(turn.effect, OfferAddition):
+        # Words meant for the intake that just expired: not material for a case.
+        return Turn(turn.dialogue, (*notices, prompt(turn.dialogue, settings)))
     return Turn(turn.dialogue, (*notices, *turn.replies), turn.effect)
 
 
 def _answer(number: str, message: Input) -> AnswerCase | None:
     """While a question is pending, words and media answer it; commands still work."""
-    if isinstance(message, Text) and message.text.strip() and not message.text.startswith("/"):
-        return AnswerCase(number, text=message.text.strip())
+    material = _material(message)
+    if material is not None and not (material.text or "").startswith("/"):
+        return AnswerCase(number, material)
+    return None
+
+
+def _material(message: Input) -> Material | None:
+    """Words or a file a customer sent, as a case keeps them; None for anything else."""
+    if isinstance(message, Text) and message.text.strip():
+        return Material(text=message.text.strip())
     if isinstance(message, Media):
-        return AnswerCase(number, media=Attachment(message.kind, message.ref, message.caption))
+        return Material(media=Attachment(message.kind, message.ref, message.caption))
     return None
 
 
@@ -274,6 +314,8 @@ def _dispatch(d: Dialogue, message: Input, now: datetime, settings: DialogueSett
         if option is not None:
             message = Choice(option.key)
 
+    if isinstance(message, Unsupported):
+        return _unsupported(d, settings, message.kind)
     if isinstance(message, Choice) and message.key.startswith("l:"):
         return _set_language(d, message.key[2:], settings)
     if isinstance(message, Choice):
@@ -317,6 +359,8 @@ def _command(d: Dialogue, text: str, settings: DialogueSettings) -> Turn:
         effect = ShowPoints()
     elif name == "redeem":
         effect = OfferVoucher(int(arg)) if arg.isdecimal() else ShowVouchers()
+    elif name == "vouchers":
+        effect = ShowMyVouchers()
     elif name == "privacy":
         effect = ShowPrivacy()
     elif name == "forget":
@@ -365,21 +409,31 @@ Handler = Callable[[Dialogue, Input, datetime, DialogueSettings], Turn]
 def _idle(d: Dialogue, message: Input, _now: datetime, settings: DialogueSettings) -> Turn:
     if isinstance(message, Choice):
         if message.key.startswith("t:") and message.key[2:] in _CASE_TYPES:
-            d.case_type = CaseType(message.key[2:])
-            d.step = Step.BUSINESS
-            d.trail = []
-            return Turn(d, (prompt(d, settings),))
+            fresh = d.restarted()  # a menu left open lapses, with what waited on it
+            fresh.case_type, fresh.step = CaseType(message.key[2:]), Step.BUSINESS
+            return Turn(fresh, (prompt(fresh, settings),))
         if message.key == "m:status":
             return Turn(d, (), ListCases())
         if message.key == "m:points":
             return Turn(d, (), ShowPoints())
         return Turn(d, (Reply(t(d.language, "stale_button")), prompt(d, settings)))
+    if isinstance(message, SharedContact):
+        return _unsupported(d, settings, "contact")
     if isinstance(message, Text):
         if d.pending is not None and d.pending.kind in (Awaiting.COMMENT, Awaiting.REOPEN):
             return Turn(d, (), CommentOnRating(d.pending.ref, message.text.strip()))
         number = normalize_case_number(message.text)
         if number is not None:
             return Turn(d, (), ShowStatus(number))
+    material = _material(message)
+    # Words or files after filing may belong to an open case; an open survey or
+    # confirmation is answered first.
+    if material is not None and (d.pending is None or d.pending.kind in MENUS):
+        held = d.pending.material if d.pending is not None else ()
+        if len(held) >= settings.max_attachments:
+            text = t(d.language, "add.too_many", max=settings.max_attachments)
+            return Turn(d, (Reply(text), prompt(d, settings)))
+        return Turn(d, (), OfferAddition((*held, material)))
     return Turn(d, (prompt(d, settings),))
 
 
@@ -410,6 +464,16 @@ def _on_answer(d: Dialogue, answer: pending.Answer, settings: DialogueSettings) 
         case ((pending.REDEEM | pending.FORGET), pending.NO):
             text = t(lang, f"{'redeem' if answer.kind == pending.REDEEM else 'forget'}.cancelled")
             return Turn(d, (Reply(text), prompt(d, settings)))
+        # A voucher's button offers it whenever pressed, as `/redeem N` would.
+        case pending.VOUCHER, pending.YES:
+            return Turn(d, aside, OfferVoucher(int(answer.ref)))
+        case pending.VOUCHER, pending.NO if confirmed:
+            return Turn(d, (Reply(t(lang, "redeem.cancelled")), prompt(d, settings)))
+        # Material is added only to a case it was offered for, while it waits.
+        case pending.ADD, pending.YES if confirmed and asked is not None:
+            return Turn(d, aside, AddToCase(answer.ref, asked.material))
+        case pending.ADD, pending.NO if confirmed:
+            return Turn(d, (Reply(t(lang, "add.dropped")), prompt(d, settings)))
     return Turn(d, (Reply(t(lang, "stale_button")), prompt(d, settings)))
 
 
@@ -679,6 +743,17 @@ def _refuse(d: Dialogue, settings: DialogueSettings, key: str, **params: object)
     """Explain what was wrong, then ask again."""
     current = prompt(d, settings)
     return Turn(d, (Reply(t(d.language, key, **params), current.options, current.contact_button),))
+
+
+def _unsupported(d: Dialogue, settings: DialogueSettings, kind: str) -> Turn:
+    """Say what cannot be taken, and ask again what this step needs."""
+    lang = d.language
+    current = prompt(d, settings)
+    lines = [t(lang, "unsupported", what=t(lang, f"input.{kind}"))]
+    if d.answering is not None and d.step is Step.IDLE:
+        lines.append(t(lang, "unsupported.answering", number=d.answering))
+    lines.append(current.text)
+    return Turn(d, (Reply("\n".join(lines), current.options, current.contact_button),))
 
 
 def _not_understood(d: Dialogue, settings: DialogueSettings) -> Turn:

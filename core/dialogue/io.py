@@ -45,7 +45,20 @@ class Media:
     caption: str | None = None
 
 
-Input = Text | Choice | SharedContact | Media
+@dataclass(frozen=True, slots=True)
+class Unsupported:
+    """Something the dialogue cannot take in (a sticker, a location, a link, a WeChat
+    file...): every step answers it with what it expects instead."""
+
+    # sticker, location, link, file or other; each has its word in the catalogs
+    # (`input.KIND`), as has `contact`, for a contact card where none is asked for.
+    kind: str
+
+
+Input = Text | Choice | SharedContact | Media | Unsupported
+
+# Placeholders of `Reply.continued`, filled in by the platform that splits the text.
+PART, PARTS = "{part}", "{parts}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,3 +76,12 @@ class Reply:
     # sends them only if it is that platform (a Telegram file_id means nothing to WeChat).
     media: tuple[Attachment, ...] = ()
     media_platform: Platform | None = None
+    # When a platform must split a long text, each piece after the first starts with this
+    # line, its `{part}` and `{parts}` filled in (「（续 2/3）CP-…」): staff reading a long
+    # answer know what every piece belongs to.
+    continued: str | None = None
+
+
+def continuation(template: str, part: int, parts: int) -> str:
+    """The line that starts piece `part` of `parts` of a split reply."""
+    return template.replace(PART, str(part)).replace(PARTS, str(parts))

@@ -1,10 +1,11 @@
 """Questions put to a customer outside the intake, and the buttons that answer them.
 
-The satisfaction survey, the low-rating follow-up and the confirmations of /redeem and
-/forget wait in `Dialogue.pending` and are asked once the customer is idle. Their
-button keys carry what they are about (`v:CP-20261129-0007:5`), so a Telegram button
-still answers the right case after the dialogue has moved on; on WeChat the same options
-are a numbered menu.
+The satisfaction survey, the low-rating follow-up, the confirmations of /redeem and
+/forget, and two menus — which open case words sent after filing belong to, which
+voucher to buy — wait in `Dialogue.pending` and are asked once the customer is idle.
+Their button keys carry what they are about (`v:CP-20261129-0007:5`, `a:CP-…`, `y:3`),
+so a Telegram button still answers the right case after the dialogue has moved on; on
+WeChat the same options are a numbered menu.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from core.numbering import case_type_of, normalize_case_number
 SURVEY = "v"  # v:NUMBER:ANSWER
 REDEEM = "x"  # x:VOUCHER:ANSWER
 FORGET = "f"  # f:ANSWER
+ADD = "a"  # a:NUMBER (add to that case) or a:no
+VOUCHER = "y"  # y:VOUCHER (offer it) or y:no
 
 LATER, SKIP, REOPEN, CLOSE, YES, NO = "later", "skip", "reopen", "close", "yes", "no"
 
@@ -28,8 +31,8 @@ LATER, SKIP, REOPEN, CLOSE, YES, NO = "later", "skip", "reopen", "close", "yes",
 class Answer:
     """A pressed (or typed) answer to a pending question."""
 
-    kind: str  # SURVEY, REDEEM or FORGET
-    ref: str  # the case number or voucher id; empty for FORGET
+    kind: str  # SURVEY, REDEEM, FORGET, ADD or VOUCHER
+    ref: str  # the case number or voucher id; empty for FORGET and a "no"
     answer: str  # a score or one of the words above
 
 
@@ -53,12 +56,30 @@ def parse(key: str) -> Answer | None:
         return None
     if kind == FORGET and rest in (YES, NO):
         return Answer(kind, "", rest)
+    if kind in (ADD, VOUCHER) and rest == NO:
+        return Answer(kind, "", NO)
+    if (kind == ADD and normalize_case_number(rest) == rest) or (
+        kind == VOUCHER and rest.isdecimal()
+    ):
+        return Answer(kind, rest, YES)
     return None
+
+
+def add_option(number: str, label: str) -> Option:
+    return Option(f"{ADD}:{number}", label)
+
+
+def voucher_option(voucher_id: int, label: str) -> Option:
+    return Option(f"{VOUCHER}:{voucher_id}", label)
 
 
 def answers(asked: Pending, answer: Answer) -> bool:
     """Whether `answer` is one to the question `asked` (a late press of an earlier
     question's button is not)."""
+    if asked.kind in (Awaiting.ADD, Awaiting.VOUCHER):
+        menu = ADD if asked.kind is Awaiting.ADD else VOUCHER
+        offered = {o.key.partition(":")[2] for o in asked.choices}
+        return answer.kind == menu and (answer.answer == NO or answer.ref in offered)
     if asked.ref != answer.ref:
         return False
     match asked.kind:
@@ -72,6 +93,7 @@ def answers(asked: Pending, answer: Answer) -> bool:
             return answer.kind == REDEEM and answer.answer in (YES, NO)
         case Awaiting.FORGET:
             return answer.kind == FORGET
+    return False
 
 
 def question(pending: Pending, lang: str) -> Reply:
@@ -108,6 +130,19 @@ def question(pending: Pending, lang: str) -> Reply:
                     Option(f"{FORGET}:{YES}", t(lang, "forget.yes")),
                     Option(f"{FORGET}:{NO}", t(lang, "forget.no")),
                 ),
+            )
+        case Awaiting.ADD:
+            one = len(pending.choices) == 1
+            text = (
+                t(lang, "add.ask_one", number=pending.choices[0].key.partition(":")[2])
+                if one
+                else t(lang, "add.ask_many")
+            )
+            return Reply(text, (*pending.choices, Option(f"{ADD}:{NO}", t(lang, "add.no"))))
+        case Awaiting.VOUCHER:
+            return Reply(
+                pending.label or t(lang, "redeem.hint"),
+                (*pending.choices, Option(f"{VOUCHER}:{NO}", t(lang, "redeem.no"))),
             )
 
 

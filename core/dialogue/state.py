@@ -9,6 +9,7 @@ from typing import Any
 
 from core.case import Attachment, CaseType
 from core.classification import BusinessType
+from core.dialogue.io import Option
 from core.messages import DEFAULT_LANGUAGE
 
 
@@ -33,13 +34,37 @@ class Awaiting(StrEnum):
     REOPEN = "reopen"  # after a low rating: reopen the case, or let it close
     REDEEM = "redeem"  # confirm exchanging points for a voucher
     FORGET = "forget"  # confirm anonymising the customer's closed cases
+    ADD = "add"  # words or files sent after filing: which open case do they belong to?
+    VOUCHER = "voucher"  # /redeem's catalog: which voucher to exchange points for
+
+
+# Menus rather than questions: starting anew or letting them lapse loses nothing.
+MENUS = frozenset({Awaiting.ADD, Awaiting.VOUCHER})
+
+
+@dataclass(frozen=True, slots=True)
+class Material:
+    """Something a customer sent about a case: words, or a photo, voice note or file
+    (with its caption)."""
+
+    text: str | None = None
+    media: Attachment | None = None
+
+    @property
+    def note(self) -> str:
+        """How it reads in the case's trail."""
+        if self.media is None:
+            return self.text or ""
+        return " ".join(p for p in (f"[{self.media.kind}]", self.media.caption) if p)
 
 
 @dataclass(frozen=True, slots=True)
 class Pending:
     kind: Awaiting
     ref: str = ""  # the case number or voucher id the question is about
-    label: str = ""  # what to show of it (a voucher's name and cost)
+    label: str = ""  # what to show of it (a voucher's name and cost, the catalog)
+    choices: tuple[Option, ...] = ()  # the cases or vouchers offered (ADD, VOUCHER)
+    material: tuple[Material, ...] = ()  # what waits for a case to be chosen (ADD)
 
 
 @dataclass
@@ -67,14 +92,22 @@ class Dialogue:
         return replace(self, attachments=list(self.attachments), trail=list(self.trail))
 
     def restarted(self) -> Dialogue:
-        """A fresh intake that keeps the customer's language and any pending question."""
+        """A fresh intake that keeps the customer's language and any pending question
+        (a menu and what waited on it lapse)."""
+        kept = self.pending if self.pending is None or self.pending.kind not in MENUS else None
         return Dialogue(
             language=self.language,
             language_chosen=self.language_chosen,
             answering=self.answering,
-            pending=self.pending,
+            pending=kept,
             updated_at=self.updated_at,
         )
+
+    @property
+    def unfinished(self) -> bool:
+        """Holds what the customer typed or sent that no case has yet: an intake under
+        way, or material waiting for a case to be chosen (forgotten when abandoned)."""
+        return self.step is not Step.IDLE or bool(self.pending and self.pending.material)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -93,11 +126,7 @@ class Dialogue:
             "phone": self.phone,
             "editing": self.editing,
             "answering": self.answering,
-            "pending": (
-                [self.pending.kind.value, self.pending.ref, self.pending.label]
-                if self.pending
-                else None
-            ),
+            "pending": _pending_json(self.pending) if self.pending else None,
             "trail": [s.value for s in self.trail],
             "updated_at": self.updated_at.isoformat() if self.updated_at else None,
         }
@@ -129,8 +158,30 @@ class Dialogue:
         )
 
 
-def _pending(data: list[str] | None) -> Pending | None:
+def _pending_json(pending: Pending) -> list[Any]:
+    return [
+        pending.kind.value,
+        pending.ref,
+        pending.label,
+        [[o.key, o.label] for o in pending.choices],
+        [
+            [m.text, *([m.media.kind, m.media.ref, m.media.caption] if m.media else [])]
+            for m in pending.material
+        ],
+    ]
+
+
+def _pending(data: list[Any] | None) -> Pending | None:
     if not data:
         return None
-    kind, ref, label = data
-    return Pending(Awaiting(kind), ref, label)
+    kind, ref, label, *rest = data  # three fields before menus were kept
+    choices, material = rest if rest else ([], [])
+    return Pending(
+        Awaiting(kind),
+        ref,
+        label,
+        tuple(Option(key, text) for key, text in choices),
+        tuple(
+            Material(m[0], Attachment(m[1], m[2], m[3]) if len(m) > 1 else None) for m in material
+        ),
+    )

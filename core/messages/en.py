@@ -20,6 +20,7 @@ MESSAGES: dict[str, str] = {
         "I take your complaints, suggestions and praise and keep you posted.\n"
         "/start – begin, /status NUMBER – where your case stands, /mycases – your cases, "
         "/points – your reward points, /redeem – gift vouchers for points, "
+        "/vouchers – the vouchers you have, "
         "/privacy – what we keep about you, /language – 中文 / English, "
         "/back – previous step, /cancel – stop."
     ),
@@ -304,8 +305,6 @@ MESSAGES: dict[str, str] = {
     "About: {business}\nBranch: {branch}\nCustomer: {customer}\nDue: {due}\n{description}",
     "desk.alert": "New {type} {number}\nAbout: {business}\nBranch: {branch}\n"
     "Customer: {customer}\nDue: {due}\n{description}",
-    "desk.answer": "Customer's answer on {number}: {text}",
-    "desk.answer.attachment": "The customer added an attachment ({kind}) to {number}.",
     "desk.stats": "Figures for {scope}:\nNew today {today}\nOpen {open}\nOverdue {overdue}\n"
     "On time this month {on_time} ({on_time_count}/{resolved})\n"
     "Satisfied this month {satisfied} ({satisfied_count}/{rated})",
@@ -371,8 +370,8 @@ MESSAGES: dict[str, str] = {
     "desk.customer_reopened": "🔁 The customer reopened {number} ({type}); due {due}.",
     # vouchers
     "redeem.menu": "Gift vouchers for your points (you have {balance}):",
-    "redeem.line": "{id}. {name} – {cost} points ({stock} left)",
-    "redeem.hint": "Choose one, or send /redeem followed by its number.",
+    "redeem.line": "{name} – {cost} points ({stock} left)",
+    "redeem.hint": "Choose a voucher. Send /vouchers to see the codes you already have.",
     "redeem.none": "No gift vouchers are on offer right now.",
     "redeem.confirm": "Exchange points for {label}?",
     "redeem.yes": "Yes, exchange",
@@ -383,7 +382,7 @@ MESSAGES: dict[str, str] = {
     "redeem.not_enough": "{name} costs {cost} points; you have {balance}.",
     "redeem.label": "{name} ({cost} points)",
     "redeem.done": "Here is your voucher {name}: {code}\nValid until {expires}. "
-    "You have {balance} points left.",
+    "You have {balance} points left. Send /vouchers to see it again at any time.",
     # privacy
     "privacy.header": "What we keep about you:",
     "privacy.account": "Your {platform} account; you chose {chosen}.",
@@ -406,4 +405,43 @@ MESSAGES: dict[str, str] = {
     "/forget again then.",
     "command.redeem": "Exchange points for vouchers",
     "command.privacy": "What we keep about me",
+    # messages the dialogue cannot take
+    "unsupported": "Sorry, I can't take {what} here.",
+    "unsupported.answering": "Staff are waiting for your answer about {number}: send it as "
+    "text, a photo or a file.",
+    "input.sticker": "stickers",
+    "input.location": "locations",
+    "input.link": "links (please send the text itself)",
+    "input.file": "chat files (please send a photo or a screenshot instead)",
+    "input.contact": "contact cards",
+    "input.other": "this kind of message",
+    # adding to a case after filing
+    "add.ask_one": "Your case {number} is still open. Add what you just sent to it?",
+    "add.ask_many": "Which of your open cases should what you just sent be added to?",
+    "add.option": "Add to {type} {number}",
+    "add.no": "No, show the menu",
+    "add.held": "Received: {count} items wait to be added.",
+    "add.too_many": "At most {max} items can wait: please choose the case first.",
+    "add.done": "Added to {number} ({count} item(s)); the staff handling it have been told.",
+    "add.dropped": "All right, nothing was added.",
+    "add.not_open": "{number} is no longer open, so nothing was added. For a new matter, "
+    "please start a new case.",
+    "desk.relay.answer": "{customer} answered the question on {type} {number}:",
+    "desk.relay.added": "{customer} added to {type} {number}:",
+    "desk.relay.continued": "(continued {part}/{parts}) {number}",
+    # vouchers issued
+    "vouchers.none": "You have no gift vouchers yet. Send /redeem to see what is on offer.",
+    "vouchers.header": "Your gift vouchers (newest first):",
+    "vouchers.line": "{name}: {code}, valid until {expires}",
+    "vouchers.expired": "{name}: {code}, expired {expires}",
+    "privacy.vouchers_hint": "Send /vouchers to see the vouchers' codes.",
+    # extending a deadline
+    "desk.extend.days": "The working days must be a whole number above 0, e.g. "
+    "/extend {number} 2 reason",
+    "desk.extend.too_far": "Cannot extend by {days} working days: that would pass the legal "
+    "ceiling of {number} (now {legal_due}; a {role} may extend it to {ceiling} at most). "
+    "The most for this case is {most} working day(s), to {most_due}.",
+    "desk.extend.none_left": "Cannot extend by {days} working days: that would pass the legal "
+    "ceiling of {number} (now {legal_due}; a {role} may extend it to {ceiling} at most), and "
+    "this case cannot be extended any further.",
 }

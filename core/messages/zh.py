@@ -16,7 +16,7 @@ MESSAGES: dict[str, str] = {
     "menu.privacy": "我的信息",
     "help": "我可以受理您的投诉、建议和表扬，并随时告知处理进度。\n"
     "/start 开始，/status 编号 查询进度，/mycases 我的反馈，/points 我的积分，"
-    "/redeem 积分兑换礼品券，/privacy 我的个人信息，"
+    "/redeem 积分兑换礼品券，/vouchers 我的礼品券，/privacy 我的个人信息，"
     "/language 中文 / English，/back 上一步，/cancel 取消。",
     "cancelled": "已取消，未提交任何内容。",
     "expired": "您未完成的反馈已超过{minutes}分钟无操作，已自动结束，请重新开始。",
@@ -290,8 +290,6 @@ MESSAGES: dict[str, str] = {
     "网点：{branch}\n客户：{customer}\n时限：{due}\n{description}",
     "desk.alert": "新{type} {number}\n业务：{business}\n网点：{branch}\n客户：{customer}\n"
     "时限：{due}\n{description}",
-    "desk.answer": "客户回复 {number}：{text}",
-    "desk.answer.attachment": "客户为 {number} 补充了附件（{kind}）。",
     "desk.stats": "{scope}统计：\n今日新增 {today}\n未办结 {open}\n已超期 {overdue}\n"
     "本月按时办结率 {on_time}（{on_time_count}/{resolved}）\n"
     "本月满意率 {satisfied}（{satisfied_count}/{rated}）",
@@ -350,8 +348,8 @@ MESSAGES: dict[str, str] = {
     "desk.customer_reopened": "🔁 客户已重新开启 {number}（{type}），时限 {due}。",
     # 礼品券
     "redeem.menu": "可用积分兑换的礼品券（您现有 {balance} 积分）：",
-    "redeem.line": "{id}. {name} – {cost} 积分（剩余 {stock} 张）",
-    "redeem.hint": "请选择，或发送 /redeem 加编号。",
+    "redeem.line": "{name} – {cost} 积分（剩余 {stock} 张）",
+    "redeem.hint": "请选择要兑换的礼品券。已兑换的券码可发送 /vouchers 查看。",
     "redeem.none": "目前没有可兑换的礼品券。",
     "redeem.confirm": "确认用积分兑换 {label}？",
     "redeem.yes": "确认兑换",
@@ -361,7 +359,8 @@ MESSAGES: dict[str, str] = {
     "redeem.out_of_stock": "抱歉，{name} 刚刚兑完。",
     "redeem.not_enough": "{name} 需要 {cost} 积分，您现有 {balance} 积分。",
     "redeem.label": "{name}（{cost} 积分）",
-    "redeem.done": "您的礼品券 {name}：{code}\n有效期至 {expires}。剩余 {balance} 积分。",
+    "redeem.done": "您的礼品券 {name}：{code}\n有效期至 {expires}。剩余 {balance} 积分。"
+    "发送 /vouchers 可随时再次查看券码。",
     # 个人信息
     "privacy.header": "我们保存的您的信息：",
     "privacy.account": "您的{platform}账号，使用{chosen}。",
@@ -382,4 +381,39 @@ MESSAGES: dict[str, str] = {
     "forget.open_left": "还有 {count} 条未结案反馈，结案前仍保留您的信息，届时可再次发送 /forget。",
     "command.redeem": "积分兑换礼品券",
     "command.privacy": "我的个人信息",
+    # 无法处理的消息
+    "unsupported": "抱歉，暂时无法处理{what}。",
+    "unsupported.answering": "工作人员正在等待您关于 {number} 的回复，请直接发送文字、图片或文件。",
+    "input.sticker": "贴纸",
+    "input.location": "位置信息",
+    "input.link": "链接（请把内容以文字发送）",
+    "input.file": "聊天文件（请改用图片或截图发送）",
+    "input.contact": "联系人名片",
+    "input.other": "这类消息",
+    # 提交后补充材料
+    "add.ask_one": "您的反馈 {number} 正在办理中。要把刚才发送的内容补充到这件反馈吗？",
+    "add.ask_many": "要把刚才发送的内容补充到哪一件正在办理的反馈？",
+    "add.option": "补充到{type} {number}",
+    "add.no": "不用，显示菜单",
+    "add.held": "已收到，待补充的内容共 {count} 条。",
+    "add.too_many": "待补充的内容最多 {max} 条，请先选择要补充到哪件反馈。",
+    "add.done": "已补充到 {number}（{count} 条），并已转告处理人员。",
+    "add.dropped": "好的，未补充到任何反馈。",
+    "add.not_open": "{number} 已不在办理中，内容未补充。如有新的问题，请重新反馈。",
+    "desk.relay.answer": "{customer} 回复了{type} {number} 的提问：",
+    "desk.relay.added": "{customer} 为{type} {number} 补充了内容：",
+    "desk.relay.continued": "（续 {part}/{parts}）{number}",
+    # 已兑换的礼品券
+    "vouchers.none": "您还没有兑换过礼品券。发送 /redeem 查看可兑换的礼品券。",
+    "vouchers.header": "您兑换的礼品券（最新在前）：",
+    "vouchers.line": "{name}：{code}，有效期至 {expires}",
+    "vouchers.expired": "{name}：{code}，已于 {expires} 过期",
+    "privacy.vouchers_hint": "发送 /vouchers 查看礼品券券码。",
+    # 延长时限
+    "desk.extend.days": "工作日数须为大于 0 的整数，例如：/extend {number} 2 原因",
+    "desk.extend.too_far": "无法延长 {days} 个工作日：将超过 {number} 的法定时限"
+    "（现为 {legal_due}，{role}最多可延至 {ceiling}）。"
+    "本案最多可延长 {most} 个工作日，至 {most_due}。",
+    "desk.extend.none_left": "无法延长 {days} 个工作日：将超过 {number} 的法定时限"
+    "（现为 {legal_due}，{role}最多可延至 {ceiling}），本案已无法再延长。",
 }

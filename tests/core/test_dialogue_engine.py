@@ -12,13 +12,17 @@ from hypothesis import strategies as st
 from core.case import Attachment, CaseType
 from core.classification import BusinessType
 from core.dialogue.engine import (
+    AddToCase,
+    AnswerCase,
     CommentOnRating,
     DialogueSettings,
     ForgetMe,
     ListCases,
+    OfferAddition,
     OfferVoucher,
     RateCase,
     RedeemVoucher,
+    ShowMyVouchers,
     ShowPoints,
     ShowPrivacy,
     ShowStatus,
@@ -27,9 +31,9 @@ from core.dialogue.engine import (
     Turn,
     converse,
 )
-from core.dialogue.io import Choice, Input, Media, SharedContact, Text
-from core.dialogue.state import Awaiting, Dialogue, Pending, Step
-from core.messages import CATALOGS
+from core.dialogue.io import Choice, Input, Media, Option, SharedContact, Text, Unsupported
+from core.dialogue.state import Awaiting, Dialogue, Material, Pending, Step
+from core.messages import CATALOGS, t
 from tests.factories import at
 
 SETTINGS = DialogueSettings(branches=("Pudong Lujiazui", "Jing'an Temple"))
@@ -84,7 +88,7 @@ def complaint_up_to_summary(chat: Chat) -> None:
 
 def test_a_complaint_from_greeting_to_submission() -> None:
     chat = Chat()
-    chat.say("你好")
+    chat.say("/start")
     assert "投诉" in chat.text and chat.keys == [
         "t:complaint",
         "t:suggestion",
@@ -279,11 +283,11 @@ def test_status_commands_become_effects_and_keep_the_place() -> None:
 
 def test_language_from_platform_hint_and_from_the_customer() -> None:
     chat = Chat()
-    chat.say("hello", hint="en-GB")
+    chat.say("/start", hint="en-GB")
     assert "Welcome" in chat.text
     chat.say("/language zh")
     assert chat.dialogue.language == "zh"
-    chat.say("hi", hint="en")  # the customer's own choice wins over the platform
+    chat.say("/help", hint="en")  # the customer's own choice wins over the platform
     assert "欢迎" in chat.text
     chat.say("/language")
     assert chat.keys == ["l:zh", "l:en"]
@@ -408,7 +412,12 @@ def test_open_questions_survive_the_json_form() -> None:
 
 # -- any input, in any order, never crashes and never leaves the customer unanswered --
 
+UNSUPPORTED = ["sticker", "location", "link", "file", "other"]
 KEYS = [
+    "a:CP-20261102-0007",
+    "a:no",
+    "y:3",
+    "y:no",
     "t:complaint",
     "t:suggestion",
     "t:praise",
@@ -481,6 +490,7 @@ INPUTS = st.one_of(
     st.text(min_size=2001, max_size=2100).map(Text),
     st.builds(Media, st.sampled_from(["photo", "voice", "document"]), st.text(max_size=20)),
     st.builds(SharedContact, st.text(max_size=20), st.none() | st.text(max_size=10), st.booleans()),
+    st.builds(Unsupported, st.sampled_from(UNSUPPORTED)),
 )
 
 
@@ -488,7 +498,13 @@ INPUTS = st.one_of(
 @given(
     st.lists(st.tuples(INPUTS, st.integers(0, 45)), max_size=40),
     st.sampled_from([None, "en", "zh-hans", "fr"]),
-    st.sampled_from([None, *(Pending(kind, SURVEYED) for kind in Awaiting)]),
+    st.sampled_from(
+        [
+            None,
+            *(Pending(kind, SURVEYED) for kind in Awaiting),
+            Pending(Awaiting.ADD, choices=(Option(f"a:{SURVEYED}", SURVEYED),)),
+        ]
+    ),
 )
 def test_random_conversations_never_crash_or_go_silent(
     steps: list[tuple[Input, int]], hint: str | None, question: Pending | None
@@ -498,6 +514,11 @@ def test_random_conversations_never_crash_or_go_silent(
         now += timedelta(minutes=minutes)
         turn = converse(dialogue, message, now=now, settings=SETTINGS, language_hint=hint)
         assert turn.replies or turn.effect is not None
+        if isinstance(message, Unsupported):
+            # Said what cannot be taken, and asked again what the step needs.
+            lang = turn.dialogue.language
+            said = t(lang, "unsupported", what=t(lang, f"input.{message.kind}"))
+            assert turn.effect is None and said in turn.replies[-1].text
         assert all(r.text.strip() for r in turn.replies)
         for reply in turn.replies:
             assert all(0 < len(o.key.encode()) <= 64 for o in reply.options)
@@ -505,3 +526,174 @@ def test_random_conversations_never_crash_or_go_silent(
             assert 10 <= len(turn.effect.description) <= 2000
             assert turn.effect.contact.is_anonymous or turn.effect.contact.consent_at
         dialogue = Dialogue.from_json(turn.dialogue.to_json())
+
+
+# -- inputs the dialogue cannot take, at every step -----------------------------------
+
+
+def chat_at(step: Step) -> Chat:
+    """A complaint walked up to `step` (the summary's edit menu included)."""
+    chat = Chat()
+    chat.say("/start")
+    walk = [
+        (Step.BUSINESS, lambda: chat.press("t:complaint")),
+        (Step.BRANCH, lambda: chat.press("b:debit_card")),
+        (Step.DESCRIPTION, lambda: chat.press("r:0")),
+        (
+            Step.OUTCOME,
+            lambda: (chat.say("The ATM kept my card for an hour."), chat.press("d:next")),
+        ),
+        (Step.CONSENT, lambda: chat.press("o:skip")),
+        (Step.NAME, lambda: chat.press("c:yes")),
+        (Step.PHONE, lambda: chat.say("张三")),
+        (Step.SUMMARY, lambda: chat.say("13812348000")),
+        (Step.EDIT, lambda: chat.press("s:edit")),
+    ]
+    for reached, move in walk:
+        if chat.dialogue.step is step:
+            break
+        move()
+        assert chat.dialogue.step is reached
+    return chat
+
+
+@pytest.mark.parametrize("step", list(Step))
+@pytest.mark.parametrize("kind", UNSUPPORTED)
+def test_an_unsupported_input_at_any_step_is_answered_and_changes_nothing(
+    step: Step, kind: str
+) -> None:
+    chat = chat_at(step)
+    before = chat.dialogue.to_json()
+    expected = converse(chat.dialogue, Text("/help"), now=chat.now, settings=SETTINGS).replies[-1]
+    turn = chat.say(Unsupported(kind))
+    [reply] = turn.replies
+    said = CATALOGS["zh"]["unsupported"].format(what=CATALOGS["zh"][f"input.{kind}"])
+    assert reply.text == said + "\n" + expected.text
+    assert reply.options == expected.options and reply.contact_button == expected.contact_button
+    assert turn.effect is None
+    assert {**chat.dialogue.to_json(), "updated_at": None} == {**before, "updated_at": None}
+
+
+def test_a_contact_card_when_none_is_asked_for_is_answered() -> None:
+    chat = Chat()
+    chat.say(SharedContact("+8613812348000", "张三", is_own=True))
+    assert chat.text.startswith("抱歉，暂时无法处理联系人名片。") and "t:complaint" in chat.keys
+    chat = chat_at(Step.DESCRIPTION)
+    chat.say(SharedContact("+8613812348000", "张三", is_own=True))
+    assert chat.text.startswith("抱歉，没能理解") and chat.dialogue.description is None
+
+
+def test_an_unsupported_answer_to_staff_reminds_of_the_question() -> None:
+    chat = Chat(Dialogue(answering=SURVEYED))
+    turn = chat.say(Unsupported("sticker"))
+    assert turn.effect is None and chat.dialogue.answering == SURVEYED
+    assert chat.text.startswith(
+        f"抱歉，暂时无法处理贴纸。\n工作人员正在等待您关于 {SURVEYED} 的回复"
+    )
+    photo = Media("photo", "AgAC-photo", "the receipt")
+    assert chat.say(photo).effect == AnswerCase(
+        SURVEYED, Material(media=Attachment("photo", "AgAC-photo", "the receipt"))
+    )
+    assert chat.dialogue.answering is None
+
+
+# -- words and files after filing ------------------------------------------------------
+
+OTHER = "CP-20261102-0008"
+
+
+def offered(*numbers: str, material: tuple[Material, ...] = ()) -> Pending:
+    """The question the service puts when an idle customer sent `material`."""
+    choices = tuple(Option(f"a:{n}", f"补充到投诉 {n}") for n in numbers)
+    return Pending(Awaiting.ADD, choices=choices, material=material)
+
+
+def test_idle_words_and_files_are_offered_to_an_open_case() -> None:
+    chat = Chat()
+    photo = Media("photo", "AgAC-1", "the ATM screen")
+    turn = chat.say(photo)
+    first = Material(media=Attachment("photo", "AgAC-1", "the ATM screen"))
+    assert turn.effect == OfferAddition((first,)) and turn.replies == ()
+    # The service found two open cases and asks; more words join what waits.
+    chat.dialogue.pending = offered(SURVEYED, OTHER, material=(first,))
+    assert chat.say("It happened at 3 pm").effect == OfferAddition(
+        (first, Material(text="It happened at 3 pm"))
+    )
+    chat.dialogue.pending = offered(SURVEYED, OTHER, material=(first, Material(text="3 pm")))
+    chat.say("hello")  # not yet chosen: the question is shown again by the service
+    assert chat.keys == []
+    chat.dialogue.pending = offered(SURVEYED, OTHER, material=(first, Material(text="3 pm")))
+    chat.say("?")
+    assert chat.keys == [f"a:{SURVEYED}", f"a:{OTHER}", "a:no"]
+    assert "哪一件" in chat.text
+    turn = chat.say("2")  # typed, as on WeChat
+    assert turn.effect == AddToCase(OTHER, (first, Material(text="3 pm")))
+    assert chat.dialogue.pending is None
+    # A second press finds nothing waiting: nothing is added twice.
+    again = chat.press(f"a:{OTHER}")
+    assert again.effect is None and "失效" in chat.text
+
+
+def test_material_is_added_only_to_a_case_it_was_offered_for() -> None:
+    waiting = (Material(text="more detail"),)
+    chat = Chat(Dialogue(pending=offered(SURVEYED, material=waiting)))
+    assert chat.press(f"a:{OTHER}").effect is None and "失效" in chat.text
+    assert chat.dialogue.pending == offered(SURVEYED, material=waiting)
+    turn = chat.press("a:no")
+    assert turn.effect is None and chat.dialogue.pending is None
+    assert chat.text.startswith("好的，未补充到任何反馈。") and "t:complaint" in chat.keys
+
+
+def test_an_open_survey_comes_before_adding_material() -> None:
+    chat = surveyed()
+    turn = chat.say("the card is still missing")
+    assert turn.effect is None and chat.keys[0] == f"v:{SURVEYED}:1"
+    assert chat.say(Media("photo", "AgAC-2")).effect is None
+
+
+def test_material_waiting_lapses_with_a_new_intake_and_with_time() -> None:
+    waiting = (Material(text="more detail"),)
+    chat = Chat(Dialogue(pending=offered(SURVEYED, material=waiting), updated_at=START))
+    assert chat.dialogue.unfinished
+    chat.press("t:complaint")
+    assert chat.dialogue.pending is None and chat.dialogue.step is Step.BUSINESS
+    chat = Chat(Dialogue(pending=offered(SURVEYED, material=waiting), updated_at=START))
+    chat.now += timedelta(minutes=45)
+    turn = chat.press(f"a:{SURVEYED}")
+    assert turn.effect is None and chat.dialogue.pending is None
+
+
+def test_too_much_waiting_material_asks_for_the_case_first() -> None:
+    waiting = tuple(Material(text=f"part {i}") for i in range(SETTINGS.max_attachments))
+    chat = Chat(Dialogue(pending=offered(SURVEYED, material=waiting)))
+    turn = chat.say("one more")
+    assert turn.effect is None and chat.text.startswith("待补充的内容最多 10 条")
+    assert chat.keys == [f"a:{SURVEYED}", "a:no"]
+
+
+def test_waiting_material_survives_the_json_form() -> None:
+    photo = Material(media=Attachment("document", "BQAC-1", "statement"))
+    dialogue = Dialogue(pending=offered(SURVEYED, OTHER, material=(photo, Material(text="hi"))))
+    assert Dialogue.from_json(dialogue.to_json()) == dialogue
+    # A pending question stored before menus were kept still reads.
+    old = {**dialogue.to_json(), "pending": ["rating", SURVEYED, ""]}
+    assert Dialogue.from_json(old).pending == Pending(Awaiting.RATING, SURVEYED)
+
+
+# -- vouchers: the catalog is a menu; codes can be listed again ----------------------
+
+
+def test_the_voucher_menu_is_answered_by_button_or_number() -> None:
+    menu = Pending(
+        Awaiting.VOUCHER,
+        label="可用积分兑换的礼品券",
+        choices=(Option("y:3", "京东卡"), Option("y:7", "体检")),
+    )
+    chat = Chat(Dialogue(pending=menu))
+    chat.say("?")
+    assert chat.keys == ["y:3", "y:7", "y:no"]
+    assert chat.say("2").effect == OfferVoucher(7)
+    assert Chat().press("y:3").effect == OfferVoucher(3)  # a catalog button from before
+    chat = Chat(Dialogue(pending=menu))
+    assert chat.say("3").effect is None and chat.text.startswith("未兑换")
+    assert isinstance(Chat().say("/vouchers").effect, ShowMyVouchers)

@@ -1376,6 +1376,45 @@ class BotApiDouble:
             user_id, {"voice": voice}, language_code=language_code, enqueue=enqueue
         )
 
+    def user_sticker(
+        self, user_id: int, *, emoji: str = "👍", language_code: str | None = None
+    ) -> JSONDict:
+        """A sticker, as clients send one picked from a set."""
+        file_id = self.add_file(b"RIFF test sticker WEBP", folder="stickers", extension="webp")
+        stored = self._files[file_id]
+        sticker = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "emoji": emoji,
+            "set_name": "TestPack",
+            "file_size": len(stored.data),
+        }
+        return self._inbound(
+            user_id, {"sticker": sticker}, language_code=language_code, enqueue=True
+        )
+
+    def user_location(
+        self,
+        user_id: int,
+        latitude: float = 31.2397,
+        longitude: float = 121.4998,
+        *,
+        venue: str | None = None,
+        language_code: str | None = None,
+    ) -> JSONDict:
+        """A shared location; with ``venue``, a place picked from the map (a venue message
+        carries its location too)."""
+        location = {"latitude": latitude, "longitude": longitude}
+        payload: JSONDict = {"location": location}
+        if venue is not None:
+            payload["venue"] = {"location": location, "title": venue, "address": "陆家嘴环路"}
+        return self._inbound(user_id, payload, language_code=language_code, enqueue=True)
+
     def callback(
         self,
         user_id: int,

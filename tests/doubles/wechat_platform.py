@@ -716,6 +716,64 @@ class WeChatPlatform:
         fields.append(("MsgId", self._msg_id(msg_id)))
         return self._build("voice", openid, fields, None, options)
 
+    def build_location(
+        self,
+        openid: str,
+        latitude: float = 31.2397,
+        longitude: float = 121.4998,
+        *,
+        label: str = "上海市浦东新区陆家嘴环路",
+        msg_id: int | None = None,
+        **options: Unpack[PushOptions],
+    ) -> PreparedRequest:
+        """A location the user shared from the chat's "+" panel."""
+        fields: list[tuple[str, Any]] = [
+            ("Location_X", latitude),
+            ("Location_Y", longitude),
+            ("Scale", 15),
+            ("Label", label),
+            ("MsgId", self._msg_id(msg_id)),
+        ]
+        return self._build("location", openid, fields, None, options)
+
+    def build_link(
+        self,
+        openid: str,
+        url: str = "https://mp.weixin.qq.com/s/test-article",
+        *,
+        title: str = "一篇文章",
+        msg_id: int | None = None,
+        **options: Unpack[PushOptions],
+    ) -> PreparedRequest:
+        """A link (an article shared into the chat)."""
+        fields: list[tuple[str, Any]] = [
+            ("Title", title),
+            ("Description", "文章摘要"),
+            ("Url", url),
+            ("MsgId", self._msg_id(msg_id)),
+        ]
+        return self._build("link", openid, fields, None, options)
+
+    def build_file(
+        self,
+        openid: str,
+        title: str = "流水.pdf",
+        *,
+        size: int = 20480,
+        msg_id: int | None = None,
+        **options: Unpack[PushOptions],
+    ) -> PreparedRequest:
+        """A chat file: it names a FileKey, not a MediaId the API could fetch."""
+        fields: list[tuple[str, Any]] = [
+            ("Title", title),
+            ("Description", title),
+            ("FileKey", secrets.token_hex(16)),
+            ("FileMd5", secrets.token_hex(16)),
+            ("FileTotalLen", size),
+            ("MsgId", self._msg_id(msg_id)),
+        ]
+        return self._build("file", openid, fields, None, options)
+
     def build_event(
         self,
         openid: str,

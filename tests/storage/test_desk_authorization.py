@@ -168,7 +168,6 @@ async def test_incomplete_commands_get_their_usage(world: dict[str, object]) -> 
         "/take",
         f"/note {number}",
         f"/decline {number}",
-        f"/extend {number} 99 too long",
         f"/extend {number} 3",
     ):
         outcome = await desk.handle(incoming(CARDS_LEAD, text), NOW)

@@ -51,7 +51,9 @@ async def test_exchanging_points_for_vouchers(
 
     menu = await say("/redeem")
     assert "现有 70 积分" in menu.text
-    assert f"{card.id}. 京东卡50元 – 30 积分（剩余 2 张）" in menu.text and "年度体检" in menu.text
+    labels = {o.key: o.label for o in menu.options}
+    assert labels[f"y:{card.id}"] == "京东卡50元 – 30 积分（剩余 2 张）"
+    assert any("年度体检" in label for label in labels.values()) and labels["y:no"] == "取消"
 
     confirm = await say(f"/redeem {card.id}")
     assert "京东卡50元（30 积分）" in confirm.text

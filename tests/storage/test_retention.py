@@ -11,8 +11,8 @@ from core.classification import Channel
 from core.conversation import ConversationService, Incoming
 from core.deadlines import DeadlinePolicy
 from core.dialogue.engine import DialogueSettings
-from core.dialogue.io import Choice, Text
-from core.dialogue.state import Step
+from core.dialogue.io import Choice, Option, Text
+from core.dialogue.state import Awaiting, Dialogue, Material, Pending, Step
 from core.identity import CustomerId, Platform
 from core.retention import forget_abandoned_intakes
 from storage.unit_of_work import SqlUnitOfWork
@@ -70,4 +70,29 @@ async def test_only_abandoned_answers_are_forgotten(
             lambda: SqlUnitOfWork(engine), idle=IDLE, now=at("2026-11-02 10:01")
         )
         == 0
+    )
+
+
+async def test_words_left_waiting_for_a_case_are_forgotten(engine: AsyncEngine) -> None:
+    waiting = Pending(
+        Awaiting.ADD,
+        choices=(Option("a:CP-20261101-0001", "补充到投诉 CP-20261101-0001"),),
+        material=(Material(text="我的身份证号是……"),),
+    )
+    survey = Pending(Awaiting.RATING, "CP-20261101-0002")
+    for customer, question in ((GONE, waiting), (STILL_HERE, survey)):
+        async with SqlUnitOfWork(engine) as uow:
+            await uow.dialogues.lock(customer, at("2026-11-02 09:00"))
+            await uow.dialogues.save(
+                customer, Dialogue(pending=question, updated_at=at("2026-11-02 09:00"))
+            )
+            await uow.commit()
+    forgotten = await forget_abandoned_intakes(
+        lambda: SqlUnitOfWork(engine), idle=IDLE, now=at("2026-11-02 10:00")
+    )
+    assert forgotten == 1
+    gone = await stored_dialogue(engine, GONE)
+    assert gone is not None and gone.pending is None
+    assert await stored_dialogue(engine, STILL_HERE) == Dialogue(
+        pending=survey, updated_at=at("2026-11-02 09:00")
     )
