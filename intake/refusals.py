@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from telegram.error import InvalidToken, NetworkError
 from wechatpy.exceptions import WeChatClientException
 
+from bots.wechat.client import TokenUnavailable
 from core.errors import DomainError
 from intake.admin import AdminError
 from intake.calendar_source import CalendarFileError
@@ -61,6 +62,11 @@ def explain(exc: Exception, settings: Settings) -> str | None:
         return (
             f"WeChat refused the call (errcode {exc.errcode}: {exc.errmsg}); check "
             "WECHAT_APP_ID, WECHAT_APP_SECRET and the account's IP whitelist"
+        )
+    if isinstance(exc, TokenUnavailable):  # its text carries no secret
+        return (
+            f"cannot get a WeChat access token from {settings.wechat_api_base_url} ({exc}); "
+            "check WECHAT_API_BASE_URL, WECHAT_APP_ID, WECHAT_APP_SECRET and the network"
         )
     if isinstance(exc, RequestException):  # before OSError: it is one
         return (

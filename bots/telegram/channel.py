@@ -127,8 +127,6 @@ class TelegramChannel:
                 AIORateLimiter(overall_max_rate=1, overall_time_period=1 / 30, max_retries=0)
             )
         )
-        # httpx logs every request's URL at INFO, and Bot API URLs carry the token.
-        logging.getLogger("httpx").setLevel(logging.WARNING)
         return cls(
             builder.build(),
             service,

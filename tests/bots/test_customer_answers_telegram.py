@@ -226,7 +226,7 @@ async def test_the_voucher_menu_has_buttons_and_codes_are_listed_again(desk: Des
 
     listed = await desk.say(ALICE, "/vouchers")
     assert listed.text == (
-        f"您兑换的礼品券（最新在前）：\n京东卡10元：{code.group(0)}，有效期至 2027-01-31 10:00"
+        f"您兑换的礼品券（最新在前）：\n京东卡10元：{code.group(0)}，有效期至 2027年1月31日 10:00"
     )
     privacy = await desk.say(ALICE, "/privacy")
     assert "礼品券 1 张。\n发送 /vouchers 查看礼品券券码。" in (privacy.text or "")
@@ -246,8 +246,8 @@ async def test_extend_past_the_legal_ceiling_says_the_most_there_is(desk: Desk) 
 
     refused = await desk.say(LEAD, f"/extend {number} 40 需调取监控")
     assert refused.text == (
-        f"无法延长 40 个工作日：将超过 {number} 的法定时限（现为 2026-11-17 10:00，"
-        "主管最多可延至 2026-12-02 10:00）。本案最多可延长 19 个工作日，至 2026-12-02 10:00。"
+        f"无法延长 40 个工作日：将超过 {number} 的法定时限（现为 2026年11月17日 10:00，"
+        "主管最多可延至 2026年12月2日 10:00）。本案最多可延长 19 个工作日，至 2026年12月2日 10:00。"
     )
     assert (await desk.say(LEAD, f"/extend {number} 20 需调取监控")).text == (
         (refused.text or "").replace("延长 40 个", "延长 20 个")
@@ -258,7 +258,7 @@ async def test_extend_past_the_legal_ceiling_says_the_most_there_is(desk: Desk) 
 
     # The most it named is what can be given.
     done = await desk.say(LEAD, f"/extend {number} 19 需调取监控")
-    assert done.text == f"{number} 时限延长至 2026-12-02 10:00，已告知客户。"
+    assert done.text == f"{number} 时限延长至 2026年12月2日 10:00，已告知客户。"
     told = await api.wait_for_message(ALICE)
     assert "延长至 2026年12月2日 10:00" in (told.text or "")
     [case] = await desk.cases(ALICE)

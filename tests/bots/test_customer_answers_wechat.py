@@ -169,7 +169,7 @@ async def test_the_voucher_menu_is_numbered_and_codes_are_listed_again(chat: Cha
     code = re.search(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}", issued)
     assert code is not None
     assert await say(platform, customer, "/vouchers") == (
-        f"您兑换的礼品券（最新在前）：\n京东卡10元：{code.group(0)}，有效期至 2027-01-31 10:00"
+        f"您兑换的礼品券（最新在前）：\n京东卡10元：{code.group(0)}，有效期至 2027年1月31日 10:00"
     )
     async with chat.bank.wiring.unit_of_work() as uow:
         assert await uow.rewards.balance(CustomerId(Platform.WECHAT, customer)) == 0
@@ -210,8 +210,8 @@ async def test_extend_past_the_legal_ceiling_on_wechat(chat: Chat) -> None:
     before = await chat.case(number)
     customer_told = len(chat.pushed(chat.customer))
     assert await say(platform, chat.lead, f"/extend {number} 40 需调取监控") == (
-        f"无法延长 40 个工作日：将超过 {number} 的法定时限（现为 2026-11-17 10:00，"
-        "主管最多可延至 2026-12-02 10:00）。本案最多可延长 19 个工作日，至 2026-12-02 10:00。"
+        f"无法延长 40 个工作日：将超过 {number} 的法定时限（现为 2026年11月17日 10:00，"
+        "主管最多可延至 2026年12月2日 10:00）。本案最多可延长 19 个工作日，至 2026年12月2日 10:00。"
     )
     assert await say(platform, chat.lead, f"/extend {number} x 需调取监控") == (
         f"工作日数须为大于 0 的整数，例如：/extend {number} 2 原因"
