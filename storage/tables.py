@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, Column, Index, Text
 from sqlmodel import Field, SQLModel
 
+from core.conversation import DELIVERY_KEY_MAX
 from storage.types import UtcDateTime
 
 
@@ -126,7 +127,7 @@ class DeliveryRow(SQLModel, table=True):
 
     __tablename__ = "deliveries"
 
-    key: str = Field(primary_key=True, max_length=160)
+    key: str = Field(primary_key=True, max_length=DELIVERY_KEY_MAX)
     at: datetime = _ts(index=True)
     # What the first delivery answered (WeChat's passive reply), given again to redeliveries.
     response: str | None = Field(default=None, sa_column=Column(Text))

@@ -127,11 +127,6 @@ class TelegramChannel:
             await self.application.stop()
         await self.application.shutdown()
 
-    async def handle_payload(self, payload: dict[str, Any]) -> None:
-        """A webhook delivery. Errors propagate, so Telegram gets a 5xx and retries."""
-        update = Update.de_json(payload, self.application.bot)
-        await self.handle_update(update)
-
     async def handle_update(self, update: Update) -> None:
         incoming = to_incoming(update, self.application.bot.id)
         query = update.callback_query

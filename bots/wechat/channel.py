@@ -5,6 +5,11 @@ quota). WeChat retries a slow answer up to three times: the delivery id (MsgId, 
 sender + CreateTime for events) is recorded in the same transaction that handles the
 message, together with the reply, so every redelivery — even one that arrives while the
 first is still being handled — gets the very same reply and changes nothing.
+
+Every request gets a deliberate answer: 403 for a bad signature or a replay, 400 (413)
+for a body that is not an acceptable XML document, and `success` for a signed message
+the gate cannot accept (logged and counted). Only an error while handling a valid
+message (the database down) is a 5xx, which WeChat retries.
 """
 
 from __future__ import annotations
@@ -15,11 +20,12 @@ from datetime import datetime
 from typing import Protocol
 
 from aiohttp import web
-from wechatpy import parse_message
 from wechatpy.replies import TextReply
 
+from bots.rejections import Rejected, RejectedInputs
 from bots.wechat.codec import MAX_BODY, BadRequest, Forbidden, WeChatCodec
 from bots.wechat.convert import passive_and_rest, to_inbound, to_incoming
+from bots.wechat.gate import check_message
 from bots.wechat.push import WeChatPusher
 from core.conversation import ConversationService
 from core.desk.service import DeskService
@@ -28,6 +34,7 @@ from core.dialogue.io import Reply
 log = logging.getLogger("bots.wechat")
 
 PATH = "/wechat"
+CHANNEL = "wechat"
 
 
 class SubscriptionStore(Protocol):
@@ -53,6 +60,7 @@ class WeChatChannel:
         app_id: str,
         clock: Callable[[], datetime],
         wake: Callable[[], None],
+        rejected: RejectedInputs,
     ) -> None:
         self._codec = codec
         self._service = service
@@ -62,6 +70,7 @@ class WeChatChannel:
         self._app_id = app_id
         self._clock = clock
         self._wake = wake
+        self._rejected = rejected
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get(PATH, self._verify_url)
@@ -89,8 +98,12 @@ class WeChatChannel:
         except BadRequest as refusal:
             log.warning("wechat request rejected", extra={"reason": str(refusal)})
             return web.Response(status=400)
-        message = parse_message(opened.xml)
-        inbound = to_inbound(message, self._app_id)
+        try:
+            fields = check_message(opened.fields)
+        except Rejected as rejection:
+            self._rejected.record(CHANNEL, rejection)
+            return web.Response(text="success")
+        inbound = to_inbound(fields, self._app_id)
         if inbound.subscribed is False:
             await self._followers.record_unsubscribe(inbound.openid)
         incoming = to_incoming(inbound)
@@ -100,10 +113,10 @@ class WeChatChannel:
         def render(replies: list[Reply]) -> tuple[str, list[Reply]]:
             passive, rest = passive_and_rest(replies)
             xml = TextReply(
-                source=message.target,
-                target=message.source,
+                source=fields["ToUserName"],
+                target=fields["FromUserName"],
                 content=passive,
-                time=opened.fields.get("CreateTime", "0"),
+                time=fields["CreateTime"],
             ).render()
             return xml, [Reply(piece) for piece in rest]
 
