@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from aiohttp import ClientSession
 from hypothesis import HealthCheck, example, given, settings
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -91,3 +93,60 @@ async def test_every_wechat_input_gets_a_deliberate_answer(
 ) -> None:
     answer = await wechat.send(item)
     assert problems(item, answer, wechat=True) == [], answer
+
+
+async def healthz(target: TelegramTarget | WeChatTarget) -> dict[str, Any]:
+    async with (
+        ClientSession() as session,
+        session.get(target.server.make_url("/healthz")) as response,
+    ):
+        assert response.status == 200
+        return await response.json()
+
+
+async def test_rejections_are_logged_without_the_input_and_counted_in_healthz(
+    engine: AsyncEngine, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with telegram_target(database_url(tmp_path)) as telegram:
+        for update in ISSUE_UPDATES:
+            answer = await telegram.send(Input("malformed", json.dumps(update).encode()))
+            assert (answer.status, answer.rejected, answer.rows_added) == (200, True, 0)
+        assert (await healthz(telegram))["rejected_inputs"] == {
+            "telegram": {
+                "update.message.message_id: missing": 1,
+                "update.callback_query.data: too long": 1,
+            }
+        }
+    async with wechat_target(database_url(tmp_path), "safe") as wechat:
+        answer = await wechat.send(Input("malformed", render_fields(ISSUE_MESSAGES[2])))
+        assert (answer.status, answer.body, answer.rows_added) == (200, b"success", 0)
+        assert (await healthz(wechat))["rejected_inputs"] == {
+            "wechat": {"FromUserName: malformed": 1}
+        }
+    warnings = [r for r in caplog.records if r.name == "bots.rejections"]
+    assert [r.levelname for r in warnings] == ["WARNING"] * 3
+    assert [getattr(r, "reason", None) for r in warnings][-1] == "FromUserName: malformed"
+    logged = " ".join(r.getMessage() for r in warnings)
+    assert "o" * 30 not in logged and "xxxx" not in logged and "你好" not in logged
+
+
+async def test_a_failure_handling_a_valid_update_is_a_bare_500_for_telegram_to_retry(
+    telegram: TelegramTarget, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def database_down(*_args: object, **_kwargs: object) -> None:
+        raise ConnectionRefusedError("database down")
+
+    monkeypatch.setattr(telegram.wiring.conversations, "handle", database_down)
+    update = {
+        "update_id": 9,
+        "message": {
+            "message_id": 1,
+            "date": 1_790_000_000,
+            "chat": {"id": 1001, "type": "private"},
+            "from": {"id": 1001, "is_bot": False, "first_name": "A"},
+            "text": "/start",
+        },
+    }
+    answer = await telegram.send(Input("valid", json.dumps(update).encode()))
+    assert (answer.status, answer.body, answer.rejected) == (500, b"internal error", False)
+    assert answer.rows_added == 0
