@@ -114,9 +114,10 @@ def main(argv: list[str] | None = None) -> int:
     total: Counter[str] = Counter()
     crashed = wrong = 0
     with tempfile.TemporaryDirectory() as folder:
-        for name in names:
+        for i, name in enumerate(names):
             started = time.monotonic()
-            tally = fuzz(name, args.inputs // len(names), folder)
+            share = args.inputs // len(names) + (i < args.inputs % len(names))
+            tally = fuzz(name, share, folder)
             print(report(name, tally, time.monotonic() - started), flush=True)
             for failure in tally.first_failures:
                 print(f"    {failure}", flush=True)
