@@ -26,7 +26,7 @@ from tests.conftest import database_url
 # A few thousand examples in all, within the suite's budget; the service is shared by the
 # examples of one test (hence the fixture health check), the database is the test's own.
 PROPERTY = settings(
-    max_examples=700,
+    max_examples=1000,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     database=None,
