@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint migrate lock bench-wechat bench-sweep bench-dispatch clean
+.PHONY: run test lint migrate lock bench-wechat bench-sweep bench-dispatch fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ bench-sweep: $(VENV)/.dev
 
 bench-dispatch: $(VENV)/.dev
 	$(BIN)/python -m benchmarks.dispatcher_rate $(BENCH_ARGS)
+
+# Generated webhook inputs, 100,000 by default; FUZZ_ARGS="--inputs 2000" is the smoke run.
+fuzz: $(VENV)/.dev
+	$(BIN)/python -m fuzz $(FUZZ_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

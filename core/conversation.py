@@ -111,6 +111,10 @@ async def settle_answer(
     return response, bool(sends)
 
 
+# The longest delivery id a store keeps; an adapter whose ids may be longer shortens them.
+DELIVERY_KEY_MAX = 160
+
+
 @dataclass(frozen=True, slots=True)
 class Incoming:
     customer: CustomerId

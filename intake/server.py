@@ -8,6 +8,7 @@ import signal
 from datetime import datetime
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from sqlalchemy import text
 
 from bots.supervisor import ChannelState
@@ -25,13 +26,26 @@ class StartupRefused(RuntimeError):
     """The service will not start; the message says what the operator must do."""
 
 
+@web.middleware
+async def no_traceback(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """An unexpected error is logged and answered with a bare 500 (which the platforms
+    retry), never with a page describing the error."""
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except Exception:
+        log.exception("request failed", extra={"path": request.path})
+        return web.Response(status=500, text="internal error")
+
+
 def build_web_app(wiring: Wiring) -> web.Application:
-    app = web.Application(client_max_size=1024 * 1024)
+    app = web.Application(client_max_size=1024 * 1024, middlewares=[no_traceback])
     app[WIRING] = wiring
     app.router.add_get("/healthz", healthz)
     telegram = wiring.telegram
     if telegram is not None and telegram.webhook is not None:
-        add_webhook_route(app, telegram, telegram.webhook.secret)
+        add_webhook_route(app, telegram, telegram.webhook.secret, wiring.rejected_inputs)
     if wiring.wechat is not None:
         wiring.wechat.add_routes(app)
     return app
@@ -44,6 +58,7 @@ async def healthz(request: web.Request) -> web.Response:
         "status": "ok" if database_ok else "unavailable",
         "database": "ok" if database_ok else "down",
         "calendar_years": _year_span(wiring),
+        "rejected_inputs": wiring.rejected_inputs.snapshot(),
     }
     body.update(_readiness(wiring, database_ok))
     return web.json_response(body, status=200 if database_ok else 503)

@@ -14,6 +14,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bots.rejections import RejectedInputs
 from bots.supervisor import Health, Supervisor
 from bots.telegram.channel import TelegramChannel, WebhookConfig
 from bots.wechat.channel import WeChatChannel
@@ -61,6 +62,7 @@ class Wiring:
     telegram: TelegramChannel | None
     wechat: WeChatChannel | None
     alerts: AdminAlerts
+    rejected_inputs: RejectedInputs
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _running: list[asyncio.Task[None]] = field(default_factory=list)
     _scheduler: AsyncIOScheduler | None = None
@@ -191,8 +193,9 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> W
         after_commit=dispatcher.wake,
     )
     delivery.telegram = _telegram(settings, conversations, desk, clock, dispatcher.wake)
+    rejected_inputs = RejectedInputs()
     delivery.wechat = _wechat(
-        settings, engine, conversations, desk, calendar, clock, dispatcher.wake
+        settings, engine, conversations, desk, calendar, clock, dispatcher.wake, rejected_inputs
     )
     return Wiring(
         settings=settings,
@@ -206,6 +209,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> W
         telegram=delivery.telegram,
         wechat=delivery.wechat,
         alerts=alerts,
+        rejected_inputs=rejected_inputs,
     )
 
 
@@ -260,6 +264,7 @@ def _wechat(
     calendar: WorkingCalendar,
     clock: Callable[[], datetime],
     wake: Callable[[], None],
+    rejected_inputs: RejectedInputs,
 ) -> WeChatChannel | None:
     api = wechat_api(settings, engine, clock)
     if api is None or settings.wechat_token is None or settings.wechat_app_id is None:
@@ -290,4 +295,5 @@ def _wechat(
         wake=wake,
         supervisor=supervisor,
         connect=api.ensure_token,
+        rejected=rejected_inputs,
     )

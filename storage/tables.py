@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, Column, Index, Text, text
 from sqlmodel import Field, SQLModel
 
+from core.conversation import DELIVERY_KEY_MAX
 from storage.types import EncryptedJSON, EncryptedText, UtcDateTime
 
 
@@ -151,7 +152,7 @@ class DeliveryRow(SQLModel, table=True):
         ),
     )
 
-    key: str = Field(primary_key=True, max_length=160)
+    key: str = Field(primary_key=True, max_length=DELIVERY_KEY_MAX)
     at: datetime = _ts(index=True)
     # What the first delivery answered (WeChat's passive reply), given again to
     # redeliveries; only for as long as the platform may retry (see `storage.erasure`).

@@ -206,11 +206,6 @@ class TelegramChannel:
                 # A redelivered update may carry an id below the offset: never go back.
                 self._offset = max(self._offset or 0, updates[-1].update_id + 1)
 
-    async def handle_payload(self, payload: dict[str, Any]) -> None:
-        """A webhook delivery. Errors propagate, so Telegram gets a 5xx and retries."""
-        update = Update.de_json(payload, self.application.bot)
-        await self.handle_update(update)
-
     async def handle_update(self, update: Update) -> None:
         incoming = to_incoming(update, self._bot_id or self.application.bot.id)
         query = update.callback_query

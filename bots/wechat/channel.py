@@ -9,6 +9,11 @@ first is still being handled — gets the very same reply and changes nothing.
 Passive replies need no access token; pushes do. The channel's supervisor gets a token at
 start and, whenever a push finds the token endpoint failing, tries again with backoff;
 meanwhile pushes wait in the outbox and messages are still answered.
+
+Every request gets a deliberate answer: 403 for a bad signature or a replay, 400 (413)
+for a body that is not an acceptable XML document, and `success` for a signed message
+the gate cannot accept (logged and counted). Only an error while handling a valid
+message (the database down) is a 5xx, which WeChat retries.
 """
 
 from __future__ import annotations
@@ -19,12 +24,13 @@ from datetime import datetime
 from typing import Protocol
 
 from aiohttp import web
-from wechatpy import parse_message
 from wechatpy.replies import TextReply
 
+from bots.rejections import Rejected, RejectedInputs
 from bots.supervisor import Supervisor
 from bots.wechat.codec import MAX_BODY, BadRequest, Forbidden, WeChatCodec
 from bots.wechat.convert import passive_and_rest, to_inbound, to_incoming
+from bots.wechat.gate import check_message
 from bots.wechat.push import WeChatPusher
 from core.conversation import ConversationService
 from core.desk.service import DeskService
@@ -33,6 +39,7 @@ from core.dialogue.io import Reply
 log = logging.getLogger("bots.wechat")
 
 PATH = "/wechat"
+CHANNEL = "wechat"
 
 
 class SubscriptionStore(Protocol):
@@ -60,6 +67,7 @@ class WeChatChannel:
         wake: Callable[[], None],
         supervisor: Supervisor,
         connect: Callable[[], Awaitable[None]],
+        rejected: RejectedInputs,
     ) -> None:
         """`connect` gets the access token; `supervisor` runs it and repeats it after
         failures (see `bots.wechat.client.WeChatApi.ensure_token`)."""
@@ -73,6 +81,7 @@ class WeChatChannel:
         self._wake = wake
         self.supervisor = supervisor
         self._connect = connect
+        self._rejected = rejected
 
     async def start(self) -> None:
         """Get a token in the background; return once the first try succeeded or failed."""
@@ -108,8 +117,12 @@ class WeChatChannel:
         except BadRequest as refusal:
             log.warning("wechat request rejected", extra={"reason": str(refusal)})
             return web.Response(status=400)
-        message = parse_message(opened.xml)
-        inbound = to_inbound(message, self._app_id)
+        try:
+            fields = check_message(opened.fields)
+        except Rejected as rejection:
+            self._rejected.record(CHANNEL, rejection)
+            return web.Response(text="success")
+        inbound = to_inbound(fields, self._app_id)
         if inbound.subscribed is False:
             await self._followers.record_unsubscribe(inbound.openid)
         incoming = to_incoming(inbound)
@@ -119,10 +132,10 @@ class WeChatChannel:
         def render(replies: list[Reply]) -> tuple[str, list[Reply]]:
             passive, rest = passive_and_rest(replies)
             xml = TextReply(
-                source=message.target,
-                target=message.source,
+                source=fields["ToUserName"],
+                target=fields["FromUserName"],
                 content=passive,
-                time=opened.fields.get("CreateTime", "0"),
+                time=fields["CreateTime"],
             ).render()
             return xml, [Reply(piece) for piece in rest]
 

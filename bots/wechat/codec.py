@@ -39,21 +39,28 @@ def same(expected: str, given: str | None) -> bool:
     return given is not None and hmac.compare_digest(expected.encode(), given.encode())
 
 
-def parse_xml(data: bytes | str) -> dict[str, str]:
-    """A flat <xml> document as a dict; DTDs, entities and anything malformed refused."""
+def parse_xml(data: bytes | str) -> dict[str, str | None]:
+    """A flat <xml> document as a dict; DTDs, entities and anything malformed refused.
+
+    An element that occurs more than once or holds elements of its own has no single
+    text: it maps to None (a few events nest information the service does not read).
+    """
     try:
         root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except (DefusedXmlException, ParseError, ValueError) as exc:
         raise BadRequest(f"unacceptable XML: {type(exc).__name__}") from exc
     if root.tag != "xml":
         raise BadRequest("not a WeChat message")
-    return {child.tag: (child.text or "") for child in root}
+    fields: dict[str, str | None] = {}
+    for child in root:
+        nested = len(child) > 0 or child.tag in fields
+        fields[child.tag] = None if nested else (child.text or "")
+    return fields
 
 
 @dataclass(frozen=True, slots=True)
 class Opened:
-    xml: str  # the plain message, checked safe to parse
-    fields: dict[str, str]
+    fields: dict[str, str | None]  # see `parse_xml`; checked by `gate.check_message`
     encrypted: bool  # answer in kind
 
 
@@ -85,9 +92,7 @@ class WeChatCodec:
             raise BadRequest("not UTF-8") from exc
         outer = parse_xml(text)
         if query.get("encrypt_type", "raw") != "aes":
-            if "MsgType" not in outer:
-                raise BadRequest("no MsgType")
-            return Opened(text, outer, encrypted=False)
+            return Opened(outer, encrypted=False)
         if self._crypto is None:
             raise BadRequest("encrypted message, but no WECHAT_AES_KEY is configured")
         encrypt = outer.get("Encrypt")
@@ -104,10 +109,7 @@ class WeChatCodec:
             raise Forbidden("message for another app") from exc
         except Exception as exc:  # bad padding, bad base64, bad length: not WeChat's
             raise BadRequest("cannot decrypt") from exc
-        inner = parse_xml(plain)
-        if "MsgType" not in inner:
-            raise BadRequest("no MsgType")
-        return Opened(plain if isinstance(plain, str) else plain.decode(), inner, encrypted=True)
+        return Opened(parse_xml(plain), encrypted=True)
 
     def seal(self, reply_xml: str, opened: Opened, timestamp: int) -> str:
         """The HTTP body for a passive reply: encrypted when the request was."""

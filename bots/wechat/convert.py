@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
-
-from wechatpy.messages import BaseMessage
 
 from bots.text import split_text, utf8_length
 from core.classification import Channel
-from core.conversation import Incoming
+from core.conversation import DELIVERY_KEY_MAX, Incoming
 from core.desk.commands import parse_button
 from core.dialogue.io import Input, Media, Reply, Text, Unsupported
 from core.identity import CustomerId, Platform
@@ -38,32 +38,41 @@ class Inbound:
     subscribed: bool | None = None  # a subscribe (True) or unsubscribe (False) event
 
 
-def to_inbound(message: BaseMessage, app_id: str) -> Inbound:
-    openid = str(message.source)
-    if message.type == "event":
+def to_inbound(fields: Mapping[str, str], app_id: str) -> Inbound:
+    """The message's meaning, from fields `bots.wechat.gate.check_message` accepted."""
+    openid = fields["FromUserName"]
+    msg_type = fields["MsgType"]
+    if msg_type == "event":
         # Events carry no MsgId. WeChat's own rule is sender + CreateTime; the event and
         # its key are added because a retry repeats them too, while a subscribe and a
         # menu click within the same second are two different events.
-        event = str(message.event)
-        stamp = int(message.create_time.timestamp())
-        key = f"wechat:{app_id}:event:{openid}:{stamp}:{event}:{getattr(message, 'key', '')}"
+        event = fields["Event"].lower()
+        event_key = fields.get("EventKey", "")
+        stamp = int(fields["CreateTime"])
+        key = _fitted(f"wechat:{app_id}:event:{openid}:{stamp}:{event}:{event_key}")
         if event.startswith("subscribe"):
             return Inbound(openid, key, Text("/start"), subscribed=True)
         if event == "unsubscribe":
             return Inbound(openid, key, None, subscribed=False)
         if event == "click":
-            command = MENU_COMMANDS.get(str(message.key), "/start")
-            return Inbound(openid, key, Text(command))
+            return Inbound(openid, key, Text(MENU_COMMANDS.get(event_key, "/start")))
         return Inbound(openid, key, None)
-    key = f"wechat:{app_id}:msg:{message.id}"
-    if message.type == "text":
-        return Inbound(openid, key, Text(str(message.content)))
-    kind = _MEDIA_KINDS.get(message.type)
+    key = f"wechat:{app_id}:msg:{int(fields['MsgId'])}"
+    if msg_type == "text":
+        return Inbound(openid, key, Text(fields["Content"]))
+    kind = _MEDIA_KINDS.get(msg_type)
     if kind is not None:
-        return Inbound(openid, key, Media(kind, str(message.media_id)))
-    # wechatpy knows no file messages: their type is only in the raw fields.
-    raw_type = str(getattr(message, "_data", {}).get("MsgType", message.type))
-    return Inbound(openid, key, Unsupported(_UNSUPPORTED_KINDS.get(raw_type, "other")))
+        return Inbound(openid, key, Media(kind, fields["MediaId"]))
+    return Inbound(openid, key, Unsupported(_UNSUPPORTED_KINDS.get(msg_type, "other")))
+
+
+def _fitted(key: str) -> str:
+    """The key, or when longer than a delivery key may be (a long event key), its start
+    and a digest of the whole: the same for every redelivery, distinct for others."""
+    if len(key) <= DELIVERY_KEY_MAX:
+        return key
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    return f"{key[: DELIVERY_KEY_MAX - len(digest) - 1]}:{digest}"
 
 
 def to_incoming(inbound: Inbound) -> Incoming | None:

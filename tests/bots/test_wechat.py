@@ -14,10 +14,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.text import utf8_length
-from bots.wechat.convert import passive_and_rest
+from bots.wechat.convert import passive_and_rest, to_inbound
 from bots.wechat.menu import custom_menu
 from bots.wechat.push import Push, Route
 from core.case import Attachment
+from core.conversation import DELIVERY_KEY_MAX
 from core.dialogue.io import Option, Reply
 from core.identity import CustomerId, Platform
 from intake.config import Settings
@@ -425,3 +426,16 @@ async def test_an_expired_token_is_refreshed_once(bank: Bank, platform: WeChatPl
     await bank.channel.pusher.push(openid, Push("第二条"))
     assert platform.api.token_fetches == 2
     assert [m.text for m in platform.api.custom_messages(openid)] == ["第一条", "第二条"]
+
+
+def test_over_long_event_delivery_keys_are_shortened_and_stay_distinct() -> None:
+    def key(event_key: str) -> str:
+        fields = {"FromUserName": "o" * 64, "MsgType": "event", "Event": "VIEW",
+                  "CreateTime": "1793584800", "EventKey": event_key}  # fmt: skip
+        return to_inbound(fields, DEFAULT_APP_ID).delivery_key
+
+    short = key("NEW_COMPLAINT")
+    assert short.endswith(":view:NEW_COMPLAINT")  # short keys are kept as they are
+    first, second = key("https://example.com/" + "a" * 900), key("https://example.com/" + "b" * 900)
+    assert len(first) <= DELIVERY_KEY_MAX and len(second) <= DELIVERY_KEY_MAX
+    assert first != second and first == key("https://example.com/" + "a" * 900)
