@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
-from wechatpy import parse_message
 
+from bots.rejections import Rejected
 from bots.text import utf8_length
+from bots.wechat.codec import parse_xml
 from bots.wechat.convert import Inbound, to_inbound
+from bots.wechat.gate import check_message
 from bots.wechat.push import MAX_TEXT_BYTES
 from core.case import Attachment, Case
 from core.dialogue.io import Media, Unsupported
@@ -228,7 +230,7 @@ def wechat_message(kind: str, fields: str) -> Inbound:
         f"<CreateTime>1790000000</CreateTime><MsgType>{kind}</MsgType>{fields}"
         "<MsgId>42</MsgId></xml>"
     )
-    return to_inbound(parse_message(xml), "wx-app")
+    return to_inbound(check_message(parse_xml(xml)), "wx-app")
 
 
 def test_what_each_kind_of_wechat_message_becomes() -> None:
@@ -241,7 +243,9 @@ def test_what_each_kind_of_wechat_message_becomes() -> None:
     assert wechat_message("file", "<Title>a.pdf</Title><FileKey>k</FileKey>").message == (
         Unsupported("file")
     )
-    assert wechat_message("miniprogrampage", "<Title>T</Title>").message == Unsupported("other")
+    # A type the platform does not document is no message to answer: `success`, counted.
+    with pytest.raises(Rejected):
+        wechat_message("miniprogrampage", "<Title>T</Title>")
     short = wechat_message("shortvideo", "<MediaId>M1</MediaId><ThumbMediaId>T1</ThumbMediaId>")
     assert short.message == Media("video", "M1")
     assert short.delivery_key == "wechat:wx-app:msg:42"
