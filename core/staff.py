@@ -167,6 +167,7 @@ COMMAND_ROLES: dict[str, Role] = {
     "resolve": Role.AGENT,
     "stats": Role.AGENT,
     "help": Role.AGENT,
+    "language": Role.AGENT,
     "assign": Role.LEAD,
     "adopt": Role.LEAD,
     "decline": Role.LEAD,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from core.calendar import WorkingCalendar
@@ -33,7 +33,7 @@ from core.dialogue.io import Choice, Option, Reply, Text
 from core.dialogue.state import Dialogue
 from core.errors import ConcurrentUpdate, DomainError
 from core.identity import CustomerId
-from core.messages import DEFAULT_LANGUAGE, moment, t
+from core.messages import DEFAULT_LANGUAGE, LANGUAGES, language_from_code, moment, t
 from core.numbering import normalize_case_number
 from core.outbound import OutboundMessage, Recipient
 from core.ports import UnitOfWork
@@ -115,6 +115,7 @@ class DeskService:
             "queue": self._queue,
             "stats": self._stats,
             "help": self._help,
+            "language": self._language,
         }
         # Commands about one case: `_run` finds it and checks it is within reach first.
         self._on_case: dict[str, CaseHandler] = {
@@ -170,6 +171,11 @@ class DeskService:
                 )
                 if redeemed is not None:
                     staff, registering = redeemed, True
+                    if incoming.language_hint:
+                        # The desk speaks the language of the staff member's chat client.
+                        language = language_from_code(incoming.language_hint)
+                        await uow.staff.change(staff.id, language=language)
+                        staff = replace(staff, language=language)
             if (
                 staff is None
                 or not staff.active
@@ -343,6 +349,18 @@ class DeskService:
         allowed = [name for name in COMMAND_ROLES if may_run(work.staff, name)]
         lines = [t(lang, "desk.help"), *(t(lang, f"desk.help.{name}") for name in allowed)]
         work.replies.append(Reply("\n".join(lines)))
+
+    async def _language(
+        self, uow: UnitOfWork, work: _Work, command: StaffCommand, now: datetime
+    ) -> None:
+        """The staff member's working language: the desk speaks it from now on."""
+        wanted = command.rest.strip().casefold()
+        if wanted not in LANGUAGES:
+            work.say("desk.language.usage", current=t(work.staff.language, "language.name"))
+            return
+        await uow.staff.change(work.staff.id, language=wanted)
+        work.staff = replace(work.staff, language=wanted)
+        work.say("desk.language.set", name=t(wanted, "language.name"))
 
     async def _reveal(
         self, uow: UnitOfWork, work: _Work, command: StaffCommand, case: Case, now: datetime

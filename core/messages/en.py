@@ -165,6 +165,10 @@ MESSAGES: dict[str, str] = {
     "desk.help.extend": "/extend NO working-days reason extend the deadline",
     "desk.help.reveal": "/reveal NO full contact data (audited)",
     "desk.help.help": "/help this help",
+    "desk.help.language": "/language zh|en your working language",
+    "desk.language.usage": "Your working language: {current}. Send /language zh or "
+    "/language en to change it.",
+    "desk.language.set": "Your working language is now {name}.",
     "desk.registered": "Registered: {name}, {role}, {department}. Send /help for your commands.",
     "desk.usage": "Usage: {usage}",
     "desk.forbidden": "Your role may not do that.",

@@ -324,3 +324,31 @@ async def test_a_refusal_midway_rolls_back_what_the_command_had_changed(
     ]
     assert await counts(engine) == before
     assert (await load(engine, main)).decision is None
+
+
+async def test_staff_have_a_language_of_their_own(
+    engine: AsyncEngine, calendar: WorkingCalendar, say: Say
+) -> None:
+    assert await say(LEAD, "/language en") == "Your working language is now English."
+    assert (await say(LEAD, "/queue foo")).startswith('There is no queue "foo"')
+    assert await say(LEAD, "/language") == (
+        "Your working language: English. Send /language zh or /language en to change it."
+    )
+    async with SqlUnitOfWork(engine) as uow:
+        lead = await uow.staff.by_identity(Platform.TELEGRAM, LEAD.platform_id)
+    assert lead is not None and lead.language == "en"
+    assert await say(LEAD, "/language zh") == "工作语言已设为中文。"
+
+    # A customer's /language is the customer's: the desk does not take it.
+    desk = desk_service(engine, calendar)
+    customer = Incoming(ANNA, Text("/language"), Channel.PUBLIC_PLATFORM)
+    assert await desk.handle(customer, NOW) is None
+
+    # Registering from an English chat client: the desk speaks English from the start.
+    uow = SqlUnitOfWork(engine)
+    code, _ = await admin.invite(uow, name="Li", role=Role.AGENT, department="cards", now=NOW)
+    newcomer = CustomerId(Platform.TELEGRAM, "9010")
+    welcome = await desk.handle(
+        Incoming(newcomer, Text(f"/register {code}"), Channel.PUBLIC_PLATFORM, "en-GB"), NOW
+    )
+    assert welcome is not None and welcome.replies[0].text.startswith("Registered")
