@@ -19,6 +19,7 @@ from core.deadlines import recounted
 from core.dialogue.io import Reply
 from core.dialogue.state import Dialogue
 from core.dialogue.views import deadline
+from core.errors import ConcurrentUpdate
 from core.messages import t
 from core.outbound import OutboundMessage
 from core.ports import Alerts, UnitOfWork
@@ -45,33 +46,42 @@ async def recount_provisional_deadlines(
     counted = 0
     after = ""
     while True:
-        async with unit_of_work() as uow:
-            cases = await uow.cases.provisional(calendar.known_years, after=after, limit=BATCH)
-            if not cases:
-                return counted
-            after = cases[-1].number
-            for case in cases:
-                again = recounted(calendar, case)
-                if again is None:
-                    continue
-                due, legal_due = again
-                moved = due.at != case.due_at
-                year = case.due_provisional_year
-                await change_case_within(
-                    uow,
-                    case,
-                    lambda c, due=due, legal_due=legal_due: c.recount_deadline(
-                        due_at=due.at,
-                        due_basis=due.basis,
-                        legal_due_at=legal_due,
-                        actor=ACTOR,
-                        now=now,
-                    ),
-                )
-                counted += 1
-                if moved and case.status.is_open:
-                    await _tell_customer(uow, case, year, calendar, now)
-            await uow.commit()
+        start = after
+        try:
+            async with unit_of_work() as uow:
+                cases = await uow.cases.provisional(calendar.known_years, after=after, limit=BATCH)
+                if not cases:
+                    return counted
+                after = cases[-1].number
+                done = 0
+                for case in cases:
+                    done += await _recount(uow, case, calendar, now)
+                await uow.commit()
+                counted += done
+        except ConcurrentUpdate:
+            # Another process (a second scheduler, a starting server) counted some of this
+            # batch first: its work stands, and the batch is read again without them.
+            after = start
+
+
+async def _recount(uow: UnitOfWork, case: Case, calendar: WorkingCalendar, now: datetime) -> int:
+    """Count one case's deadline again, if its year is known now; 1 if it was."""
+    again = recounted(calendar, case)
+    if again is None:
+        return 0
+    due, legal_due = again
+    moved = due.at != case.due_at
+    year = case.due_provisional_year
+    await change_case_within(
+        uow,
+        case,
+        lambda c: c.recount_deadline(
+            due_at=due.at, due_basis=due.basis, legal_due_at=legal_due, actor=ACTOR, now=now
+        ),
+    )
+    if moved and case.status.is_open:
+        await _tell_customer(uow, case, year, calendar, now)
+    return 1
 
 
 async def _tell_customer(

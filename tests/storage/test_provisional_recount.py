@@ -4,6 +4,7 @@ calendar file brings the year, and only once."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 
@@ -122,3 +123,25 @@ async def test_the_scheduler_counts_again_once_the_file_brings_the_year(
         )
         == 0
     )
+
+
+async def test_two_processes_counting_at_once_count_each_case_once(
+    engine: AsyncEngine, calendar_2027: WorkingCalendar
+) -> None:
+    calendar = load_calendar(None, SHANGHAI)
+    await register_staff(engine, calendar)
+    numbers = [(await file_at_year_end(engine, calendar)).number for _ in range(5)]
+    counted = await asyncio.gather(
+        *(
+            recount_provisional_deadlines(
+                lambda: SqlUnitOfWork(engine), calendar=calendar_2027, now=at("2026-12-30 11:00")
+            )
+            for _ in range(2)
+        )
+    )
+    assert sum(counted) == 5
+    async with SqlUnitOfWork(engine) as uow:
+        for number in numbers:
+            history = await uow.cases.history(number)
+            assert [e.action for e in history].count("deadline_recounted") == 1
+    assert len(await outbox(engine, "recounted:%")) == 5
