@@ -156,6 +156,22 @@ class DeskService:
         sender = incoming.customer
         key = incoming.delivery_key
         uow = self._unit_of_work()
+
+        async def answer(work: _Work) -> tuple[str | None, bool]:
+            """Keep the reply with the delivery, queue what must leave, commit."""
+            settled = await settle_answer(
+                uow,
+                key=key,
+                sender=sender,
+                replies=work.replies,
+                sends=work.sends,
+                now=now,
+                render=render,
+                reply_to=reply_to,
+            )
+            await uow.commit()
+            return settled
+
         async with uow:
             # A redelivery of anything already handled stops here. When this turns out not
             # to be a staff command, the transaction is not committed and the key is not kept.
@@ -195,17 +211,7 @@ class DeskService:
                 except DomainError as refused:
                     refusal = refused
             if refusal is None:
-                response, queued = await settle_answer(
-                    uow,
-                    key=key,
-                    sender=sender,
-                    replies=work.replies,
-                    sends=work.sends,
-                    now=now,
-                    render=render,
-                    reply_to=reply_to,
-                )
-                await uow.commit()
+                response, queued = await answer(work)
         if refusal is not None:
             # Leaving the transaction rolled back whatever the command had changed before
             # it was refused; the refusal is answered, and the delivery kept, on its own.
@@ -214,17 +220,7 @@ class DeskService:
                 if key is not None:
                     await uow.deliveries.first_time(key, now)
                 waiting = (await uow.dialogues.lock(sender, now)).waiting_pushes
-                response, queued = await settle_answer(
-                    uow,
-                    key=key,
-                    sender=sender,
-                    replies=work.replies,
-                    sends=[],
-                    now=now,
-                    render=render,
-                    reply_to=reply_to,
-                )
-                await uow.commit()
+                response, queued = await answer(work)
         if queued:
             self._after_commit()
         return Outcome(work.replies, response, waiting_pushes=waiting)
