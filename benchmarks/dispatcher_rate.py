@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from benchmarks.service import scratch_database
-from core.dialogue.io import Reply
+from core.channel.io import Reply
+from core.channel.outbox import OutboundMessage
 from core.identity import CustomerId, Platform
-from core.outbound import OutboundMessage
 from intake.config import Settings
 from intake.wiring import build, system_clock
 from storage.migrate import upgrade

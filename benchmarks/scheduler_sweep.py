@@ -37,9 +37,9 @@ from sqlalchemy.engine.interfaces import CacheStats
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from benchmarks.service import scratch_database
-from core.calendar import SHANGHAI
-from core.chase import BusinessHours
-from core.deadline_alerts import chase_deadlines
+from core.cases.calendar import SHANGHAI
+from core.chasing.alerts import chase_deadlines
+from core.chasing.rules import BusinessHours
 from intake.calendar_source import load_calendar
 from storage.database import create_engine
 from storage.migrate import upgrade

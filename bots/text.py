@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from core.dialogue.io import continuation
+from core.channel.io import continuation
 
 # Room kept in each piece for a continuation line up to 「（续 999/999）」.
 _MOST_PARTS = 999

@@ -7,14 +7,14 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, Self
 
-from core.case import Case, CaseEvent
+from core.cases.case import Case, CaseEvent
+from core.channel.outbox import Outbox
+from core.customers.dialogue.state import Dialogue
 from core.desk.queries import DailyFigures, Figures, QueueKind, Scope
-from core.dialogue.state import Dialogue
+from core.desk.staff import ChatAddress, Department, Role, StaffMember
 from core.identity import CustomerId, Platform
-from core.outbound import Outbox
-from core.rewards import RewardEntry, RewardReason
-from core.staff import ChatAddress, Department, Role, StaffMember
-from core.vouchers import RedeemRefusal, Redemption, Voucher
+from core.rewards.ledger import RewardEntry, RewardReason
+from core.rewards.vouchers import RedeemRefusal, Redemption, Voucher
 
 
 class CaseRepository(Protocol):

@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from core.classification import BusinessType
+from core.cases.classification import BusinessType
 from core.codes import readable_code
 from core.desk.service import invitation_hash
-from core.messages import LANGUAGES
-from core.staff import (
+from core.desk.staff import (
     ChatAddress,
     Department,
     Invitation,
@@ -19,7 +18,8 @@ from core.staff import (
     check_name,
     typed_chat_address,
 )
-from core.vouchers import Redemption, Voucher, check_catalog_entry, check_restock, same_name
+from core.messages import LANGUAGES
+from core.rewards.vouchers import Redemption, Voucher, check_catalog_entry, check_restock, same_name
 from storage.unit_of_work import SqlUnitOfWork
 
 INVITATION_VALID = timedelta(hours=24)

@@ -13,10 +13,10 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from core.dialogue.io import Reply
-from core.outbound import OutboundMessage
+from core.channel.io import Reply
+from core.channel.outbox import OutboundMessage
+from core.desk.staff import Role
 from core.ports import UnitOfWork
-from core.staff import Role
 from storage.unit_of_work import SqlUnitOfWork
 
 log = logging.getLogger("intake.alerts")

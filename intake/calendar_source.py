@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from chinese_calendar import constants
 
-from core.calendar import WorkingCalendar, YearDays
+from core.cases.calendar import WorkingCalendar, YearDays
 
 log = logging.getLogger("intake.calendar")
 

@@ -15,8 +15,8 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.wechat.menu import custom_menu
+from core.desk.staff import Role
 from core.messages import LANGUAGES
-from core.staff import Role
 from intake import admin, refusals
 from intake.calendar_source import year_sources
 from intake.config import Settings

@@ -13,8 +13,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from core.chase import BusinessHours
-from core.rewards import RewardPolicy
+from core.chasing.rules import BusinessHours
+from core.rewards.ledger import RewardPolicy
 from storage.crypto import DataKeyError, DataKeys
 
 # What Telegram accepts as a webhook secret_token.

@@ -13,8 +13,8 @@ from bots.wechat.channel import WeChatChannel
 from bots.wechat.client import TokenUnavailable
 from bots.wechat.convert import as_text
 from bots.wechat.push import Push
+from core.channel.outbox import OutboundMessage, RetryLater, Undeliverable
 from core.identity import CustomerId, Platform
-from core.outbound import OutboundMessage, RetryLater, Undeliverable
 
 # WeChat answers that retrying cannot fix: content too long, bad openid, not following.
 _WECHAT_FINAL = frozenset({40003, 43004, 45002})

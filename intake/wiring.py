@@ -21,14 +21,14 @@ from bots.wechat.channel import WeChatChannel
 from bots.wechat.client import BankWeChatClient, TokenStore, WeChatApi
 from bots.wechat.codec import WeChatCodec
 from bots.wechat.push import WeChatPusher
-from core.calendar import WorkingCalendar
-from core.chase import BusinessHours
-from core.conversation import ConversationService
-from core.deadlines import DeadlinePolicy
+from core.cases.calendar import WorkingCalendar
+from core.cases.deadlines import DeadlinePolicy
+from core.cases.provisional import recount_provisional_deadlines, report_missing_years
+from core.chasing.rules import BusinessHours
+from core.customers.conversation import ConversationService
+from core.customers.dialogue.engine import DialogueSettings
 from core.desk.service import DeskService
-from core.dialogue.engine import DialogueSettings
 from core.identity import Platform
-from core.provisional import recount_provisional_deadlines, report_missing_years
 from intake.alerts import KEY_PREFIX as ALERT_KEY_PREFIX
 from intake.alerts import AdminAlerts
 from intake.calendar_source import CalendarFileWatch, load_calendar

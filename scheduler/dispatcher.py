@@ -16,8 +16,8 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from core.channel.outbox import Delivery, OutboundMessage, RetryLater, Undeliverable
 from core.identity import Platform
-from core.outbound import Delivery, OutboundMessage, RetryLater, Undeliverable
 from core.ports import Alerts
 from storage.outbox import Claimed, SqlOutboxQueue
 

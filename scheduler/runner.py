@@ -23,13 +23,13 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from core.calendar import WorkingCalendar
-from core.chase import BusinessHours
-from core.deadline_alerts import chase_deadlines, send_daily_digest
+from core.cases.calendar import WorkingCalendar
+from core.cases.provisional import recount_provisional_deadlines, report_missing_years
+from core.chasing.alerts import chase_deadlines, send_daily_digest
+from core.chasing.retention import forget_abandoned_intakes, redact_delivered
+from core.chasing.rules import BusinessHours
 from core.ports import Alerts, UnitOfWork
-from core.provisional import recount_provisional_deadlines, report_missing_years
-from core.retention import forget_abandoned_intakes, redact_delivered
-from core.satisfaction import chase_surveys
+from core.survey.satisfaction import chase_surveys
 
 log = logging.getLogger("scheduler")
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.dialogue.state import Dialogue
+from core.customers.dialogue.state import Dialogue
 from core.identity import CustomerId, Platform
 from core.ports import LockedDialogue
 from storage.dialect import upsert

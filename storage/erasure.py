@@ -17,7 +17,7 @@ from sqlalchemy import and_, select, update
 from sqlalchemy import case as sql_case
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.case import ERASED
+from core.cases.case import ERASED
 from core.identity import CustomerId, Platform
 from storage.outbox import CANCELLED, PENDING, SENT
 from storage.tables import DeliveryRow, DialogueRow, HeldMessageRow, OutboxRow, RewardEntryRow

@@ -16,11 +16,11 @@ from sqlalchemy import exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import aliased
 
-from core.case import Attachment
-from core.dialogue.io import Option, Reply
+from core.cases.case import Attachment
+from core.channel.io import Option, Reply
+from core.channel.outbox import OutboundMessage
+from core.desk.staff import ChatAddress
 from core.identity import CustomerId, Platform
-from core.outbound import OutboundMessage
-from core.staff import ChatAddress
 from storage.database import session_factory
 from storage.dialect import upsert
 from storage.tables import ChatPacingRow, OutboxRow
@@ -31,7 +31,7 @@ CANCELLED = "cancelled"
 
 
 class SqlOutbox:
-    """`core.outbound.Outbox` inside a unit of work's session."""
+    """`core.channel.outbox.Outbox` inside a unit of work's session."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session

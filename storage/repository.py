@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy import case as sql_case
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.case import (
+from core.cases.case import (
     ERASED,
     FORGOTTEN_ACTOR,
     OPEN_STATUSES,
@@ -26,7 +26,7 @@ from core.case import (
     Extension,
     Priority,
 )
-from core.classification import BusinessType, Cause, Channel
+from core.cases.classification import BusinessType, Cause, Channel
 from core.desk.queries import DailyFigures, Figures, QueueKind, Scope
 from core.errors import ConcurrentUpdate
 from core.identity import Contact, CustomerId, Platform

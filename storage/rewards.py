@@ -13,7 +13,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.identity import CustomerId, Platform
-from core.rewards import RewardEntry, RewardReason
+from core.rewards.ledger import RewardEntry, RewardReason
 from storage.dialect import upsert
 from storage.tables import RewardAccountRow, RewardEntryRow
 

@@ -8,9 +8,9 @@ from typing import cast
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.classification import BusinessType
+from core.cases.classification import BusinessType
+from core.desk.staff import ChatAddress, Department, Invitation, Role, StaffMember
 from core.identity import Platform
-from core.staff import ChatAddress, Department, Invitation, Role, StaffMember
 from storage.dialect import upsert
 from storage.tables import DepartmentRow, InvitationRow, StaffIdentityRow, StaffRow
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, Column, Index, Text, text
 from sqlmodel import Field, SQLModel
 
-from core.conversation import DELIVERY_KEY_MAX
+from core.customers.conversation import DELIVERY_KEY_MAX
 from storage.types import EncryptedJSON, EncryptedText, UtcDateTime
 
 
@@ -63,7 +63,7 @@ class CaseRow(SQLModel, table=True):
     resolution: str | None = Field(default=None, sa_column=Column(Text))
     received_at: datetime = _ts()
     due_at: datetime = _ts()
-    # How the deadline was counted (core.case.DueBasis), to count it again when the
+    # How the deadline was counted (core.cases.case.DueBasis), to count it again when the
     # calendar of a year it guessed arrives.
     due_counted_from: datetime | None = _ts(nullable=True)
     due_working_days: int | None = Field(default=None)

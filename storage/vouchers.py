@@ -16,7 +16,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.identity import CustomerId, Platform
-from core.vouchers import RedeemRefusal, Redemption, Voucher, new_voucher_code
+from core.rewards.vouchers import RedeemRefusal, Redemption, Voucher, new_voucher_code
 from storage.dialect import upsert
 from storage.rewards import SqlRewardLedger
 from storage.tables import VoucherRedemptionRow, VoucherRow

@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from core.case import ERASED
-from core.dialogue.io import Reply
+from core.cases.case import ERASED
+from core.channel.io import Reply
+from core.channel.outbox import OutboundMessage
 from core.identity import CustomerId, Platform
-from core.outbound import OutboundMessage
 from storage.database import session_factory
 from storage.dialect import upsert
 from storage.outbox import SqlOutbox

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.calendar import SHANGHAI, WorkingCalendar
+from core.cases.calendar import SHANGHAI, WorkingCalendar
 from intake.calendar_source import load_calendar
 from storage.database import create_engine
 from storage.migrate import upgrade

@@ -9,16 +9,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.calendar import SHANGHAI, WorkingCalendar
-from core.case import Case, CaseType, Classification
-from core.classification import BusinessType, Channel
-from core.conversation import ConversationService
-from core.deadlines import DeadlinePolicy
+from core.cases.calendar import SHANGHAI, WorkingCalendar
+from core.cases.case import Case, CaseType, Classification
+from core.cases.classification import BusinessType, Channel
+from core.cases.deadlines import DeadlinePolicy
+from core.cases.filing import CaseDraft
+from core.customers.conversation import ConversationService
+from core.customers.dialogue.engine import DialogueSettings
+from core.customers.dialogue.state import Dialogue
 from core.desk.service import DeskService
-from core.dialogue.engine import DialogueSettings
-from core.dialogue.state import Dialogue
 from core.identity import Contact, CustomerId, Platform
-from core.services import CaseDraft
 from storage.tables import DialogueRow
 from storage.unit_of_work import SqlUnitOfWork
 from tests.fakes import RecordingAlerts

@@ -27,13 +27,13 @@ from bots.supervisor import ChannelState, Supervisor
 from bots.telegram.convert import to_incoming
 from bots.telegram.render import MAX_TEXT, render
 from bots.text import utf16_length
-from core.case import Attachment
-from core.conversation import ConversationService
+from core.cases.case import Attachment
+from core.channel.io import Reply
+from core.customers.conversation import ConversationService
 from core.desk.service import DeskService
-from core.dialogue.io import Reply
+from core.desk.staff import ChatAddress
 from core.identity import Platform
 from core.messages import DEFAULT_LANGUAGE, LANGUAGES, language_from_code, t
-from core.staff import ChatAddress
 
 log = logging.getLogger("bots.telegram")
 

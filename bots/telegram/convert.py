@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from telegram import Message, Update
 
-from core.classification import Channel
-from core.conversation import Incoming
-from core.dialogue.io import Choice, Input, Media, SharedContact, Text, Unsupported
+from core.cases.classification import Channel
+from core.channel.io import Choice, Input, Media, SharedContact, Text, Unsupported
+from core.customers.conversation import Incoming
 from core.identity import CustomerId, Platform
 
 # What a person may send that the dialogue cannot take in, and how it answers each. A

@@ -12,7 +12,7 @@ from telegram import (
 )
 
 from bots.text import split_continued, utf16_length
-from core.dialogue.io import Option, Reply
+from core.channel.io import Option, Reply
 
 MAX_TEXT = 4096
 # Short labels sit two to a row; long ones get a row of their own.

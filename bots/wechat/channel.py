@@ -32,9 +32,9 @@ from bots.wechat.codec import MAX_BODY, BadRequest, Forbidden, WeChatCodec
 from bots.wechat.convert import passive_and_rest, to_inbound, to_incoming
 from bots.wechat.gate import check_message
 from bots.wechat.push import WeChatPusher
-from core.conversation import ConversationService
+from core.channel.io import Reply
+from core.customers.conversation import ConversationService
 from core.desk.service import DeskService
-from core.dialogue.io import Reply
 
 log = logging.getLogger("bots.wechat")
 

@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bots.text import split_text, utf8_length
-from core.classification import Channel
-from core.conversation import DELIVERY_KEY_MAX, Incoming
+from core.cases.classification import Channel
+from core.channel.io import Input, Media, Reply, Text, Unsupported
+from core.customers.conversation import DELIVERY_KEY_MAX, Incoming
 from core.desk.commands import parse_button
-from core.dialogue.io import Input, Media, Reply, Text, Unsupported
 from core.identity import CustomerId, Platform
 
 # The custom menu's click keys (see `menu.py`) and what each one says to the dialogue.

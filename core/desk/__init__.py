@@ -1,1 +1,5 @@
-"""The staff desk: the commands staff use in chat to handle cases."""
+"""The staff desk: staff, departments and roles, and the commands they use in chat.
+
+Who may do what to which case, the commands as typed or pressed, the handlers that turn
+a command into replies and messages, and what staff read (always with data masked).
+"""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.numbering import normalize_case_number
+from core.cases.numbering import normalize_case_number
 
 # Commands whose first argument is a case number.
 _WITH_NUMBER = frozenset(

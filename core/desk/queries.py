@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from core.staff import Role, StaffMember
+from core.desk.staff import Role, StaffMember
 
 
 class QueueKind(StrEnum):

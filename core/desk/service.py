@@ -15,33 +15,33 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from core.calendar import WorkingCalendar
-from core.case import Case, CaseEvent, CaseStatus, CaseType, Decision
-from core.conversation import Incoming, Outcome, Render, settle_answer
-from core.deadlines import (
+from core.cases.calendar import WorkingCalendar
+from core.cases.case import Case, CaseEvent, CaseStatus, CaseType, Decision
+from core.cases.deadlines import (
     DeadlinePolicy,
     furthest_due,
     later_deadline,
     legal_deadline,
     longest_extension,
 )
+from core.cases.filing import change_case_within
+from core.cases.numbering import normalize_case_number
+from core.channel.io import Choice, Option, Reply, Text
+from core.channel.outbox import OutboundMessage, Recipient
+from core.customers.conversation import Incoming, Outcome, Render, settle_answer
+from core.customers.dialogue import views as customer_views
+from core.customers.dialogue.state import Dialogue
 from core.desk import views
 from core.desk.commands import StaffCommand, button, parse_button, parse_text
 from core.desk.queries import QueueKind, Scope
-from core.dialogue import views as customer_views
-from core.dialogue.io import Choice, Option, Reply, Text
-from core.dialogue.state import Dialogue
+from core.desk.staff import COMMAND_ROLES, Role, StaffMember, may_handle, may_run, staff_id_of
 from core.errors import ConcurrentUpdate, DomainError
 from core.identity import CustomerId
 from core.messages import DEFAULT_LANGUAGE, LANGUAGES, language_from_code, moment, t
-from core.numbering import normalize_case_number
-from core.outbound import OutboundMessage, Recipient
 from core.ports import UnitOfWork
-from core.rewarding import reward
-from core.rewards import RewardPolicy, RewardReason
-from core.satisfaction import ask_for_rating, drop_question
-from core.services import change_case_within
-from core.staff import COMMAND_ROLES, Role, StaffMember, may_handle, may_run, staff_id_of
+from core.rewards.crediting import reward
+from core.rewards.ledger import RewardPolicy, RewardReason
+from core.survey.satisfaction import ask_for_rating, drop_question
 
 PAGE_SIZE = 10
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from core.case import ERASED, CaseStatus, CaseType, Decision, Priority
-from core.chase import AlertKind
-from core.classification import BusinessType, Cause, Channel
-from core.rewards import RewardReason
+from core.cases.case import ERASED, CaseStatus, CaseType, Decision, Priority
+from core.cases.classification import BusinessType, Cause, Channel
+from core.chasing.rules import AlertKind
+from core.rewards.ledger import RewardReason
 
 _ENUMS: tuple[type[StrEnum], ...] = (
     CaseStatus,

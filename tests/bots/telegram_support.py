@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from core.case import Case
+from core.cases.case import Case
 from core.identity import CustomerId, Platform
 from intake.config import Settings
 from intake.wiring import Wiring, build

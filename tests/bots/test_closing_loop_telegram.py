@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import re
 
-from core.case import CaseStatus
+from core.cases.case import CaseStatus
 from core.identity import CustomerId, Platform
-from core.rewards import RewardReason
+from core.rewards.ledger import RewardReason
 from tests.bots.telegram_support import ALICE, Desk
 from tests.bots.test_desk_telegram import AGENT, LEAD, set_up_desk
 from tests.bots.test_desk_telegram import file_debit_card_complaint as file_complaint

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.case import Case, CaseStatus
+from core.cases.case import Case, CaseStatus
+from core.desk.staff import Role
 from core.identity import CustomerId, Platform
-from core.staff import Role
 from tests.bots.test_desk_wechat import register_cards_staff
 from tests.bots.test_wechat import AES_KEY, Bank, close_bank, open_bank, say, settle
 from tests.conftest import database_url

@@ -9,8 +9,8 @@ import re
 from telegram import Update
 
 from bots.telegram.convert import to_incoming
-from core.case import Attachment
-from core.dialogue.io import Media, SharedContact, Unsupported
+from core.cases.case import Attachment
+from core.channel.io import Media, SharedContact, Unsupported
 from core.identity import CustomerId, Platform
 from intake import admin
 from storage.outbox import FAILED, PENDING, SENT, SqlOutboxQueue

@@ -19,10 +19,10 @@ from bots.wechat.codec import parse_xml
 from bots.wechat.convert import Inbound, to_inbound
 from bots.wechat.gate import check_message
 from bots.wechat.push import MAX_TEXT_BYTES
-from core.case import Attachment, Case
-from core.dialogue.io import Media, Unsupported
+from core.cases.case import Attachment, Case
+from core.channel.io import Media, Unsupported
+from core.desk.staff import Role
 from core.identity import CustomerId, Platform
-from core.staff import Role
 from intake import admin
 from storage.unit_of_work import SqlUnitOfWork
 from tests.bots.test_desk_wechat import register_cards_staff

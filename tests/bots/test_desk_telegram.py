@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from core.case import CaseStatus
-from core.staff import Role
+from core.cases.case import CaseStatus
+from core.desk.staff import Role
 from intake import admin
 from storage.unit_of_work import SqlUnitOfWork
 from tests.bots.telegram_support import ALICE, NOW, Desk

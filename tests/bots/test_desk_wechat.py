@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.case import CaseStatus
-from core.staff import Role
+from core.cases.case import CaseStatus
+from core.desk.staff import Role
 from intake import admin
 from storage.unit_of_work import SqlUnitOfWork
 from tests.bots.test_wechat import Bank, close_bank, open_bank, say, settle

@@ -19,9 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.supervisor import ChannelState
 from bots.telegram.webhook import AUTH_HEADER, PATH
-from core.dialogue.io import Reply
+from core.channel.io import Reply
+from core.channel.outbox import OutboundMessage
 from core.identity import CustomerId, Platform
-from core.outbound import OutboundMessage
 from intake.config import Settings
 from intake.server import build_web_app
 from intake.wiring import build

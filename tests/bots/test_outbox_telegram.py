@@ -11,9 +11,9 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.dialogue.io import Reply
+from core.channel.io import Reply
+from core.channel.outbox import OutboundMessage
 from core.identity import CustomerId, Platform
-from core.outbound import OutboundMessage
 from storage.outbox import SqlOutboxQueue
 from storage.unit_of_work import SqlUnitOfWork
 from tests.bots.telegram_support import Desk, ticking_from

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.case import Case
-from core.staff import Role
+from core.cases.case import Case
+from core.desk.staff import Role
 from intake import admin
 from storage.unit_of_work import SqlUnitOfWork
 from tests.bots.telegram_support import ALICE, Desk, ticking_from

@@ -15,12 +15,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.telegram.webhook import AUTH_HEADER, PATH
-from core.case import Attachment, CaseStatus, CaseType
-from core.classification import BusinessType, Channel
-from core.dialogue.io import Reply
+from core.cases.case import Attachment, CaseStatus, CaseType
+from core.cases.classification import BusinessType, Channel
+from core.channel.io import Reply
 from core.identity import CustomerId, Platform
 from core.messages import CATALOGS
-from core.rewards import RewardReason
+from core.rewards.ledger import RewardReason
 from intake.server import build_web_app
 from storage.tables import DeliveryRow
 from tests.bots.conftest import free_port

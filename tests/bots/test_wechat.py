@@ -17,9 +17,9 @@ from bots.text import utf8_length
 from bots.wechat.convert import passive_and_rest, to_inbound
 from bots.wechat.menu import custom_menu
 from bots.wechat.push import Push, Route
-from core.case import Attachment
-from core.conversation import DELIVERY_KEY_MAX
-from core.dialogue.io import Option, Reply
+from core.cases.case import Attachment
+from core.channel.io import Option, Reply
+from core.customers.conversation import DELIVERY_KEY_MAX
 from core.identity import CustomerId, Platform
 from intake.config import Settings
 from intake.server import build_web_app

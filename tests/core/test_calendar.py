@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.calendar import SHANGHAI, WorkingCalendar, YearDays
+from core.cases.calendar import SHANGHAI, WorkingCalendar, YearDays
 from intake.calendar_source import (
     CalendarFileError,
     CalendarFileWatch,

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.case import TRANSITIONS, Case, CaseStatus, Priority
-from core.classification import Cause
+from core.cases.case import TRANSITIONS, Case, CaseStatus, Priority
+from core.cases.classification import Cause
 from core.errors import DomainError, ExtensionRefused, IllegalTransition
 from tests.factories import at, new_case
 

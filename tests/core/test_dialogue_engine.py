@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.case import Attachment, CaseType
-from core.classification import BusinessType
-from core.dialogue.engine import (
+from core.cases.case import Attachment, CaseType
+from core.cases.classification import BusinessType
+from core.channel.io import Choice, Input, Media, Option, SharedContact, Text, Unsupported
+from core.customers.dialogue.engine import (
     AddToCase,
     AnswerCase,
     CommentOnRating,
@@ -31,8 +32,7 @@ from core.dialogue.engine import (
     Turn,
     converse,
 )
-from core.dialogue.io import Choice, Input, Media, Option, SharedContact, Text, Unsupported
-from core.dialogue.state import Awaiting, Dialogue, Material, Pending, Step
+from core.customers.dialogue.state import Awaiting, Dialogue, Material, Pending, Step
 from core.messages import CATALOGS, t
 from tests.factories import at
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from core.calendar import SHANGHAI
+from core.cases.calendar import SHANGHAI
 from core.messages import day, moment
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from core.dialogue.engine import DialogueSettings, prompt
-from core.dialogue.state import Dialogue
+from core.customers.dialogue.engine import DialogueSettings, prompt
+from core.customers.dialogue.state import Dialogue
 
 
 def test_the_greeting_states_the_configured_deadlines() -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from core.codes import CODE_ALPHABET
 from core.errors import DomainError
-from core.vouchers import (
+from core.rewards.vouchers import (
     Voucher,
     check_catalog_entry,
     check_restock,

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.calendar import WorkingCalendar
-from core.deadlines import DeadlinePolicy
-from core.services import file_case
+from core.cases.calendar import WorkingCalendar
+from core.cases.deadlines import DeadlinePolicy
+from core.cases.filing import file_case
 from storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import SAMPLE_CALENDAR, database_url
 from tests.factories import at, draft

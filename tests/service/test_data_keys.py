@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.calendar import WorkingCalendar
-from core.deadlines import DeadlinePolicy
-from core.services import file_case
+from core.cases.calendar import WorkingCalendar
+from core.cases.deadlines import DeadlinePolicy
+from core.cases.filing import file_case
 from intake.config import Settings
 from intake.server import StartupRefused, check_data_keys
 from intake.wiring import build

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.calendar import WorkingCalendar
+from core.cases.calendar import WorkingCalendar
+from core.desk.staff import ChatAddress, Department
 from core.identity import Platform
-from core.staff import ChatAddress, Department
 from storage.unit_of_work import SqlUnitOfWork
 from tests.factories import at, desk_service, new_case
 from tests.service.test_staff_commands import LI, intake, invite, refused, say

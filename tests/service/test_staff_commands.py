@@ -8,13 +8,13 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.calendar import WorkingCalendar
-from core.classification import Channel
-from core.conversation import Incoming, Outcome
+from core.cases.calendar import WorkingCalendar
+from core.cases.classification import Channel
+from core.channel.io import Text
+from core.customers.conversation import Incoming, Outcome
 from core.desk.service import DeskService
-from core.dialogue.io import Text
+from core.desk.staff import Role, StaffMember
 from core.identity import CustomerId, Platform
-from core.staff import Role, StaffMember
 from intake import admin
 from storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import database_url

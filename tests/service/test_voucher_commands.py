@@ -6,8 +6,8 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.rewards import RewardReason
-from core.vouchers import Redemption
+from core.rewards.ledger import RewardReason
+from core.rewards.vouchers import Redemption
 from storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import database_url
 from tests.factories import ALICE, at, new_case

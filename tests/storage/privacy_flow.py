@@ -11,12 +11,12 @@ from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.wechat.convert import passive_and_rest
-from core.calendar import WorkingCalendar
-from core.classification import Channel
-from core.conversation import Incoming
-from core.dialogue.io import Choice, Input, Reply, Text
+from core.cases.calendar import WorkingCalendar
+from core.cases.classification import Channel
+from core.channel.io import Choice, Input, Reply, Text
+from core.customers.conversation import Incoming
+from core.desk.staff import ChatAddress
 from core.identity import CustomerId, Platform
-from core.staff import ChatAddress
 from storage.crypto import DataKeys, key_id_of
 from storage.outbox import SqlOutboxQueue
 from tests.factories import at, conversation_service, desk_service

@@ -15,12 +15,12 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.calendar import WorkingCalendar
-from core.case import Attachment, Case, CaseStatus, CaseType
-from core.deadlines import DeadlinePolicy
+from core.cases.calendar import WorkingCalendar
+from core.cases.case import Attachment, Case, CaseStatus, CaseType
+from core.cases.deadlines import DeadlinePolicy
+from core.cases.filing import case_history, change_case, file_case
 from core.errors import CaseNotFound, ConcurrentUpdate
 from core.identity import Contact
-from core.services import case_history, change_case, file_case
 from storage.unit_of_work import SqlUnitOfWork
 from tests.factories import ALICE, BOB, at, draft
 

@@ -7,11 +7,11 @@ import asyncio
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.calendar import WorkingCalendar
-from core.classification import Channel
-from core.conversation import Incoming
-from core.dialogue.io import Choice, Input, Text
-from core.dialogue.state import Step
+from core.cases.calendar import WorkingCalendar
+from core.cases.classification import Channel
+from core.channel.io import Choice, Input, Text
+from core.customers.conversation import Incoming
+from core.customers.dialogue.state import Step
 from core.identity import CustomerId, Platform
 from storage.tables import RewardAccountRow, RewardEntryRow
 from tests.factories import at, conversation_service, stored_dialogue

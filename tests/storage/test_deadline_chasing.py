@@ -10,17 +10,17 @@ import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.calendar import WorkingCalendar
-from core.case import CaseType
-from core.chase import BusinessHours
-from core.classification import Channel
-from core.conversation import Incoming
-from core.deadline_alerts import chase_deadlines, send_daily_digest
-from core.deadlines import DeadlinePolicy
-from core.dialogue.io import Text
+from core.cases.calendar import WorkingCalendar
+from core.cases.case import CaseType
+from core.cases.classification import Channel
+from core.cases.deadlines import DeadlinePolicy
+from core.cases.filing import change_case, file_case
+from core.channel.io import Text
+from core.chasing.alerts import chase_deadlines, send_daily_digest
+from core.chasing.rules import BusinessHours
+from core.customers.conversation import Incoming
+from core.desk.staff import Role
 from core.identity import CustomerId, Platform
-from core.services import change_case, file_case
-from core.staff import Role
 from intake import admin
 from storage.database import create_engine
 from storage.tables import CaseAlertRow, CaseRow, OutboxRow

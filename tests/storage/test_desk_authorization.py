@@ -6,17 +6,17 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.calendar import WorkingCalendar
-from core.case import CaseType
-from core.classification import Channel
-from core.conversation import Incoming
-from core.deadlines import DeadlinePolicy
+from core.cases.calendar import WorkingCalendar
+from core.cases.case import CaseType
+from core.cases.classification import Channel
+from core.cases.deadlines import DeadlinePolicy
+from core.cases.filing import file_case
+from core.channel.io import Choice, Text
+from core.customers.conversation import Incoming
 from core.desk.service import DeskService
-from core.dialogue.io import Choice, Text
+from core.desk.staff import COMMAND_ROLES, Role
 from core.identity import CustomerId, Platform
 from core.messages import CATALOGS
-from core.services import file_case
-from core.staff import COMMAND_ROLES, Role
 from intake import admin
 from storage.outbox import Listed, SqlOutboxQueue
 from storage.tables import StaffRow

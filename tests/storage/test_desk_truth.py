@@ -13,18 +13,18 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.calendar import WorkingCalendar
-from core.case import Case, CaseStatus, CaseType, Decision
-from core.classification import Channel
-from core.conversation import Incoming
-from core.deadlines import DeadlinePolicy
+from core.cases.calendar import WorkingCalendar
+from core.cases.case import Case, CaseStatus, CaseType, Decision
+from core.cases.classification import Channel
+from core.cases.deadlines import DeadlinePolicy
+from core.cases.filing import file_case
+from core.channel.io import Text
+from core.customers.conversation import Incoming
 from core.desk.service import DeskService
-from core.dialogue.io import Text
+from core.desk.staff import Role
 from core.errors import DomainError
 from core.identity import CustomerId, Platform
 from core.messages import CATALOGS
-from core.services import file_case
-from core.staff import Role
 from intake import admin
 from storage.outbox import SqlOutboxQueue
 from storage.tables import CaseEventRow, OutboxRow

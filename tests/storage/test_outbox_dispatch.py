@@ -9,13 +9,13 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.calendar import WorkingCalendar
-from core.classification import Channel
-from core.conversation import Incoming
-from core.dialogue.io import Reply, Text
+from core.cases.calendar import WorkingCalendar
+from core.cases.classification import Channel
+from core.channel.io import Reply, Text
+from core.channel.outbox import OutboundMessage, RetryLater, Undeliverable
+from core.customers.conversation import Incoming
+from core.desk.staff import Role
 from core.identity import CustomerId, Platform
-from core.outbound import OutboundMessage, RetryLater, Undeliverable
-from core.staff import Role
 from intake import admin
 from intake.alerts import KEY_PREFIX, AdminAlerts
 from scheduler.dispatcher import Dispatcher

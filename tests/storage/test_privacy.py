@@ -12,14 +12,14 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.calendar import WorkingCalendar
-from core.case import ERASED, FORGOTTEN_ACTOR, Attachment, CaseStatus
-from core.classification import Channel
-from core.conversation import Incoming, Outcome
-from core.deadlines import DeadlinePolicy
-from core.dialogue.io import Choice, Input, Text
+from core.cases.calendar import WorkingCalendar
+from core.cases.case import ERASED, FORGOTTEN_ACTOR, Attachment, CaseStatus
+from core.cases.classification import Channel
+from core.cases.deadlines import DeadlinePolicy
+from core.cases.filing import file_case
+from core.channel.io import Choice, Input, Text
+from core.customers.conversation import Incoming, Outcome
 from core.identity import CustomerId, Platform
-from core.services import file_case
 from storage.tables import CaseEventRow, CaseRow
 from storage.unit_of_work import SqlUnitOfWork
 from tests.factories import ALICE, at, conversation_service, desk_service, draft

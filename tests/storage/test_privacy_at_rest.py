@@ -15,15 +15,15 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.calendar import WorkingCalendar
-from core.case import ERASED
-from core.chase import BusinessHours
-from core.deadlines import DeadlinePolicy
-from core.dialogue.io import Choice, Reply
+from core.cases.calendar import WorkingCalendar
+from core.cases.case import ERASED
+from core.cases.deadlines import DeadlinePolicy
+from core.cases.filing import file_case
+from core.channel.io import Choice, Reply
+from core.channel.outbox import OutboundMessage
+from core.chasing.retention import REPLIES_KEPT, redact_delivered
+from core.chasing.rules import BusinessHours
 from core.identity import CustomerId, Platform
-from core.outbound import OutboundMessage
-from core.retention import REPLIES_KEPT, redact_delivered
-from core.services import file_case
 from scheduler.runner import build_scheduler
 from storage.crypto import DataKeys, Undecryptable, use_keys
 from storage.migrate import upgrade

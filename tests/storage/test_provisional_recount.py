@@ -11,12 +11,12 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.calendar import SHANGHAI, WorkingCalendar
-from core.case import Case
-from core.deadline_alerts import send_daily_digest
-from core.deadlines import DeadlinePolicy
-from core.provisional import recount_provisional_deadlines, report_missing_years
-from core.services import file_case
+from core.cases.calendar import SHANGHAI, WorkingCalendar
+from core.cases.case import Case
+from core.cases.deadlines import DeadlinePolicy
+from core.cases.filing import file_case
+from core.cases.provisional import recount_provisional_deadlines, report_missing_years
+from core.chasing.alerts import send_daily_digest
 from intake.calendar_source import CalendarFileWatch, load_calendar
 from scheduler.runner import build_scheduler
 from storage.tables import OutboxRow

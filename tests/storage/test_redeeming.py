@@ -8,14 +8,14 @@ import re
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.calendar import WorkingCalendar
-from core.case import CaseType
-from core.classification import Channel
-from core.conversation import Incoming
-from core.deadlines import DeadlinePolicy
-from core.dialogue.io import Choice, Input, Reply, Text
-from core.rewards import RewardReason
-from core.services import file_case
+from core.cases.calendar import WorkingCalendar
+from core.cases.case import CaseType
+from core.cases.classification import Channel
+from core.cases.deadlines import DeadlinePolicy
+from core.cases.filing import file_case
+from core.channel.io import Choice, Input, Reply, Text
+from core.customers.conversation import Incoming
+from core.rewards.ledger import RewardReason
 from storage.unit_of_work import SqlUnitOfWork
 from tests.factories import ALICE, at, conversation_service, draft
 

@@ -6,15 +6,15 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.calendar import WorkingCalendar
-from core.classification import Channel
-from core.conversation import ConversationService, Incoming
-from core.deadlines import DeadlinePolicy
-from core.dialogue.engine import DialogueSettings
-from core.dialogue.io import Choice, Option, Text
-from core.dialogue.state import Awaiting, Dialogue, Material, Pending, Step
+from core.cases.calendar import WorkingCalendar
+from core.cases.classification import Channel
+from core.cases.deadlines import DeadlinePolicy
+from core.channel.io import Choice, Option, Text
+from core.chasing.retention import forget_abandoned_intakes
+from core.customers.conversation import ConversationService, Incoming
+from core.customers.dialogue.engine import DialogueSettings
+from core.customers.dialogue.state import Awaiting, Dialogue, Material, Pending, Step
 from core.identity import CustomerId, Platform
-from core.retention import forget_abandoned_intakes
 from storage.unit_of_work import SqlUnitOfWork
 from tests.factories import at, stored_dialogue
 from tests.fakes import RecordingAlerts

@@ -9,17 +9,17 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.calendar import WorkingCalendar
-from core.case import CaseStatus
-from core.chase import BusinessHours
-from core.classification import Channel
-from core.conversation import Incoming
-from core.deadlines import DeadlinePolicy
-from core.dialogue.io import Text
-from core.dialogue.state import Awaiting, Dialogue, Pending, Step
+from core.cases.calendar import WorkingCalendar
+from core.cases.case import CaseStatus
+from core.cases.classification import Channel
+from core.cases.deadlines import DeadlinePolicy
+from core.cases.filing import file_case
+from core.channel.io import Text
+from core.chasing.rules import BusinessHours
+from core.customers.conversation import Incoming
+from core.customers.dialogue.state import Awaiting, Dialogue, Pending, Step
 from core.identity import CustomerId, Platform
-from core.satisfaction import EXPIRY_ACTOR, chase_surveys
-from core.services import file_case
+from core.survey.satisfaction import EXPIRY_ACTOR, chase_surveys
 from scheduler.runner import build_scheduler
 from storage.tables import OutboxRow
 from storage.unit_of_work import SqlUnitOfWork

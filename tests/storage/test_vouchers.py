@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.identity import CustomerId, Platform
-from core.rewards import RewardReason
-from core.vouchers import RedeemRefusal, Redemption, Voucher
+from core.rewards.ledger import RewardReason
+from core.rewards.vouchers import RedeemRefusal, Redemption, Voucher
 from storage.database import session_factory
 from storage.migrate import upgrade
 from storage.tables import RewardAccountRow, RewardEntryRow, VoucherRedemptionRow

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.calendar import WorkingCalendar
-from core.case import CaseType
-from core.classification import Channel
-from core.conversation import Incoming
-from core.deadlines import DeadlinePolicy
-from core.dialogue.io import Text
+from core.cases.calendar import WorkingCalendar
+from core.cases.case import CaseType
+from core.cases.classification import Channel
+from core.cases.deadlines import DeadlinePolicy
+from core.cases.filing import file_case
+from core.channel.io import Text
+from core.customers.conversation import Incoming
+from core.desk.staff import Role
 from core.identity import CustomerId, Platform
-from core.services import file_case
-from core.staff import Role
 from intake import admin
 from storage.outbox import SqlOutboxQueue
 from storage.unit_of_work import SqlUnitOfWork

@@ -1,7 +1,7 @@
 """Reward points: an append-only ledger per customer; the balance is the sum.
 
 Points are earned for feedback (one entry per reason and case) and spent on gift vouchers
-(a negative entry per voucher, see `core.vouchers`).
+(a negative entry per voucher, see `core.rewards.vouchers`).
 """
 
 from __future__ import annotations

@@ -7,9 +7,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from core.case import Attachment, CaseType
-from core.classification import BusinessType
-from core.dialogue.io import Option
+from core.cases.case import Attachment, CaseType
+from core.cases.classification import BusinessType
+from core.channel.io import Option
 from core.messages import DEFAULT_LANGUAGE
 
 

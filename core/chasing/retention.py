@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from core.dialogue.state import Dialogue
+from core.customers.dialogue.state import Dialogue
 from core.ports import UnitOfWork
 
 BATCH = 1000  # per run (or per transaction); the scheduler runs these every few minutes

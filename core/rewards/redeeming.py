@@ -12,13 +12,13 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from core.dialogue import pending
-from core.dialogue.io import Reply
-from core.dialogue.state import Awaiting, Dialogue, Pending
+from core.channel.io import Reply
+from core.customers.dialogue import pending
+from core.customers.dialogue.state import Awaiting, Dialogue, Pending
 from core.identity import CustomerId
 from core.messages import moment, t
 from core.ports import UnitOfWork
-from core.vouchers import RedeemRefusal, Voucher
+from core.rewards.vouchers import RedeemRefusal, Voucher
 
 # The codes `/vouchers` lists, newest first.
 ISSUED_SHOWN = 20

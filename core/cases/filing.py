@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
-from core.calendar import WorkingCalendar
-from core.case import (
+from core.cases.calendar import WorkingCalendar
+from core.cases.case import (
     LEGAL_DAYS,
     Attachment,
     Case,
@@ -17,11 +17,11 @@ from core.case import (
     Classification,
     Priority,
 )
-from core.classification import BusinessType, Channel
-from core.deadlines import DeadlinePolicy, legal_deadline
+from core.cases.classification import BusinessType, Channel
+from core.cases.deadlines import DeadlinePolicy, legal_deadline
+from core.cases.numbering import format_case_number
 from core.errors import CaseNotFound
 from core.identity import Contact, CustomerId
-from core.numbering import format_case_number
 from core.ports import UnitOfWork
 
 T = TypeVar("T")

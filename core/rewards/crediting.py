@@ -7,7 +7,7 @@ from datetime import datetime
 from core.identity import CustomerId
 from core.messages import t
 from core.ports import UnitOfWork
-from core.rewards import RewardPolicy, RewardReason
+from core.rewards.ledger import RewardPolicy, RewardReason
 
 
 async def reward(

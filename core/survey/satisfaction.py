@@ -13,26 +13,26 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from core.calendar import WorkingCalendar
-from core.case import SATISFIED_FROM, Case, CaseStatus
-from core.chase import BusinessHours
-from core.deadlines import DeadlinePolicy
+from core.cases.calendar import WorkingCalendar
+from core.cases.case import SATISFIED_FROM, Case, CaseStatus
+from core.cases.deadlines import DeadlinePolicy
+from core.cases.filing import change_case_within
+from core.channel.io import Reply
+from core.channel.outbox import OutboundMessage
+from core.chasing.rules import BusinessHours
+from core.customers.dialogue import pending
+from core.customers.dialogue.engine import CommentOnRating, RateCase, SettleRating
+from core.customers.dialogue.state import Awaiting, Dialogue, Pending, Step
+from core.customers.dialogue.views import case_deadline
+from core.customers.relay import tell
+from core.desk.staff import Role
 from core.desk.views import due_when, safe
-from core.dialogue import pending
-from core.dialogue.engine import CommentOnRating, RateCase, SettleRating
-from core.dialogue.io import Reply
-from core.dialogue.state import Awaiting, Dialogue, Pending, Step
-from core.dialogue.views import case_deadline
 from core.errors import DomainError
 from core.identity import CustomerId
 from core.messages import t
-from core.outbound import OutboundMessage
 from core.ports import UnitOfWork
-from core.relay import tell
-from core.rewarding import reward
-from core.rewards import RewardPolicy, RewardReason
-from core.services import change_case_within
-from core.staff import Role
+from core.rewards.crediting import reward
+from core.rewards.ledger import RewardPolicy, RewardReason
 
 SURVEY_OPEN_FOR = timedelta(days=7)
 REMINDER_KIND = "survey_reminder"  # in the case-alert log: the reminder goes out once

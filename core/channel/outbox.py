@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from core.dialogue.io import Reply
+from core.channel.io import Reply
+from core.desk.staff import ChatAddress
 from core.identity import CustomerId
-from core.staff import ChatAddress
 
 Recipient = CustomerId | ChatAddress
 

@@ -12,10 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from core.case import Attachment, CaseType
-from core.classification import BusinessType
-from core.dialogue import pending
-from core.dialogue.io import (
+from core.cases.case import Attachment, CaseType
+from core.cases.classification import BusinessType
+from core.cases.numbering import normalize_case_number
+from core.channel.io import (
     Choice,
     Input,
     Media,
@@ -25,11 +25,11 @@ from core.dialogue.io import (
     Text,
     Unsupported,
 )
-from core.dialogue.state import MENUS, Awaiting, Dialogue, Material, Pending, Step
-from core.dialogue.validation import NAME_MAX, normalize_name, normalize_phone
+from core.customers.dialogue import pending
+from core.customers.dialogue.state import MENUS, Awaiting, Dialogue, Material, Pending, Step
+from core.customers.dialogue.validation import NAME_MAX, normalize_name, normalize_phone
 from core.identity import Contact
 from core.messages import LANGUAGES, language_from_code, t
-from core.numbering import normalize_case_number
 
 DESCRIPTION_MIN = 10
 DESCRIPTION_MAX = 2000

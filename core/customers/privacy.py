@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from core.case import FINAL_STATUSES
+from core.cases.case import FINAL_STATUSES
+from core.cases.filing import change_case_within
 from core.identity import CustomerId, mask_name, mask_phone
 from core.messages import t
 from core.ports import UnitOfWork
-from core.services import change_case_within
 
 # Enough for any real customer; forgetting more runs again with the next /forget.
 ALL_CASES = 1000

@@ -1,7 +1,7 @@
 """Provisional deadlines: counted again once their year's calendar arrives.
 
 A deadline counted through a year without official calendar data is provisional (see
-`core.calendar`). When that year's data arrives — the admin's calendar file, or a newer
+`core.cases.calendar`). When that year's data arrives — the admin's calendar file, or a newer
 calendar library — every such deadline is counted again once, at start-up and by the
 scheduler: the change is audited (`deadline_recounted`), and the customer of an open
 case is told when the date moved. Until then administrators are told, at start and each
@@ -13,17 +13,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from core.calendar import WorkingCalendar
-from core.case import Case
-from core.deadlines import recounted
-from core.dialogue.io import Reply
-from core.dialogue.state import Dialogue
-from core.dialogue.views import deadline
+from core.cases.calendar import WorkingCalendar
+from core.cases.case import Case
+from core.cases.deadlines import recounted
+from core.cases.filing import change_case_within
+from core.channel.io import Reply
+from core.channel.outbox import OutboundMessage
+from core.customers.dialogue.state import Dialogue
+from core.customers.dialogue.views import deadline
 from core.errors import ConcurrentUpdate
 from core.messages import t
-from core.outbound import OutboundMessage
 from core.ports import Alerts, UnitOfWork
-from core.services import change_case_within
 
 ACTOR = "system:calendar"
 BATCH = 200

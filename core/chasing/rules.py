@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from enum import StrEnum
 
-from core.calendar import WorkingCalendar
-from core.case import Case
+from core.cases.calendar import WorkingCalendar
+from core.cases.case import Case
 
 UNASSIGNED_AFTER = timedelta(hours=2)  # of working time
 LEGAL_WARNING = timedelta(days=3)

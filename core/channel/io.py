@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.case import Attachment
+from core.cases.case import Attachment
 from core.identity import Platform
 
 

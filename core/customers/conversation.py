@@ -13,15 +13,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from core import privacy, redeeming, relay
-from core.calendar import WorkingCalendar
-from core.case import Case, CaseType
-from core.classification import Channel
-from core.deadlines import DeadlinePolicy
-from core.desk.commands import button
-from core.desk.views import new_case_alert, view_button
-from core.dialogue import pending, views
-from core.dialogue.engine import (
+from core.cases.calendar import WorkingCalendar
+from core.cases.case import Case, CaseType
+from core.cases.classification import Channel
+from core.cases.deadlines import DeadlinePolicy
+from core.cases.filing import CaseDraft, open_case
+from core.cases.numbering import normalize_case_number
+from core.cases.provisional import missing_calendar_year
+from core.channel.io import Input, Option, Reply
+from core.channel.outbox import OutboundMessage, Recipient
+from core.customers import privacy, relay
+from core.customers.dialogue import pending, views
+from core.customers.dialogue.engine import (
     AddToCase,
     AnswerCase,
     CommentOnRating,
@@ -44,19 +47,17 @@ from core.dialogue.engine import (
     converse,
     prompt,
 )
-from core.dialogue.io import Input, Option, Reply
-from core.dialogue.state import MENUS, Awaiting, Dialogue, Pending
+from core.customers.dialogue.state import MENUS, Awaiting, Dialogue, Pending
+from core.desk.commands import button
+from core.desk.staff import route
+from core.desk.views import new_case_alert, view_button
 from core.identity import CustomerId
 from core.messages import DEFAULT_LANGUAGE, t
-from core.numbering import normalize_case_number
-from core.outbound import OutboundMessage, Recipient
 from core.ports import Alerts, UnitOfWork
-from core.provisional import missing_calendar_year
-from core.rewarding import reward
-from core.rewards import RewardPolicy, RewardReason
-from core.satisfaction import Survey
-from core.services import CaseDraft, open_case
-from core.staff import route
+from core.rewards import redeeming
+from core.rewards.crediting import reward
+from core.rewards.ledger import RewardPolicy, RewardReason
+from core.survey.satisfaction import Survey
 
 MY_CASES_SHOWN = 10
 # Material sent after filing is offered to the customer's latest open cases, this many.

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.case import SATISFACTION_MAX, SATISFACTION_MIN
-from core.dialogue.io import Option, Reply
-from core.dialogue.state import Awaiting, Pending
+from core.cases.case import SATISFACTION_MAX, SATISFACTION_MIN
+from core.cases.numbering import case_type_of, normalize_case_number
+from core.channel.io import Option, Reply
+from core.customers.dialogue.state import Awaiting, Pending
 from core.messages import t
-from core.numbering import case_type_of, normalize_case_number
 
 SURVEY = "v"  # v:NUMBER:ANSWER
 REDEEM = "x"  # x:VOUCHER:ANSWER

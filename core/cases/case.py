@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from core.classification import BusinessType, Cause, Channel
+from core.cases.classification import BusinessType, Cause, Channel
 from core.errors import DomainError, ExtensionRefused, IllegalTransition
 from core.identity import Contact, CustomerId
 

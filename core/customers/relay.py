@@ -13,15 +13,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
 
-from core.case import Case
+from core.cases.case import Case
+from core.cases.filing import change_case_within
+from core.channel.io import PART, PARTS, Reply
+from core.channel.outbox import OutboundMessage
+from core.customers.dialogue.state import Material
+from core.desk.staff import Role, StaffMember, staff_id_of
 from core.desk.views import customer_line, safe, view_button
-from core.dialogue.io import PART, PARTS, Reply
-from core.dialogue.state import Material
 from core.messages import t
-from core.outbound import OutboundMessage
 from core.ports import UnitOfWork
-from core.services import change_case_within
-from core.staff import Role, StaffMember, staff_id_of
 
 
 async def record(

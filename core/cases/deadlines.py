@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from core.calendar import WorkingCalendar
-from core.case import LEGAL_MAX_DAYS, LEGAL_SENIOR_MAX_DAYS, Case, CaseType, DueBasis
+from core.cases.calendar import WorkingCalendar
+from core.cases.case import LEGAL_MAX_DAYS, LEGAL_SENIOR_MAX_DAYS, Case, CaseType, DueBasis
 
 
 @dataclass(frozen=True, slots=True)

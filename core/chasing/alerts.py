@@ -10,21 +10,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from core.calendar import WorkingCalendar
-from core.case import Case
-from core.chase import (
+from core.cases.calendar import WorkingCalendar
+from core.cases.case import Case
+from core.channel.io import Reply
+from core.channel.outbox import OutboundMessage
+from core.chasing.rules import (
     LEGAL_WARNING,
     UNASSIGNED_AFTER,
     AlertKind,
     BusinessHours,
     due_alerts,
 )
+from core.desk.staff import ChatAddress, Role, StaffMember
 from core.desk.views import due_when, view_button
-from core.dialogue.io import Reply
 from core.messages import DEFAULT_LANGUAGE, day, moment, t
-from core.outbound import OutboundMessage
 from core.ports import Alerts, UnitOfWork
-from core.staff import ChatAddress, Role, StaffMember
 
 BATCH = 500
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from core.case import Case, CaseEvent
+from core.cases.case import Case, CaseEvent
 from core.messages import day, moment, t
-from core.rewards import RewardEntry
+from core.rewards.ledger import RewardEntry
 
 # Audit actions a customer may see in "latest update"; notes and internal moves are not.
 _PUBLIC_ACTIONS = frozenset(

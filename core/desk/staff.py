@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
 
-from core.case import Case
-from core.classification import BusinessType
+from core.cases.case import Case
+from core.cases.classification import BusinessType
 from core.errors import DomainError
 from core.identity import Platform
 

@@ -1,0 +1,1 @@
+"""Rewards: the points ledger, crediting points, gift vouchers and their redemption."""
