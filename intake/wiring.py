@@ -26,7 +26,7 @@ from core.cases.deadlines import DeadlinePolicy
 from core.cases.provisional import recount_provisional_deadlines, report_missing_years
 from core.chasing.rules import BusinessHours
 from core.customers.conversation import ConversationService
-from core.customers.dialogue.engine import DialogueSettings
+from core.customers.dialogue.flow import DialogueSettings
 from core.desk.service import DeskService
 from core.identity import Platform
 from intake.alerts import KEY_PREFIX as ALERT_KEY_PREFIX

@@ -15,7 +15,7 @@ from core.cases.classification import BusinessType, Channel
 from core.cases.deadlines import DeadlinePolicy
 from core.cases.filing import CaseDraft
 from core.customers.conversation import ConversationService
-from core.customers.dialogue.engine import DialogueSettings
+from core.customers.dialogue.flow import DialogueSettings
 from core.customers.dialogue.state import Dialogue
 from core.desk.service import DeskService
 from core.identity import Contact, CustomerId, Platform

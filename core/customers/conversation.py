@@ -24,11 +24,10 @@ from core.channel.io import Input, Option, Reply
 from core.channel.outbox import OutboundMessage, Recipient
 from core.customers import privacy, relay
 from core.customers.dialogue import pending, views
-from core.customers.dialogue.engine import (
+from core.customers.dialogue.effects import (
     AddToCase,
     AnswerCase,
     CommentOnRating,
-    DialogueSettings,
     Effect,
     ForgetMe,
     ListCases,
@@ -44,9 +43,9 @@ from core.customers.dialogue.engine import (
     ShowVouchers,
     SubmitCase,
     Turn,
-    converse,
-    prompt,
 )
+from core.customers.dialogue.engine import converse, prompt
+from core.customers.dialogue.flow import DialogueSettings
 from core.customers.dialogue.state import MENUS, Awaiting, Dialogue, Pending
 from core.desk.commands import button
 from core.desk.staff import route

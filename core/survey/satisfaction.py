@@ -21,7 +21,7 @@ from core.channel.io import Reply
 from core.channel.outbox import OutboundMessage
 from core.chasing.rules import BusinessHours
 from core.customers.dialogue import pending
-from core.customers.dialogue.engine import CommentOnRating, RateCase, SettleRating
+from core.customers.dialogue.effects import CommentOnRating, RateCase, SettleRating
 from core.customers.dialogue.state import Awaiting, Dialogue, Pending, Step
 from core.customers.dialogue.views import case_deadline
 from core.customers.relay import tell

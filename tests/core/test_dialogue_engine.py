@@ -12,11 +12,10 @@ from hypothesis import strategies as st
 from core.cases.case import Attachment, CaseType
 from core.cases.classification import BusinessType
 from core.channel.io import Choice, Input, Media, Option, SharedContact, Text, Unsupported
-from core.customers.dialogue.engine import (
+from core.customers.dialogue.effects import (
     AddToCase,
     AnswerCase,
     CommentOnRating,
-    DialogueSettings,
     ForgetMe,
     ListCases,
     OfferAddition,
@@ -30,8 +29,9 @@ from core.customers.dialogue.engine import (
     ShowVouchers,
     SubmitCase,
     Turn,
-    converse,
 )
+from core.customers.dialogue.engine import converse
+from core.customers.dialogue.flow import DialogueSettings
 from core.customers.dialogue.state import Awaiting, Dialogue, Material, Pending, Step
 from core.messages import CATALOGS, t
 from tests.factories import at

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from core.customers.dialogue.engine import DialogueSettings, prompt
+from core.customers.dialogue.engine import prompt
+from core.customers.dialogue.flow import DialogueSettings
 from core.customers.dialogue.state import Dialogue
 
 

@@ -12,7 +12,7 @@ from core.cases.deadlines import DeadlinePolicy
 from core.channel.io import Choice, Option, Text
 from core.chasing.retention import forget_abandoned_intakes
 from core.customers.conversation import ConversationService, Incoming
-from core.customers.dialogue.engine import DialogueSettings
+from core.customers.dialogue.flow import DialogueSettings
 from core.customers.dialogue.state import Awaiting, Dialogue, Material, Pending, Step
 from core.identity import CustomerId, Platform
 from storage.unit_of_work import SqlUnitOfWork
