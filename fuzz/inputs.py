@@ -21,6 +21,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from bots.wechat.menu import MENU_COMMANDS
 from tests.doubles.wechat_platform import render_xml
 
 JSONDict = dict[str, Any]
@@ -279,8 +280,7 @@ def telegram_inputs() -> Any:
 # ------------------------------------------------------------------ WeChat
 
 ACCOUNT_ID = "gh_3a9c5e7b1d2f"  # the platform double's ToUserName
-MENU_KEYS = ["NEW_COMPLAINT", "NEW_SUGGESTION", "NEW_PRAISE", "MY_CASES", "MY_POINTS", "REDEEM",
-             "PRIVACY", "UNKNOWN_KEY"]  # fmt: skip
+MENU_KEYS = [*MENU_COMMANDS, "UNKNOWN_KEY"]
 _OPENID_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-"
 _openids = st.one_of(
     st.text(_OPENID_CHARS, min_size=28, max_size=28).map(lambda s: "o" + s[1:]),

@@ -30,6 +30,7 @@ from bots.text import utf16_length
 from core.cases.case import Attachment
 from core.channel.io import Reply
 from core.customers.conversation import ConversationService
+from core.customers.dialogue.commands import LISTED
 from core.desk.service import DeskService
 from core.desk.staff import ChatAddress
 from core.identity import Platform
@@ -40,17 +41,6 @@ log = logging.getLogger("bots.telegram")
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 # How long a getUpdates waits for updates on Telegram's side before answering empty.
 LONG_POLL = timedelta(seconds=10)
-COMMANDS = (
-    "start",
-    "status",
-    "mycases",
-    "points",
-    "redeem",
-    "privacy",
-    "language",
-    "cancel",
-    "help",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,10 +252,14 @@ class TelegramChannel:
 
     async def _register_commands(self) -> None:
         for language in LANGUAGES:
-            commands = [BotCommand(name, t(language, f"command.{name}")) for name in COMMANDS]
             # The default list (no language code) is in the default language.
             code = None if language == DEFAULT_LANGUAGE else language
-            await self.application.bot.set_my_commands(commands, language_code=code)
+            await self.application.bot.set_my_commands(bot_commands(language), language_code=code)
+
+
+def bot_commands(language: str) -> list[BotCommand]:
+    """The customer commands the chat lists, as the dialogue declares them."""
+    return [BotCommand(name, t(language, description)) for name, description in LISTED]
 
 
 async def _send_media(bot: Bot, chat_id: int, attachment: Attachment) -> None:

@@ -7,22 +7,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bots.text import split_text, utf8_length
+from bots.wechat.menu import MENU_COMMANDS
 from core.cases.classification import Channel
 from core.channel.io import Input, Media, Reply, Text, Unsupported
 from core.customers.conversation import DELIVERY_KEY_MAX, Incoming
 from core.desk.commands import parse_button
 from core.identity import CustomerId, Platform
 
-# The custom menu's click keys (see `menu.py`) and what each one says to the dialogue.
-MENU_COMMANDS = {
-    "NEW_COMPLAINT": "/complaint",
-    "NEW_SUGGESTION": "/suggestion",
-    "NEW_PRAISE": "/praise",
-    "MY_CASES": "/mycases",
-    "MY_POINTS": "/points",
-    "REDEEM": "/redeem",
-    "PRIVACY": "/privacy",
-}
 _MEDIA_KINDS = {"image": "photo", "voice": "voice", "video": "video", "shortvideo": "video"}
 # A file sent in the chat carries no MediaId the API could fetch: like a location or a
 # link, the dialogue says it cannot take it and asks again.

@@ -55,6 +55,10 @@ class Command:
     menu: MenuPlace | None = None
     words: frozenset[str] = frozenset()  # typed alone (casefolded), they do the same
 
+    def __post_init__(self) -> None:
+        if (self.button or self.menu) and not self.label:
+            raise ValueError(f"/{self.name} has a button or menu entry but no label")
+
 
 def _start(d: Dialogue, _arg: str, ctx: Context) -> Turn:
     fresh = d.restarted()
@@ -166,8 +170,10 @@ COMMANDS = (
 )
 
 BY_NAME = {c.name: c for c in COMMANDS}
-BY_BUTTON = {c.button: c for c in COMMANDS if c.button is not None}
+BY_BUTTON = {c.button: c for c in COMMANDS if c.button}
 BY_WORD = {w: c for c in COMMANDS for w in c.words}
-# The chat's command list, and the custom menu's entries (with what each sends).
-LISTED = tuple(c for c in COMMANDS if c.description is not None)
-IN_MENU = tuple(c for c in COMMANDS if c.menu is not None)
+# What the greeting, the chat's command list and the custom menu show: (key, label key),
+# (name, description key) and (name, label key, place).
+GREETING = tuple((c.button, c.label) for c in COMMANDS if c.button and c.label)
+LISTED = tuple((c.name, c.description) for c in COMMANDS if c.description)
+IN_MENU = tuple((c.name, c.label, c.menu) for c in COMMANDS if c.menu and c.label)

@@ -66,9 +66,7 @@ def _idle_question(d: Dialogue, settings: DialogueSettings) -> str:
 def _idle_options(d: Dialogue, _settings: DialogueSettings) -> tuple[Option, ...]:
     if d.pending is not None:
         return pending.question(d.pending, d.language).options
-    return tuple(
-        Option(key, t(d.language, c.label or c.name)) for key, c in commands.BY_BUTTON.items()
-    )
+    return tuple(Option(key, t(d.language, label)) for key, label in commands.GREETING)
 
 
 def _idle(d: Dialogue, message: Input, _now: datetime, ctx: Context) -> Turn:
