@@ -74,7 +74,7 @@ def _idle(d: Dialogue, message: Input, _now: datetime, ctx: Context) -> Turn:
         command = commands.BY_BUTTON.get(message.key)
         if command is not None:
             return command.run(d, "", ctx)
-        return ctx.ask(d, _line(d, "stale_button"))
+        return ctx.ask(d, Reply(t(d.language, "stale_button")))
     if isinstance(message, SharedContact):
         return ctx.unsupported(d, "contact")
     if isinstance(message, Text):
@@ -90,7 +90,7 @@ def _idle(d: Dialogue, message: Input, _now: datetime, ctx: Context) -> Turn:
         held = d.pending.material if d.pending is not None else ()
         limit = ctx.settings.max_attachments
         if len(held) >= limit:
-            return ctx.ask(d, _line(d, "add.too_many", max=limit))
+            return ctx.ask(d, Reply(t(d.language, "add.too_many", max=limit)))
         return Turn(d, (), OfferAddition((*held, sent)))
     return ctx.ask(d)
 
@@ -143,7 +143,7 @@ def _description_question(d: Dialogue, _settings: DialogueSettings) -> str:
 
 
 def _description_options(d: Dialogue, _settings: DialogueSettings) -> tuple[Option, ...]:
-    """ "Continue" once there is a description to continue from."""
+    """A button to go on, once there is a description to go on from."""
     return (Option(NEXT, t(d.language, "continue")),) if d.description else ()
 
 
@@ -304,7 +304,3 @@ STEPS: dict[Step, StepSpec] = {
     Step.SUMMARY: review.SUMMARY_STEP,
     Step.EDIT: review.EDIT_STEP,
 }
-
-
-def _line(d: Dialogue, key: str, **params: object) -> Reply:
-    return Reply(t(d.language, key, **params))
