@@ -82,6 +82,7 @@ class Context:
         """Move past the current step; while editing, return to the summary after it (the
         contact details are one answer, so consent -> name -> phone run through)."""
         spec = self.steps[d.step]
+        # A step without a next one leads to nothing but the summary.
         following = spec.next(d) if spec.next is not None else Step.SUMMARY
         if d.editing and following in (Step.NAME, Step.PHONE):
             d.step = following
