@@ -132,5 +132,7 @@ def _edit(d: Dialogue, message: Input, _now: datetime, ctx: Context) -> Turn:
     return ctx.not_understood(d)
 
 
-SUMMARY_STEP = StepSpec(_summary, _summary_options, _at_summary)
-EDIT_STEP = StepSpec(lambda d, _s: t(d.language, "ask.edit"), _edit_options, _edit)
+SUMMARY_STEP = StepSpec(question=_summary, options=_summary_options, handle=_at_summary)
+EDIT_STEP = StepSpec(
+    question=lambda d, _s: t(d.language, "ask.edit"), options=_edit_options, handle=_edit
+)
