@@ -56,7 +56,7 @@ async def test_each_deadline_alert_is_raised_once_to_whom_it_concerns(
         raised += await chase_deadlines(
             db.unit_of_work, calendar=calendar, hours=HOURS, alerts=alerts, now=now
         )
-        now += timedelta(minutes=30)
+        now += timedelta(hours=1)  # every alert falls due on the hour here
 
     agent, lead, supervisor = str(chat(AGENT)), str(chat(LEAD)), str(chat(SUPERVISOR))
     assert alerts_queued(db) == [
