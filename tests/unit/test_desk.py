@@ -12,6 +12,7 @@ from core.cases.filing import file_case
 from core.desk.service import DeskService
 from core.desk.staff import Role
 from core.identity import CustomerId, Platform
+from core.messages import t
 from tests.factories import ALICE, at, draft
 from tests.fakes import InMemoryDatabase
 from tests.unit.bank import AGENT, LEAD, LOANS_AGENT, as_stored, command, incoming, open_bank
@@ -74,8 +75,7 @@ async def test_an_agent_may_not_assign_and_nothing_changes(
     db: InMemoryDatabase, desk: DeskService, number: str
 ) -> None:
     before = as_stored(db, number)
-    [refusal] = await command(desk, AGENT, f"/assign {number} loans", NOW)
-    assert refusal  # told why, in words
+    assert await command(desk, AGENT, f"/assign {number} loans", NOW) == [t("zh", "desk.forbidden")]
     assert as_stored(db, number) == before
 
 
@@ -92,8 +92,10 @@ async def test_another_departments_case_is_out_of_reach(
     db: InMemoryDatabase, desk: DeskService, number: str
 ) -> None:
     before = as_stored(db, number)
-    [refusal] = await command(desk, LOANS_AGENT, f"/take {number}", NOW)
-    assert refusal
+    # Told exactly what a case that does not exist would tell.
+    assert await command(desk, LOANS_AGENT, f"/take {number}", NOW) == [
+        t("zh", "desk.no_case", number=number)
+    ]
     assert as_stored(db, number) == before and db.case(number).assignee is None
 
 

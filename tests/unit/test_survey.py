@@ -12,6 +12,7 @@ from core.cases.filing import file_case
 from core.channel.io import Choice
 from core.chasing.rules import BusinessHours
 from core.customers.conversation import ConversationService
+from core.customers.dialogue.state import Awaiting
 from core.desk.service import DeskService
 from core.rewards.ledger import RewardReason
 from core.survey.satisfaction import EXPIRY_ACTOR, chase_surveys
@@ -61,6 +62,9 @@ async def test_a_good_rating_closes_the_case_and_earns_points_once(
     case = db.case(number)
     assert (case.satisfaction, case.status, case.rated_at) == (4, CaseStatus.CLOSED, LATER)
     assert db.balance(ALICE) == 5
+    dialogue = db.dialogue(ALICE)
+    assert dialogue is not None and dialogue.pending is not None
+    assert dialogue.pending.kind is Awaiting.COMMENT  # a comment is invited, not required
     assert [e.reason for e in db.tables.ledger] == [RewardReason.SURVEY_ANSWERED]
     # Answered once: a second tap changes neither the rating nor the points.
     await rate(conversations, number, 1)
@@ -71,14 +75,13 @@ async def test_a_good_rating_closes_the_case_and_earns_points_once(
 async def test_a_low_rating_tells_the_leads_and_offers_to_reopen(
     db: InMemoryDatabase, conversations: ConversationService, number: str
 ) -> None:
-    replies = await rate(conversations, number, 2)
-    assert replies
+    await rate(conversations, number, 2)
     assert db.case(number).satisfaction == 2
     [alert] = db.sent_to(chat(LEAD))
     assert number in alert.text
     dialogue = db.dialogue(ALICE)
-    assert dialogue is not None and dialogue.pending is not None  # reopen or close?
-    assert dialogue.pending.ref == number
+    assert dialogue is not None and dialogue.pending is not None
+    assert (dialogue.pending.kind, dialogue.pending.ref) == (Awaiting.REOPEN, number)
 
 
 async def test_an_unanswered_survey_is_recalled_once_then_expires(
