@@ -37,8 +37,9 @@ from core.ports import LockedDialogue
 from core.rewards.ledger import RewardEntry, RewardReason
 from core.rewards.vouchers import RedeemRefusal, Redemption, Voucher, new_voucher_code
 
-# The audit-trail events whose details hold what the customer sent or wrote.
-_EVENTS_WITH_CONTENT = ("attached", "rating_commented")
+# Which events hold the customer's words is the SQL repository's knowledge: shared, so the
+# fake erases what it erases.
+from storage.repository import _EVENTS_WITH_CONTENT
 
 
 class RecordingAlerts:
