@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint migrate lock bench-wechat bench-sweep bench-dispatch fuzz clean
+.PHONY: run test test-unit lint migrate lock bench-wechat bench-sweep bench-dispatch fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ migrate: $(VENV)/.runtime
 
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The unit layer alone, pointed at a database that does not exist: it passes only if no
+# unit test needs one.
+UNIT_DATABASE_URL := postgresql+asyncpg://postgres@127.0.0.1:5432/does_not_exist
+test-unit: $(VENV)/.dev
+	DATABASE_URL=$(UNIT_DATABASE_URL) $(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
 
 # Benchmarks are scripts, not tests: they print their figures (README: "Benchmarks").
 bench-wechat: $(VENV)/.dev

@@ -35,7 +35,7 @@ from storage.wechat import SqlWeChatStore
 from tests.conftest import database_url, fresh_engine
 from tests.factories import at, draft, stored_dialogue
 from tests.fakes import RecordingAlerts
-from tests.storage.privacy_flow import (
+from tests.integration.privacy_flow import (
     CUSTOMER,
     DESCRIPTION,
     DESIRED,
@@ -46,7 +46,7 @@ from tests.storage.privacy_flow import (
     every_value,
     traces_in,
 )
-from tests.storage.test_deadline_chasing import LEAD
+from tests.integration.test_deadline_chasing import LEAD
 
 KEY_A = "a:" + base64.b64encode(b"A" * 32).decode()
 KEY_B = "b:" + base64.b64encode(b"B" * 32).decode()

@@ -25,7 +25,7 @@ from storage.tables import OutboxRow
 from storage.unit_of_work import SqlUnitOfWork
 from tests.factories import ALICE, at, conversation_service, desk_service, draft, stored_dialogue
 from tests.fakes import RecordingAlerts
-from tests.storage.test_deadline_chasing import AGENT, LEAD, register_staff
+from tests.integration.test_deadline_chasing import AGENT, LEAD, register_staff
 
 HOURS = BusinessHours()
 

@@ -24,7 +24,7 @@ from storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import SAMPLE_CALENDAR
 from tests.factories import ALICE, at, draft
 from tests.fakes import RecordingAlerts
-from tests.storage.test_deadline_chasing import HOURS, LEAD, alerts_sent, chase, register_staff
+from tests.integration.test_deadline_chasing import HOURS, LEAD, alerts_sent, chase, register_staff
 
 
 async def file_at_year_end(engine: AsyncEngine, calendar: WorkingCalendar) -> Case:

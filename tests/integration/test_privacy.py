@@ -23,7 +23,7 @@ from core.identity import CustomerId, Platform
 from storage.tables import CaseEventRow, CaseRow
 from storage.unit_of_work import SqlUnitOfWork
 from tests.factories import ALICE, at, conversation_service, desk_service, draft
-from tests.storage.test_deadline_chasing import AGENT, register_staff
+from tests.integration.test_deadline_chasing import AGENT, register_staff
 
 NOW = at("2026-11-02 10:00")
 NAME, PHONE = "张三", "13812348000"

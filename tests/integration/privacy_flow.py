@@ -20,7 +20,7 @@ from core.identity import CustomerId, Platform
 from storage.crypto import DataKeys, key_id_of
 from storage.outbox import SqlOutboxQueue
 from tests.factories import at, conversation_service, desk_service
-from tests.storage.test_deadline_chasing import AGENT, LEAD, register_staff
+from tests.integration.test_deadline_chasing import AGENT, LEAD, register_staff
 
 CUSTOMER = CustomerId(Platform.WECHAT, "o-privacy-customer")
 TELEGRAM_CUSTOMER = CustomerId(Platform.TELEGRAM, "1001")
