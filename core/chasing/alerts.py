@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 
 from core.cases.calendar import WorkingCalendar
 from core.cases.case import Case
@@ -21,8 +22,10 @@ from core.chasing.rules import (
     BusinessHours,
     due_alerts,
 )
+from core.desk.notify import tell_staff
 from core.desk.staff import ChatAddress, Role, StaffMember
-from core.desk.views import due_when, view_button
+from core.desk.taking import view_button
+from core.desk.views import due_when
 from core.messages import DEFAULT_LANGUAGE, day, moment, t
 from core.ports import Alerts, UnitOfWork
 
@@ -77,19 +80,13 @@ async def _raise_alerts(
     for case, alert in due:
         if (case.number, alert.kind.value) not in claimed:
             continue  # raised before, by this scheduler or another
-        text_for = _alert_text(case, alert.kind, calendar)
-        messages = [
-            OutboundMessage(
-                address,
-                Reply(
-                    text_for(person.language),
-                    (view_button(case.number, person.language),),
-                ),
-                case.number,
-            )
-            for person in await people.to_tell(uow, case, alert.kind)
-            for address in await people.addresses(uow, person)
-        ]
+        messages = await tell_staff(
+            uow,
+            await people.to_tell(uow, case, alert.kind),
+            _alert(case, alert.kind, calendar),
+            case.number,
+            addresses=partial(people.addresses, uow),
+        )
         if not messages:
             await alerts.alert_admins(
                 f"nobody to tell about {alert.kind.value} of {case.number}: register staff", uow
@@ -138,9 +135,9 @@ class _People:
         return self._staff[staff_id]
 
 
-def _alert_text(case: Case, kind: AlertKind, calendar: WorkingCalendar) -> Callable[[str], str]:
-    def text(language: str) -> str:
-        return t(
+def _alert(case: Case, kind: AlertKind, calendar: WorkingCalendar) -> Callable[[str], Reply]:
+    def alert(language: str) -> Reply:
+        text = t(
             language,
             f"chase.{kind.value}",
             number=case.number,
@@ -148,8 +145,9 @@ def _alert_text(case: Case, kind: AlertKind, calendar: WorkingCalendar) -> Calla
             due=due_when(case, language, calendar.tz),
             legal_due=moment(language, case.legal_due_at, calendar.tz),
         )
+        return Reply(text, (view_button(case.number, language),))
 
-    return text
+    return alert
 
 
 async def send_daily_digest(

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core.cases.calendar import WorkingCalendar
-from core.cases.case import Case, CaseType
+from core.cases.case import CaseType
 from core.cases.classification import Channel
 from core.cases.deadlines import DeadlinePolicy
 from core.cases.filing import CaseDraft, open_case
 from core.cases.numbering import normalize_case_number
 from core.cases.provisional import missing_calendar_year
-from core.channel.io import Input, Option, Reply
+from core.channel.io import Input, Reply
 from core.channel.outbox import OutboundMessage, Recipient
 from core.customers import privacy, relay
 from core.customers.dialogue import pending, views
@@ -47,11 +47,10 @@ from core.customers.dialogue.effects import (
 from core.customers.dialogue.engine import converse, prompt
 from core.customers.dialogue.flow import DialogueSettings
 from core.customers.dialogue.state import MENUS, Awaiting, Dialogue, Pending
-from core.desk.commands import button
 from core.desk.staff import route
-from core.desk.views import new_case_alert, view_button
+from core.desk.taking import announce
 from core.identity import CustomerId
-from core.messages import DEFAULT_LANGUAGE, t
+from core.messages import t
 from core.ports import Alerts, UnitOfWork
 from core.rewards import redeeming
 from core.rewards.crediting import reward
@@ -230,7 +229,7 @@ class ConversationService:
                 year = case.due_provisional_year
                 if year is not None:
                     await self._alerts.alert_admins(missing_calendar_year(year), uow)
-                sends.extend(await self._new_case_alerts(uow, case))
+                sends.extend(await announce(uow, case, tz))
                 replies = [Reply(views.confirmation(case, lang, tz))]
                 reason = _FILING_REWARDS.get(case.type)
                 if reason is not None:
@@ -298,30 +297,6 @@ class ConversationService:
         department = await uow.staff.department(case.department) if case.department else None
         name = department.name if department else None
         return views.status_view(case, history, name, lang, self._calendar.tz)
-
-    async def _new_case_alerts(self, uow: UnitOfWork, case: Case) -> list[OutboundMessage]:
-        """Announce a new case to its department's group, or else to its members."""
-        if case.department is None:
-            return []
-        department = await uow.staff.department(case.department)
-        if department is None:
-            return []
-        if department.alert_chat is not None:
-            chats = [department.alert_chat]
-        else:
-            chats = [
-                a
-                for m in await uow.staff.members(department.code)
-                for a in await uow.staff.addresses(m.id)
-            ]
-        # A team chat is read by many: it gets the bank's language.
-        lang = DEFAULT_LANGUAGE
-        text = new_case_alert(case, lang, self._calendar.tz)
-        options = (
-            Option(button("take", case.number), t(lang, "desk.take")),
-            view_button(case.number, lang),
-        )
-        return [OutboundMessage(chat, Reply(text, options), case.number) for chat in chats]
 
     async def _relay_answer(
         self, uow: UnitOfWork, customer: CustomerId, answer: AnswerCase, now: datetime

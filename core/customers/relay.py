@@ -9,8 +9,7 @@ platform must split a long one, every further piece says what it continues.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import replace
+from collections.abc import Iterable
 from datetime import datetime
 
 from core.cases.case import Case
@@ -18,8 +17,10 @@ from core.cases.filing import change_case_within
 from core.channel.io import PART, PARTS, Reply
 from core.channel.outbox import OutboundMessage
 from core.customers.dialogue.state import Material
+from core.desk.notify import tell_staff
 from core.desk.staff import Role, StaffMember, staff_id_of
-from core.desk.views import customer_line, safe, view_button
+from core.desk.taking import view_button
+from core.desk.views import customer_line, safe
 from core.messages import t
 from core.ports import UnitOfWork
 
@@ -59,21 +60,6 @@ async def handler(uow: UnitOfWork, case: Case) -> list[StaffMember]:
     return leads or await uow.staff.members(None, Role.SUPERVISOR)
 
 
-async def tell(
-    uow: UnitOfWork, people: Iterable[StaffMember], case: Case, reply: Callable[[str], Reply]
-) -> list[OutboundMessage]:
-    """`reply` in each person's language to each of their chats, with the button that
-    opens the case."""
-    messages = []
-    for person in people:
-        lang = person.language
-        message = reply(lang)
-        message = replace(message, options=(*message.options, view_button(case.number, lang)))
-        for address in await uow.staff.addresses(person.id):
-            messages.append(OutboundMessage(address, message, case.number))
-    return messages
-
-
 async def relay(
     uow: UnitOfWork,
     people: Iterable[StaffMember],
@@ -94,9 +80,10 @@ async def relay(
         )
         return Reply(
             "\n".join([header, *(safe(case, m.note) for m in material)]),
+            (view_button(case.number, lang),),
             media=tuple(m.media for m in material if m.media is not None),
             media_platform=case.customer.platform,
             continued=t(lang, "desk.relay.continued", number=case.number, part=PART, parts=PARTS),
         )
 
-    return await tell(uow, people, case, reply)
+    return await tell_staff(uow, people, reply, case.number)

@@ -1,37 +1,36 @@
-"""Staff commands as typed (`/take CP-20261129-0007`) or pressed (`k:take:CP-...`)."""
+"""Staff commands as typed (`/take CP-20261129-0007`) or pressed (`k:take:CP-...`).
+
+Importing this module loads every module that declares commands, so what it answers
+covers them all: how a text or a button key parses, and the least role each command
+needs.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from types import MappingProxyType
 
 from core.cases.numbering import normalize_case_number
-
-# Commands whose first argument is a case number.
-_WITH_NUMBER = frozenset(
-    {
-        "case",
-        "take",
-        "assign",
-        "note",
-        "ask",
-        "resolve",
-        "adopt",
-        "decline",
-        "reopen",
-        "extend",
-        "reveal",
-        "link",
-        "implemented",
-    }
+from core.desk import answering, extending, queues, self_service, suggestions, taking
+from core.desk.registry import (
+    BUTTON_PREFIX,
+    Declared,
+    StaffCommand,
+    declarations,
+    declared,
+    pressed,
 )
-BUTTON_PREFIX = "k:"
+from core.desk.staff import Role
+
+# Each declares its commands as it loads.
+THEMES = (queues, taking, answering, suggestions, extending, self_service)
+
+COMMAND_ROLES: Mapping[str, Role] = MappingProxyType({d.name: d.role for d in declarations()})
 
 
-@dataclass(frozen=True, slots=True)
-class StaffCommand:
-    name: str
-    number: str | None = None  # the case number, normalised; None if missing or malformed
-    rest: str = ""  # what follows it
+def find(name: str) -> Declared | None:
+    """The declared staff command of that name, if there is one."""
+    return declared(name)
 
 
 def parse_text(text: str) -> StaffCommand | None:
@@ -42,7 +41,8 @@ def parse_text(text: str) -> StaffCommand | None:
     name = head[1:].split("@", 1)[0].casefold()  # /take@BankDeskBot in groups
     rest = rest.strip()
     number = None
-    if name in _WITH_NUMBER:
+    command = declared(name)
+    if command is not None and command.on_case:
         first, _, after = rest.partition(" ")
         number = normalize_case_number(first)
         if number is not None:
@@ -51,17 +51,14 @@ def parse_text(text: str) -> StaffCommand | None:
 
 
 def parse_button(key: str) -> StaffCommand | None:
-    """Desk buttons: k:take:NO, k:view:NO, k:q:KIND:PAGE."""
+    """Desk buttons: `k:WORD:ARGS`, where a command's declaration gives the word and how
+    many arguments follow it; a case number comes first for a command about a case."""
     if not key.startswith(BUTTON_PREFIX):
         return None
-    parts = key[len(BUTTON_PREFIX) :].split(":")
-    if len(parts) == 2 and parts[0] in ("take", "view"):
-        name = "take" if parts[0] == "take" else "case"
-        return StaffCommand(name, normalize_case_number(parts[1]))
-    if len(parts) == 3 and parts[0] == "q":
-        return StaffCommand("queue", None, f"{parts[1]} {parts[2]}")
-    return None
-
-
-def button(command: str, *args: object) -> str:
-    return BUTTON_PREFIX + ":".join([command, *map(str, args)])
+    word, *args = key[len(BUTTON_PREFIX) :].split(":")
+    command = pressed(word)
+    if command is None or len(args) != command.pressed_args:
+        return None
+    if command.on_case:
+        return StaffCommand(command.name, normalize_case_number(args[0]), " ".join(args[1:]))
+    return StaffCommand(command.name, None, " ".join(args))

@@ -157,33 +157,6 @@ def route(departments: list[Department], business_type: BusinessType) -> str | N
     return default.code if default else None
 
 
-# The least role each command needs.
-COMMAND_ROLES: dict[str, Role] = {
-    "queue": Role.AGENT,
-    "case": Role.AGENT,
-    "take": Role.AGENT,
-    "note": Role.AGENT,
-    "ask": Role.AGENT,
-    "resolve": Role.AGENT,
-    "stats": Role.AGENT,
-    "help": Role.AGENT,
-    "language": Role.AGENT,
-    "assign": Role.LEAD,
-    "adopt": Role.LEAD,
-    "decline": Role.LEAD,
-    "reopen": Role.LEAD,
-    "extend": Role.LEAD,
-    "reveal": Role.LEAD,
-    "link": Role.LEAD,
-    "implemented": Role.LEAD,
-}
-
-
-def may_run(staff: StaffMember, command: str) -> bool:
-    needed = COMMAND_ROLES.get(command)
-    return staff.active and needed is not None and staff.role >= needed
-
-
 def may_handle(staff: StaffMember, case: Case) -> bool:
     """Whether the case is within the staff member's reach."""
     if not staff.active:

@@ -10,8 +10,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from core.cases.case import FORGOTTEN_ACTOR, Case, CaseEvent, CaseStatus
-from core.channel.io import Option
-from core.desk.commands import button
 from core.desk.queries import Figures
 from core.desk.staff import staff_id_of
 from core.errors import DomainError
@@ -225,8 +223,3 @@ def figures(scope: str, numbers: Figures, lang: str) -> str:
         satisfied_count=numbers.satisfied_this_month,
         rated=rated,
     )
-
-
-def view_button(number: str, lang: str) -> Option:
-    """The button under a staff message that opens the case (`/case`)."""
-    return Option(button("view", number), t(lang, "desk.view"))

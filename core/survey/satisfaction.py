@@ -24,8 +24,9 @@ from core.customers.dialogue import pending
 from core.customers.dialogue.effects import CommentOnRating, RateCase, SettleRating
 from core.customers.dialogue.state import Awaiting, Dialogue, Pending, Step
 from core.customers.dialogue.views import case_deadline
-from core.customers.relay import tell
+from core.desk.notify import tell_staff
 from core.desk.staff import Role
+from core.desk.taking import view_button
 from core.desk.views import due_when, safe
 from core.errors import DomainError
 from core.identity import CustomerId
@@ -334,7 +335,9 @@ async def _tell_leads(
         assignee = await uow.staff.get(int(case.assignee))
         if assignee is not None and assignee.active and assignee not in people:
             people = [assignee, *people]
-    return await tell(uow, people, case, lambda lang: Reply(text(lang)))
+    return await tell_staff(
+        uow, people, lambda lang: Reply(text(lang), (view_button(case.number, lang),)), case.number
+    )
 
 
 def _about(case: Case, lang: str) -> dict[str, str]:

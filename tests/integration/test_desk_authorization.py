@@ -13,8 +13,10 @@ from core.cases.deadlines import DeadlinePolicy
 from core.cases.filing import file_case
 from core.channel.io import Choice, Text
 from core.customers.conversation import Incoming
+from core.desk.commands import COMMAND_ROLES
+from core.desk.registry import declarations
 from core.desk.service import DeskService
-from core.desk.staff import COMMAND_ROLES, Role
+from core.desk.staff import Role
 from core.identity import CustomerId, Platform
 from core.messages import CATALOGS
 from intake import admin
@@ -177,3 +179,30 @@ async def test_incomplete_commands_get_their_usage(world: dict[str, object]) -> 
             "用法：" + CATALOGS["zh"][f"desk.help.{name}"]
         ], text
     assert await snapshot(world["uow"], number) == before  # type: ignore[arg-type]
+
+
+async def test_help_lists_the_declared_commands_each_role_may_use(
+    world: dict[str, object],
+) -> None:
+    desk = world["desk"]
+    assert isinstance(desk, DeskService)
+    for who, role in ((CARDS_AGENT, Role.AGENT), (CARDS_LEAD, Role.LEAD)):
+        outcome = await desk.handle(incoming(who, "/help"), NOW)
+        assert outcome is not None
+        listed = outcome.replies[0].text.splitlines()
+        expected = [
+            CATALOGS["zh"][d.help_key]
+            for d in sorted(declarations(), key=lambda d: (d.role, d.name))
+            if d.role <= role
+        ]
+        assert listed == [CATALOGS["zh"]["desk.help"], *expected], who
+
+
+async def test_an_undeclared_command_is_left_to_the_customer_flow(
+    world: dict[str, object],
+) -> None:
+    desk, number = world["desk"], str(world["number"])
+    assert isinstance(desk, DeskService)
+    for text in ("/frobnicate", f"/frobnicate {number}", "/start"):
+        assert await desk.handle(incoming(CARDS_LEAD, text), NOW) is None, text
+    assert await queued(world) == []

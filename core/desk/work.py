@@ -1,0 +1,80 @@
+"""What a staff command works with, and the steps several commands share.
+
+A handler gets one `Work`: the transaction, the staff member, the command, the time and
+the desk's settings; it leaves behind the replies to the staff member and the messages
+that go out once the transaction commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from core.cases.calendar import WorkingCalendar
+from core.cases.case import Case, CaseStatus
+from core.cases.deadlines import DeadlinePolicy
+from core.channel.io import Option, Reply
+from core.channel.outbox import OutboundMessage
+from core.customers.dialogue.state import Dialogue
+from core.desk.registry import StaffCommand
+from core.desk.staff import StaffMember
+from core.messages import t
+from core.ports import UnitOfWork
+from core.rewards.ledger import RewardPolicy
+
+
+@dataclass(frozen=True, slots=True)
+class DeskSettings:
+    calendar: WorkingCalendar
+    policy: DeadlinePolicy
+    rewards: RewardPolicy
+
+
+@dataclass
+class Work:
+    """One command being carried out."""
+
+    uow: UnitOfWork
+    staff: StaffMember
+    command: StaffCommand
+    now: datetime
+    settings: DeskSettings
+    replies: list[Reply] = field(default_factory=list)
+    sends: list[OutboundMessage] = field(default_factory=list)
+
+    def text(self, key: str, **params: object) -> str:
+        """A text in the staff member's language."""
+        return t(self.staff.language, key, **params)
+
+    def say(self, key: str, options: tuple[Option, ...] = (), **params: object) -> None:
+        self.replies.append(Reply(self.text(key, **params), options))
+
+    def tell_customer(self, case: Case, language: str, key: str, **params: object) -> None:
+        """A message about the case to its customer, in their language."""
+        text = t(
+            language, key, type=t(language, f"type.{case.type.value}"), number=case.number, **params
+        )
+        self.sends.append(OutboundMessage(case.customer, Reply(text), case.number))
+
+    async def customer_language(self, case: Case) -> str:
+        locked = await self.uow.dialogues.lock(case.customer, self.now, customer_wrote=False)
+        return (locked.dialogue or Dialogue()).language
+
+    def make_workable(self, case: Case) -> None:
+        """Bring a case to "in progress" in this staff member's hands, as far as needed."""
+        staff, now = self.staff, self.now
+        if case.status in (CaseStatus.NEW, CaseStatus.REOPENED) or (
+            case.status is CaseStatus.ASSIGNED and case.assignee != str(staff.id)
+        ):
+            case.assign(
+                department=case.department or staff.department,
+                assignee=str(staff.id),
+                actor=staff.actor,
+                now=now,
+            )
+        if case.status in (
+            CaseStatus.ASSIGNED,
+            CaseStatus.REOPENED,
+            CaseStatus.WAITING_FOR_CUSTOMER,
+        ):
+            case.start(actor=staff.actor, now=now)
