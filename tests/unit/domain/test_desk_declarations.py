@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
+import core.desk
 from core.desk.commands import COMMAND_ROLES, find, parse_button, parse_text
 from core.desk.registry import command, declarations
 from core.desk.staff import Role
 from core.messages import CATALOGS
 
-DESK = Path(__file__).resolve().parents[2] / "core" / "desk"
+DESK = Path(core.desk.__file__).parent
 NUMBER = "CP-20261129-0007"
 
 
