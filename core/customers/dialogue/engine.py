@@ -781,7 +781,8 @@ def _menu_options(lang: str) -> tuple[Option, ...]:
 
 
 def _language_options() -> tuple[Option, ...]:
-    return (Option("l:zh", "中文"), Option("l:en", "English"))
+    # Each language by its own name, so that a reader of any of them finds theirs.
+    return tuple(Option(f"l:{code}", t(code, "language.name")) for code in LANGUAGES)
 
 
 def _continue(lang: str) -> tuple[Option, ...]:
