@@ -262,6 +262,8 @@ class TelegramChannel:
 
     async def _register_commands(self) -> None:
         for language in LANGUAGES:
+            if "-" in language:
+                continue  # Telegram takes two-letter codes only: "zh-hant" sees the default list
             commands = [BotCommand(name, t(language, f"command.{name}")) for name in COMMANDS]
             # The default list (no language code) is in the default language.
             code = None if language == DEFAULT_LANGUAGE else language
