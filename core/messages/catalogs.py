@@ -36,6 +36,7 @@ class Catalog:
 
 
 def language_code(locale: Locale) -> str:
+    """The code a catalog folder's language is known by (see above)."""
     likely = Locale.parse(get_global("likely_subtags").get(locale.language, locale.language))
     if locale.territory is None and locale.script in (None, likely.script):
         return locale.language
