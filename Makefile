@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-unit lint migrate lock bench-wechat bench-sweep bench-dispatch fuzz clean
+.PHONY: run test test-unit lint migrate lock pot bench-wechat bench-sweep bench-dispatch fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ lint: $(VENV)/.dev
 lock:
 	uv pip compile pyproject.toml --extra build --python-version 3.11 --generate-hashes -o requirements.lock
 	uv pip compile pyproject.toml --extra build --extra dev --python-version 3.11 --generate-hashes -o requirements-dev.lock
+
+# The translators' template, core/messages/locale/messages.pot, from the .po files.
+pot: $(VENV)/.runtime
+	$(BIN)/python -m intake.catalog_template
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -252,6 +252,8 @@ class TelegramChannel:
 
     async def _register_commands(self) -> None:
         for language in LANGUAGES:
+            if "-" in language:
+                continue  # Telegram takes two-letter codes only: "zh-hant" sees the default list
             # The default list (no language code) is in the default language.
             code = None if language == DEFAULT_LANGUAGE else language
             await self.application.bot.set_my_commands(bot_commands(language), language_code=code)

@@ -58,11 +58,11 @@ def button_value(prefix: str, key: str) -> str | None:
 
 # The options that switch the language (`/language`), answered at every step.
 LANGUAGE = "l"
-_LANGUAGE_NAMES = (("zh", "中文"), ("en", "English"))
 
 
 def language_options() -> tuple[Option, ...]:
-    return tuple(Option(button_key(LANGUAGE, code), name) for code, name in _LANGUAGE_NAMES)
+    # Each language by its own name, so that a reader of any of them finds theirs.
+    return tuple(Option(button_key(LANGUAGE, code), t(code, "language.name")) for code in LANGUAGES)
 
 
 @dataclass(frozen=True, slots=True)

@@ -314,19 +314,6 @@ def test_state_survives_its_json_form() -> None:
     assert restored == chat.dialogue
 
 
-def test_catalogs_have_the_same_keys_and_placeholders() -> None:
-    import string
-
-    def fields(text: str) -> set[str]:
-        """The parameters a text uses ({due.year} uses `due`)."""
-        return {f.split(".")[0] for _, f, _, _ in string.Formatter().parse(text) if f}
-
-    zh, en = CATALOGS["zh"], CATALOGS["en"]
-    assert zh.keys() == en.keys()
-    for key in zh:
-        assert fields(zh[key]) == fields(en[key]), key
-
-
 # -- questions outside the intake: the survey, vouchers, forgetting ------------------
 
 SURVEYED = "CP-20261102-0007"
