@@ -26,9 +26,9 @@ from core.cases.deadlines import (
 )
 from core.cases.filing import change_case_within
 from core.cases.numbering import normalize_case_number
-from core.channel.io import Choice, Option, Reply, Text
+from core.channel.answer import Outcome, Render, settle_answer
+from core.channel.io import Choice, Incoming, Option, Reply, Text
 from core.channel.outbox import OutboundMessage, Recipient
-from core.customers.conversation import Incoming, Outcome, Render, settle_answer
 from core.customers.dialogue import views as customer_views
 from core.customers.dialogue.state import Dialogue
 from core.desk import views

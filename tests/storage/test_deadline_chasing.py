@@ -15,10 +15,9 @@ from core.cases.case import CaseType
 from core.cases.classification import Channel
 from core.cases.deadlines import DeadlinePolicy
 from core.cases.filing import change_case, file_case
-from core.channel.io import Text
+from core.channel.io import Incoming, Text
 from core.chasing.alerts import chase_deadlines, send_daily_digest
 from core.chasing.rules import BusinessHours
-from core.customers.conversation import Incoming
 from core.desk.staff import Role
 from core.identity import CustomerId, Platform
 from intake import admin

@@ -11,8 +11,7 @@ from core.cases.case import CaseType
 from core.cases.classification import Channel
 from core.cases.deadlines import DeadlinePolicy
 from core.cases.filing import file_case
-from core.channel.io import Choice, Text
-from core.customers.conversation import Incoming
+from core.channel.io import Choice, Incoming, Text
 from core.desk.service import DeskService
 from core.desk.staff import COMMAND_ROLES, Role
 from core.identity import CustomerId, Platform

@@ -17,8 +17,8 @@ from core.cases.case import ERASED, FORGOTTEN_ACTOR, Attachment, CaseStatus
 from core.cases.classification import Channel
 from core.cases.deadlines import DeadlinePolicy
 from core.cases.filing import file_case
-from core.channel.io import Choice, Input, Text
-from core.customers.conversation import Incoming, Outcome
+from core.channel.answer import Outcome
+from core.channel.io import Choice, Incoming, Input, Text
 from core.identity import CustomerId, Platform
 from storage.tables import CaseEventRow, CaseRow
 from storage.unit_of_work import SqlUnitOfWork

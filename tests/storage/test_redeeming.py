@@ -13,8 +13,7 @@ from core.cases.case import CaseType
 from core.cases.classification import Channel
 from core.cases.deadlines import DeadlinePolicy
 from core.cases.filing import file_case
-from core.channel.io import Choice, Input, Reply, Text
-from core.customers.conversation import Incoming
+from core.channel.io import Choice, Incoming, Input, Reply, Text
 from core.rewards.ledger import RewardReason
 from storage.unit_of_work import SqlUnitOfWork
 from tests.factories import ALICE, at, conversation_service, draft

@@ -14,9 +14,8 @@ from core.cases.case import CaseStatus
 from core.cases.classification import Channel
 from core.cases.deadlines import DeadlinePolicy
 from core.cases.filing import file_case
-from core.channel.io import Text
+from core.channel.io import Incoming, Text
 from core.chasing.rules import BusinessHours
-from core.customers.conversation import Incoming
 from core.customers.dialogue.state import Awaiting, Dialogue, Pending, Step
 from core.identity import CustomerId, Platform
 from core.survey.satisfaction import EXPIRY_ACTOR, chase_surveys

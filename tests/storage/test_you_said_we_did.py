@@ -9,8 +9,7 @@ from core.cases.case import CaseType
 from core.cases.classification import Channel
 from core.cases.deadlines import DeadlinePolicy
 from core.cases.filing import file_case
-from core.channel.io import Text
-from core.customers.conversation import Incoming
+from core.channel.io import Incoming, Text
 from core.desk.staff import Role
 from core.identity import CustomerId, Platform
 from intake import admin
