@@ -10,9 +10,9 @@ from typing import Protocol, Self
 from core.cases.case import Case, CaseEvent
 from core.channel.outbox import Outbox
 from core.customers.dialogue.state import Dialogue
-from core.desk.queries import DailyFigures, Figures, QueueKind, Scope
 from core.desk.staff import ChatAddress, Department, Role, StaffMember
 from core.identity import CustomerId, Platform
+from core.queries import DailyFigures, Figures, QueueKind, Scope
 from core.rewards.ledger import RewardEntry, RewardReason
 from core.rewards.vouchers import RedeemRefusal, Redemption, Voucher
 

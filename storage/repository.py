@@ -27,9 +27,9 @@ from core.cases.case import (
     Priority,
 )
 from core.cases.classification import BusinessType, Cause, Channel
-from core.desk.queries import DailyFigures, Figures, QueueKind, Scope
 from core.errors import ConcurrentUpdate
 from core.identity import Contact, CustomerId, Platform
+from core.queries import DailyFigures, Figures, QueueKind, Scope
 from storage.dialect import upsert
 from storage.tables import CaseCounterRow, CaseEventRow, CaseRow
 

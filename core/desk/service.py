@@ -33,12 +33,12 @@ from core.customers.dialogue import views as customer_views
 from core.customers.dialogue.state import Dialogue
 from core.desk import views
 from core.desk.commands import StaffCommand, button, parse_button, parse_text
-from core.desk.queries import QueueKind, Scope
 from core.desk.staff import COMMAND_ROLES, Role, StaffMember, may_handle, may_run, staff_id_of
 from core.errors import ConcurrentUpdate, DomainError
 from core.identity import CustomerId
 from core.messages import DEFAULT_LANGUAGE, LANGUAGES, language_from_code, moment, t
 from core.ports import UnitOfWork
+from core.queries import QueueKind, Scope
 from core.rewards.crediting import reward
 from core.rewards.ledger import RewardPolicy, RewardReason
 from core.survey.satisfaction import ask_for_rating, drop_question

@@ -12,11 +12,11 @@ from zoneinfo import ZoneInfo
 from core.cases.case import FORGOTTEN_ACTOR, Case, CaseEvent, CaseStatus
 from core.channel.io import Option
 from core.desk.commands import button
-from core.desk.queries import Figures
 from core.desk.staff import staff_id_of
 from core.errors import DomainError
 from core.identity import mask_name, mask_phone, redact
 from core.messages import has_text, moment, t
+from core.queries import Figures
 
 DESCRIPTION_IN_ALERT = 200
 
