@@ -128,6 +128,11 @@ class DialogueStore(Protocol):
 
     async def save(self, customer: CustomerId, dialogue: Dialogue) -> None: ...
 
+    async def language(self, customer: CustomerId) -> str:
+        """The language the customer speaks with the bank (the default for someone who
+        never wrote): a plain read, for messages to them that change no dialogue."""
+        ...
+
     async def abandoned(self, before: datetime, limit: int) -> list[CustomerId]:
         """Customers whose intake has been left unfinished since before `before`."""
         ...

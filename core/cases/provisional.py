@@ -19,7 +19,6 @@ from core.cases.deadlines import recounted
 from core.cases.filing import change_case_within
 from core.channel.io import Reply
 from core.channel.outbox import OutboundMessage
-from core.customers.dialogue.state import Dialogue
 from core.customers.dialogue.views import deadline
 from core.errors import ConcurrentUpdate
 from core.messages import t
@@ -87,8 +86,7 @@ async def _recount(uow: UnitOfWork, case: Case, calendar: WorkingCalendar, now: 
 async def _tell_customer(
     uow: UnitOfWork, case: Case, year: int | None, calendar: WorkingCalendar, now: datetime
 ) -> None:
-    locked = await uow.dialogues.lock(case.customer, now, customer_wrote=False)
-    lang = (locked.dialogue or Dialogue()).language
+    lang = await uow.dialogues.language(case.customer)
     text = t(
         lang,
         "customer.deadline_recounted",

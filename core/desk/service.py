@@ -571,7 +571,7 @@ class DeskService:
         """Decide one suggestion: its customer gets the result, the survey and, when it
         is adopted, the points."""
         declined = decision is Decision.DECLINED
-        language = await self._customer_language(uow, case, now)
+        language = await uow.dialogues.language(case.customer)
         key = "customer.declined" if declined else "customer.adopted"
         result = t(language, key, number=case.number, reason=reason)
 
@@ -655,7 +655,7 @@ class DeskService:
 
         await change_case_within(uow, case, extend)
         tz = self._calendar.tz
-        language = await self._customer_language(uow, case, now)
+        language = await uow.dialogues.language(case.customer)
         due_for_customer = customer_views.case_deadline(case, language, tz)
         self._tell_customer(
             work, case, language, "customer.extended", due=due_for_customer, reason=reason
@@ -737,7 +737,7 @@ class DeskService:
             if suggestion.customer in told:
                 continue  # one message per customer, however many of theirs are linked
             told.add(suggestion.customer)
-            language = await self._customer_language(uow, suggestion, now)
+            language = await uow.dialogues.language(suggestion.customer)
             text = t(language, "customer.implemented", number=suggestion.number, what=command.rest)
             work.sends.append(OutboundMessage(suggestion.customer, Reply(text), suggestion.number))
         work.say("desk.done.implemented", number=case.number, customers=len(told))
@@ -776,10 +776,6 @@ class DeskService:
             CaseStatus.WAITING_FOR_CUSTOMER,
         ):
             case.start(actor=staff.actor, now=now)
-
-    async def _customer_language(self, uow: UnitOfWork, case: Case, now: datetime) -> str:
-        locked = await uow.dialogues.lock(case.customer, now, customer_wrote=False)
-        return (locked.dialogue or Dialogue()).language
 
     @staticmethod
     def _tell_customer(work: _Work, case: Case, language: str, key: str, **params: object) -> None:
