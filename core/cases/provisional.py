@@ -17,6 +17,7 @@ from core.cases.calendar import WorkingCalendar
 from core.cases.case import Case
 from core.cases.deadlines import recounted
 from core.cases.filing import change_case_within
+from core.cases.naming import type_name
 from core.channel.io import Reply
 from core.channel.outbox import OutboundMessage
 from core.customers.dialogue.views import deadline
@@ -90,7 +91,7 @@ async def _tell_customer(
     text = t(
         lang,
         "customer.deadline_recounted",
-        type=t(lang, f"type.{case.type.value}"),
+        type=type_name(lang, case.type),
         number=case.number,
         year=year,
         due=deadline(lang, case.due_at, calendar.tz),

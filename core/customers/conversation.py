@@ -15,6 +15,7 @@ from core.cases.calendar import WorkingCalendar
 from core.cases.case import Case, CaseType
 from core.cases.deadlines import DeadlinePolicy
 from core.cases.filing import CaseDraft, open_case
+from core.cases.naming import type_name
 from core.cases.numbering import normalize_case_number
 from core.cases.provisional import missing_calendar_year
 from core.channel.answer import Outcome, Render, settle_answer
@@ -293,7 +294,7 @@ class ConversationService:
         choices = tuple(
             pending.add_option(
                 c.number,
-                t(lang, "add.option", type=t(lang, f"type.{c.type.value}"), number=c.number),
+                t(lang, "add.option", type=type_name(lang, c.type), number=c.number),
             )
             for c in open_cases
         )

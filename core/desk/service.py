@@ -25,6 +25,7 @@ from core.cases.deadlines import (
     longest_extension,
 )
 from core.cases.filing import change_case_within
+from core.cases.naming import type_name
 from core.cases.numbering import normalize_case_number
 from core.channel.answer import Outcome, Render, settle_answer
 from core.channel.io import Choice, Incoming, Option, Reply, Text
@@ -779,7 +780,5 @@ class DeskService:
 
     @staticmethod
     def _tell_customer(work: _Work, case: Case, language: str, key: str, **params: object) -> None:
-        text = t(
-            language, key, type=t(language, f"type.{case.type.value}"), number=case.number, **params
-        )
+        text = t(language, key, type=type_name(language, case.type), number=case.number, **params)
         work.sends.append(OutboundMessage(case.customer, Reply(text), case.number))

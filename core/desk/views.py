@@ -10,6 +10,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from core.cases.case import FORGOTTEN_ACTOR, Case, CaseEvent, CaseStatus
+from core.cases.naming import type_name
 from core.channel.io import Option
 from core.desk.commands import button
 from core.desk.staff import staff_id_of
@@ -66,7 +67,7 @@ def case_line(case: Case, lang: str, tz: ZoneInfo, late: bool) -> str:
         lang,
         "desk.queue.line",
         number=case.number,
-        type=t(lang, f"type.{case.type.value}"),
+        type=type_name(lang, case.type),
         status=status_for_staff(case, lang),
         due=due_when(case, lang, tz),
         late=t(lang, "desk.queue.late") if late else "",
@@ -160,7 +161,7 @@ def case_details(
         lang,
         "desk.case",
         number=case.number,
-        type=t(lang, f"type.{case.type.value}"),
+        type=type_name(lang, case.type),
         status=status_for_staff(case, lang),
         business=t(lang, f"business.{case.classification.business_type.value}"),
         branch=case.branch or none,
@@ -194,7 +195,7 @@ def _case_alert(key: str, case: Case, lang: str, tz: ZoneInfo, **extra: object) 
     return t(
         lang,
         key,
-        type=t(lang, f"type.{case.type.value}"),
+        type=type_name(lang, case.type),
         number=case.number,
         business=t(lang, f"business.{case.classification.business_type.value}"),
         branch=case.branch or t(lang, "desk.none"),
