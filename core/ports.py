@@ -36,10 +36,6 @@ class CaseRepository(Protocol):
         """The audit trail, oldest first."""
         ...
 
-    async def open_due_before(self, moment: datetime, limit: int = 100) -> list[Case]:
-        """Open cases whose deadline is at or before `moment`, soonest first."""
-        ...
-
     async def open_for_department(self, department: str, limit: int = 100) -> list[Case]:
         """Open cases of a department, soonest deadline first."""
         ...

@@ -84,14 +84,6 @@ class SqlCaseRepository:
             for r in rows
         ]
 
-    async def open_due_before(self, moment: datetime, limit: int = 100) -> list[Case]:
-        return await self._cases(
-            select(CaseRow)
-            .where(CaseRow.status.in_(_OPEN), CaseRow.due_at <= moment)
-            .order_by(CaseRow.due_at, CaseRow.number)
-            .limit(limit)
-        )
-
     async def open_for_department(self, department: str, limit: int = 100) -> list[Case]:
         return await self._cases(
             select(CaseRow)
