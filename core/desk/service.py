@@ -4,7 +4,7 @@
 is not a staff command: the channel then treats the message as a customer's, so people
 who are not staff never learn that staff commands exist. Everything a command changes,
 and the delivery id that makes a redelivery act once, commit in one transaction; the
-messages to customers and colleagues go out after it, through the `Outbound` port.
+messages to customers and colleagues are queued with it in the `Outbox`.
 """
 
 from __future__ import annotations
