@@ -30,14 +30,6 @@ class IllegalTransition(DomainError):
         self.target = target
 
 
-class CaseNotFound(DomainError):
-    """No case with that number (or none the asker may see)."""
-
-    def __init__(self, number: str) -> None:
-        super().__init__(f"no case {number}")
-        self.number = number
-
-
 class ConcurrentUpdate(DomainError):
     """Someone else changed the case since it was read; reload and try again."""
 

@@ -10,9 +10,9 @@ from typing import Protocol, Self
 from core.cases.case import Case, CaseEvent
 from core.channel.outbox import Outbox
 from core.customers.dialogue.state import Dialogue
-from core.desk.queries import DailyFigures, Figures, QueueKind, Scope
 from core.desk.staff import ChatAddress, Department, Role, StaffMember
 from core.identity import CustomerId, Platform
+from core.queries import DailyFigures, Figures, QueueKind, Scope
 from core.rewards.ledger import RewardEntry, RewardReason
 from core.rewards.vouchers import RedeemRefusal, Redemption, Voucher
 
@@ -34,10 +34,6 @@ class CaseRepository(Protocol):
 
     async def history(self, number: str) -> list[CaseEvent]:
         """The audit trail, oldest first."""
-        ...
-
-    async def open_due_before(self, moment: datetime, limit: int = 100) -> list[Case]:
-        """Open cases whose deadline is at or before `moment`, soonest first."""
         ...
 
     async def open_for_department(self, department: str, limit: int = 100) -> list[Case]:
@@ -127,6 +123,11 @@ class DialogueStore(Protocol):
         ...
 
     async def save(self, customer: CustomerId, dialogue: Dialogue) -> None: ...
+
+    async def language(self, customer: CustomerId) -> str:
+        """The language the customer speaks with the bank (the default for someone who
+        never wrote): a plain read, for messages to them that change no dialogue."""
+        ...
 
     async def abandoned(self, before: datetime, limit: int) -> list[CustomerId]:
         """Customers whose intake has been left unfinished since before `before`."""

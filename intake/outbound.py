@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from telegram.error import BadRequest, Forbidden, NetworkError
-from telegram.error import RetryAfter as TelegramRetryAfter
-from wechatpy.exceptions import WeChatClientException
-
+from bots.telegram import delivery as telegram
 from bots.telegram.channel import TelegramChannel
+from bots.wechat import delivery as wechat
 from bots.wechat.channel import WeChatChannel
-from bots.wechat.client import TokenUnavailable
-from bots.wechat.convert import as_text
-from bots.wechat.push import Push
-from core.channel.outbox import OutboundMessage, RetryLater, Undeliverable
+from core.channel.outbox import OutboundMessage, Undeliverable
 from core.identity import CustomerId, Platform
-
-# WeChat answers that retrying cannot fix: content too long, bad openid, not following.
-_WECHAT_FINAL = frozenset({40003, 43004, 45002})
 
 
 class ChannelDelivery:
@@ -38,37 +28,8 @@ class ChannelDelivery:
         recipient = message.recipient
         address = recipient.user_id if isinstance(recipient, CustomerId) else recipient.chat_id
         if recipient.platform is Platform.TELEGRAM and self.telegram is not None:
-            try:
-                await self.telegram.send(int(address), [message.reply])
-            except TelegramRetryAfter as wait:
-                raise RetryLater(
-                    wait.retry_after.total_seconds()
-                    if hasattr(wait.retry_after, "total_seconds")
-                    else float(wait.retry_after),
-                    str(wait),
-                ) from wait
-            except (Forbidden, BadRequest) as refusal:
-                raise Undeliverable(str(refusal)) from refusal
-            except NetworkError as error:  # timeouts and 5xx too; retried as usual
-                self.telegram.supervisor.lost(error)
-                raise
+            await telegram.deliver(self.telegram, address, message.reply)
         elif recipient.platform is Platform.WECHAT and self.wechat is not None:
-            try:
-                reply = message.reply
-                await self.wechat.pusher.push(
-                    address, Push(as_text([reply]), message.case_number, continued=reply.continued)
-                )
-            except TokenUnavailable as error:  # retried as usual; the next ones wait
-                self.wechat.supervisor.lost(error)
-                raise
-            except WeChatClientException as refusal:
-                if refusal.errcode in _WECHAT_FINAL:
-                    raise Undeliverable(f"errcode {refusal.errcode}") from refusal
-                raise
+            await wechat.deliver(self.wechat, address, message)
         else:
             raise Undeliverable(f"no {recipient.platform.value} channel is configured")
-
-
-def _seconds(value: object) -> float:
-    """python-telegram-bot gives retry_after as int seconds or, opted in, a timedelta."""
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)  # type: ignore[arg-type]

@@ -24,6 +24,7 @@ from bots.wechat.push import WeChatPusher
 from core.cases.calendar import WorkingCalendar
 from core.cases.deadlines import DeadlinePolicy
 from core.cases.provisional import recount_provisional_deadlines, report_missing_years
+from core.channel.routing import Router
 from core.chasing.rules import BusinessHours
 from core.customers.conversation import ConversationService
 from core.customers.dialogue.flow import DialogueSettings
@@ -192,10 +193,11 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> W
         rewards=settings.rewards,
         after_commit=dispatcher.wake,
     )
-    delivery.telegram = _telegram(settings, conversations, desk, clock, dispatcher.wake)
+    router = Router(desk, conversations)
+    delivery.telegram = _telegram(settings, router, clock, dispatcher.wake)
     rejected_inputs = RejectedInputs()
     delivery.wechat = _wechat(
-        settings, engine, conversations, desk, calendar, clock, dispatcher.wake, rejected_inputs
+        settings, engine, router, calendar, clock, dispatcher.wake, rejected_inputs
     )
     return Wiring(
         settings=settings,
@@ -215,8 +217,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> W
 
 def _telegram(
     settings: Settings,
-    conversations: ConversationService,
-    desk: DeskService,
+    router: Router,
     clock: Callable[[], datetime],
     wake: Callable[[], None],
 ) -> TelegramChannel | None:
@@ -230,8 +231,7 @@ def _telegram(
     return TelegramChannel.build(
         token=settings.telegram_bot_token.get_secret_value(),
         api_base_url=settings.telegram_api_base_url,
-        service=conversations,
-        desk=desk,
+        router=router,
         clock=clock,
         webhook=webhook,
         timeout_s=settings.telegram_timeout_seconds,
@@ -259,8 +259,7 @@ def wechat_api(
 def _wechat(
     settings: Settings,
     engine: AsyncEngine,
-    conversations: ConversationService,
-    desk: DeskService,
+    router: Router,
     calendar: WorkingCalendar,
     clock: Callable[[], datetime],
     wake: Callable[[], None],
@@ -286,8 +285,7 @@ def _wechat(
             aes_key=aes_key.get_secret_value() if aes_key else None,
             replay_window_s=settings.wechat_replay_window_seconds,
         ),
-        service=conversations,
-        desk=desk,
+        router=router,
         followers=store,
         pusher=WeChatPusher(api, store, clock, settings.wechat_template_case_update, calendar.tz),
         app_id=settings.wechat_app_id,

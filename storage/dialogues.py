@@ -59,6 +59,15 @@ class SqlDialogueStore:
             .values(state=dialogue.to_json(), open_intake=dialogue.unfinished)
         )
 
+    async def language(self, customer: CustomerId) -> str:
+        state = await self._session.scalar(
+            select(DialogueRow.state).where(
+                DialogueRow.platform == customer.platform.value,
+                DialogueRow.user_id == customer.user_id,
+            )
+        )
+        return (Dialogue.from_json(state) if state else Dialogue()).language
+
     async def abandoned(self, before: datetime, limit: int) -> list[CustomerId]:
         """Customers whose intake has been left since before `before`."""
         rows = await self._session.execute(

@@ -27,9 +27,9 @@ from core.cases.case import (
     Priority,
 )
 from core.cases.classification import BusinessType, Cause, Channel
-from core.desk.queries import DailyFigures, Figures, QueueKind, Scope
 from core.errors import ConcurrentUpdate
 from core.identity import Contact, CustomerId, Platform
+from core.queries import DailyFigures, Figures, QueueKind, Scope
 from storage.dialect import upsert
 from storage.tables import CaseCounterRow, CaseEventRow, CaseRow
 
@@ -83,14 +83,6 @@ class SqlCaseRepository:
             CaseEvent(r.case_number, r.at, r.actor, r.action, r.before, r.after, r.note)
             for r in rows
         ]
-
-    async def open_due_before(self, moment: datetime, limit: int = 100) -> list[Case]:
-        return await self._cases(
-            select(CaseRow)
-            .where(CaseRow.status.in_(_OPEN), CaseRow.due_at <= moment)
-            .order_by(CaseRow.due_at, CaseRow.number)
-            .limit(limit)
-        )
 
     async def open_for_department(self, department: str, limit: int = 100) -> list[Case]:
         return await self._cases(

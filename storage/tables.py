@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, Column, Index, Text, text
 from sqlmodel import Field, SQLModel
 
-from core.customers.conversation import DELIVERY_KEY_MAX
+from core.channel.io import DELIVERY_KEY_MAX
 from storage.types import EncryptedJSON, EncryptedText, UtcDateTime
 
 

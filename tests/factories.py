@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -13,12 +14,13 @@ from core.cases.calendar import SHANGHAI, WorkingCalendar
 from core.cases.case import Case, CaseType, Classification
 from core.cases.classification import BusinessType, Channel
 from core.cases.deadlines import DeadlinePolicy
-from core.cases.filing import CaseDraft
+from core.cases.filing import CaseDraft, change_case_within, open_case
 from core.customers.conversation import ConversationService
 from core.customers.dialogue.flow import DialogueSettings
 from core.customers.dialogue.state import Dialogue
 from core.desk.service import DeskService
 from core.identity import Contact, CustomerId, Platform
+from core.ports import UnitOfWork
 from storage.tables import DialogueRow
 from storage.unit_of_work import SqlUnitOfWork
 from tests.fakes import RecordingAlerts
@@ -44,6 +46,32 @@ def draft(**overrides: Any) -> CaseDraft:
         branch="Pudong Lujiazui",
     )
     return replace(base, **overrides)
+
+
+async def filed_case(
+    uow: UnitOfWork,
+    draft: CaseDraft,
+    *,
+    calendar: WorkingCalendar,
+    policy: DeadlinePolicy,
+    now: datetime,
+) -> Case:
+    """A case on file: opened as the dialogue opens one, in a transaction of its own."""
+    async with uow:
+        case = await open_case(uow, draft, calendar=calendar, policy=policy, now=now)
+        await uow.commit()
+    return case
+
+
+async def change_stored_case(
+    uow: UnitOfWork, number: str, change: Callable[[Case], object]
+) -> None:
+    """One change to a stored case, made as the desk makes it, in a transaction of its own."""
+    async with uow:
+        case = await uow.cases.get(number)
+        assert case is not None, number
+        await change_case_within(uow, case, change)
+        await uow.commit()
 
 
 def new_case(number: str = "CP-20261102-0001", **overrides: Any) -> Case:

@@ -28,12 +28,12 @@ from core.cases.case import (
 from core.channel.io import Reply
 from core.channel.outbox import OutboundMessage, Recipient
 from core.customers.dialogue.state import Dialogue
-from core.desk.queries import DailyFigures, Figures, QueueKind, Scope
 from core.desk.service import invitation_hash
 from core.desk.staff import ChatAddress, Department, Invitation, Role, StaffMember
 from core.errors import ConcurrentUpdate
 from core.identity import CustomerId, Platform
 from core.ports import LockedDialogue
+from core.queries import DailyFigures, Figures, QueueKind, Scope
 from core.rewards.ledger import RewardEntry, RewardReason
 from core.rewards.vouchers import RedeemRefusal, Redemption, Voucher, new_voucher_code
 
@@ -135,9 +135,6 @@ class FakeCaseRepository:
 
     async def history(self, number: str) -> list[CaseEvent]:
         return [e for e in self._t.events if e.case_number == number]
-
-    async def open_due_before(self, moment: datetime, limit: int = 100) -> list[Case]:
-        return self._select(lambda c: c.status.is_open and c.due_at <= moment, _by_due)[:limit]
 
     async def open_for_department(self, department: str, limit: int = 100) -> list[Case]:
         chosen = self._select(lambda c: c.status.is_open and c.department == department, _by_due)
@@ -308,6 +305,11 @@ class FakeDialogueStore:
             stored.last_message_at = now
         state = stored.state
         return LockedDialogue(Dialogue.from_json(state) if state else None, stored.held)
+
+    async def language(self, customer: CustomerId) -> str:
+        stored = self._t.dialogues.get(customer)
+        state = stored.state if stored is not None else None
+        return (Dialogue.from_json(state) if state else Dialogue()).language
 
     async def save(self, customer: CustomerId, dialogue: Dialogue) -> None:
         stored = self._t.dialogues.get(customer)

@@ -1,6 +1,6 @@
 """The Telegram bot: receives updates (polling or webhook), answers through the core.
 
-Each update goes to `ConversationService.handle`, which drops redeliveries (by
+Each update goes to the core's `Router`, whose handlers drop redeliveries (by
 update_id) in the same transaction that applies the update, so an update delivered
 twice acts once in either mode. Replies are plain text (no parse mode: customers' own
 words are echoed back and must never be read as markup).
@@ -29,9 +29,8 @@ from bots.telegram.render import MAX_TEXT, render
 from bots.text import utf16_length
 from core.cases.case import Attachment
 from core.channel.io import Reply
-from core.customers.conversation import ConversationService
+from core.channel.routing import Router
 from core.customers.dialogue.commands import LISTED
-from core.desk.service import DeskService
 from core.desk.staff import ChatAddress
 from core.identity import Platform
 from core.messages import DEFAULT_LANGUAGE, LANGUAGES, language_from_code, t
@@ -53,9 +52,8 @@ class TelegramChannel:
     def __init__(
         self,
         application: Application[Any, Any, Any, Any, Any, Any],
-        service: ConversationService,
+        router: Router,
         *,
-        desk: DeskService,
         clock: Callable[[], datetime],
         webhook: WebhookConfig | None = None,
         retry_s: float = 1.0,
@@ -64,8 +62,7 @@ class TelegramChannel:
         """`retry_s`: the first pause before connecting again after a failure (it doubles,
         up to a minute); `on_up` is called whenever the channel (re)connects."""
         self.application = application
-        self._service = service
-        self._desk = desk
+        self._router = router
         self._clock = clock
         self.webhook = webhook
         token = application.bot.token
@@ -88,8 +85,7 @@ class TelegramChannel:
         *,
         token: str,
         api_base_url: str,
-        service: ConversationService,
-        desk: DeskService,
+        router: Router,
         clock: Callable[[], datetime],
         webhook: WebhookConfig | None = None,
         timeout_s: float = 10.0,
@@ -119,8 +115,7 @@ class TelegramChannel:
         )
         return cls(
             builder.build(),
-            service,
-            desk=desk,
+            router,
             clock=clock,
             webhook=webhook,
             retry_s=retry_s,
@@ -210,11 +205,13 @@ class TelegramChannel:
         # Replies are queued in the outbox with the update's effects and sent by the
         # dispatcher: a crash after the commit delays them, never loses them.
         reply_to = ChatAddress(Platform.TELEGRAM, str(chat.id))
-        outcome = await self._desk.handle(incoming, now, reply_to=reply_to)
-        if outcome is None:
-            if chat.type != chat.PRIVATE:
-                return  # in team groups only staff commands are answered
-            outcome = await self._service.handle(incoming, now, reply_to=reply_to)
+        if chat.type == chat.PRIVATE:
+            outcome = await self._router.handle(incoming, now, reply_to=reply_to)
+        else:
+            # In team groups only staff commands are answered.
+            outcome = await self._router.handle_staff(incoming, now, reply_to=reply_to)
+            if outcome is None:
+                return
         if outcome.redelivered:
             log.info("redelivered update ignored", extra={"update_id": update.update_id})
             return

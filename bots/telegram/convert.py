@@ -5,8 +5,7 @@ from __future__ import annotations
 from telegram import Message, Update
 
 from core.cases.classification import Channel
-from core.channel.io import Choice, Input, Media, SharedContact, Text, Unsupported
-from core.customers.conversation import Incoming
+from core.channel.io import Choice, Incoming, Input, Media, SharedContact, Text, Unsupported
 from core.identity import CustomerId, Platform
 
 # What a person may send that the dialogue cannot take in, and how it answers each. A

@@ -33,8 +33,7 @@ from bots.wechat.convert import passive_and_rest, to_inbound, to_incoming
 from bots.wechat.gate import check_message
 from bots.wechat.push import WeChatPusher
 from core.channel.io import Reply
-from core.customers.conversation import ConversationService
-from core.desk.service import DeskService
+from core.channel.routing import Router
 
 log = logging.getLogger("bots.wechat")
 
@@ -58,8 +57,7 @@ class WeChatChannel:
         self,
         *,
         codec: WeChatCodec,
-        service: ConversationService,
-        desk: DeskService,
+        router: Router,
         followers: SubscriptionStore,
         pusher: WeChatPusher,
         app_id: str,
@@ -72,8 +70,7 @@ class WeChatChannel:
         """`connect` gets the access token; `supervisor` runs it and repeats it after
         failures (see `bots.wechat.client.WeChatApi.ensure_token`)."""
         self._codec = codec
-        self._service = service
-        self._desk = desk
+        self._router = router
         self._followers = followers
         self.pusher = pusher
         self._app_id = app_id
@@ -139,9 +136,7 @@ class WeChatChannel:
             ).render()
             return xml, [Reply(piece) for piece in rest]
 
-        outcome = await self._desk.handle(incoming, now, render)
-        if outcome is None:
-            outcome = await self._service.handle(incoming, now, render)
+        outcome = await self._router.handle(incoming, now, render=render)
         if outcome.waiting_pushes and await self._followers.release_held(inbound.openid, now):
             self._wake()  # pushes that waited for this message are in the outbox now
         if outcome.response is None:

@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from bots.text import split_text, utf8_length
 from bots.wechat.menu import MENU_COMMANDS
 from core.cases.classification import Channel
-from core.channel.io import Input, Media, Reply, Text, Unsupported
-from core.customers.conversation import DELIVERY_KEY_MAX, Incoming
+from core.channel.io import DELIVERY_KEY_MAX, Incoming, Input, Media, Reply, Text, Unsupported
 from core.desk.commands import parse_button
 from core.identity import CustomerId, Platform
 

@@ -518,9 +518,6 @@ class Case:
             ),
         )
 
-    def set_priority(self, priority: Priority, *, actor: str, now: datetime) -> None:
-        self._change(actor, now, "prioritised", priority=priority)
-
     def tag(self, label: str, *, actor: str, now: datetime) -> None:
         label = label.strip()
         if not label or label in self.tags:

@@ -1,4 +1,5 @@
-"""Application services: the use cases every entry point (bot, CLI, scheduler) calls."""
+"""Filing a case and changing one, inside the caller's transaction: the one way every
+entry point (the dialogue, the desk, the survey, the scheduler's jobs) does it."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from core.cases.case import (
     LEGAL_DAYS,
     Attachment,
     Case,
-    CaseEvent,
     CaseType,
     Classification,
     Priority,
@@ -20,7 +20,6 @@ from core.cases.case import (
 from core.cases.classification import BusinessType, Channel
 from core.cases.deadlines import DeadlinePolicy, legal_deadline
 from core.cases.numbering import format_case_number
-from core.errors import CaseNotFound
 from core.identity import Contact, CustomerId
 from core.ports import UnitOfWork
 
@@ -42,21 +41,6 @@ class CaseDraft:
     attachments: tuple[Attachment, ...] = field(default_factory=tuple)
     department: str | None = None
     priority: Priority = Priority.NORMAL
-
-
-async def file_case(
-    uow: UnitOfWork,
-    draft: CaseDraft,
-    *,
-    calendar: WorkingCalendar,
-    policy: DeadlinePolicy,
-    now: datetime,
-) -> Case:
-    """Number, date and store a new case in a transaction of its own."""
-    async with uow:
-        case = await open_case(uow, draft, calendar=calendar, policy=policy, now=now)
-        await uow.commit()
-    return case
 
 
 async def open_case(
@@ -96,30 +80,8 @@ async def open_case(
     return case
 
 
-async def change_case(uow: UnitOfWork, number: str, change: Callable[[Case], T]) -> T:
-    """Load a case, apply one domain change and save it in one transaction.
-
-    A domain refusal raised by `change` leaves the case untouched; a concurrent change
-    by someone else surfaces as `ConcurrentUpdate` instead of being overwritten.
-    """
-    async with uow:
-        case = await uow.cases.get(number)
-        if case is None:
-            raise CaseNotFound(number)
-        result = await change_case_within(uow, case, change)
-        await uow.commit()
-    return result
-
-
 async def change_case_within(uow: UnitOfWork, case: Case, change: Callable[[Case], T]) -> T:
     """Apply one domain change to a loaded case inside the caller's transaction."""
     result = change(case)
     await uow.cases.save(case)
     return result
-
-
-async def case_history(uow: UnitOfWork, number: str) -> list[CaseEvent]:
-    async with uow:
-        if await uow.cases.get(number) is None:
-            raise CaseNotFound(number)
-        return await uow.cases.history(number)

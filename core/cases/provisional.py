@@ -17,9 +17,9 @@ from core.cases.calendar import WorkingCalendar
 from core.cases.case import Case
 from core.cases.deadlines import recounted
 from core.cases.filing import change_case_within
+from core.cases.naming import type_name
 from core.channel.io import Reply
 from core.channel.outbox import OutboundMessage
-from core.customers.dialogue.state import Dialogue
 from core.customers.dialogue.views import deadline
 from core.errors import ConcurrentUpdate
 from core.messages import t
@@ -87,12 +87,11 @@ async def _recount(uow: UnitOfWork, case: Case, calendar: WorkingCalendar, now: 
 async def _tell_customer(
     uow: UnitOfWork, case: Case, year: int | None, calendar: WorkingCalendar, now: datetime
 ) -> None:
-    locked = await uow.dialogues.lock(case.customer, now, customer_wrote=False)
-    lang = (locked.dialogue or Dialogue()).language
+    lang = await uow.dialogues.language(case.customer)
     text = t(
         lang,
         "customer.deadline_recounted",
-        type=t(lang, f"type.{case.type.value}"),
+        type=type_name(lang, case.type),
         number=case.number,
         year=year,
         due=deadline(lang, case.due_at, calendar.tz),

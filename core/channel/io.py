@@ -1,8 +1,8 @@
-"""What a customer can send the dialogue, and what it answers.
+"""What a chat channel hands the service, and the replies it gets back to render.
 
-Adapters translate platform traffic into these inputs and render these replies: Telegram
-as inline keyboards, WeChat as numbered text menus. Option keys are short ids (well
-under Telegram's 64-byte callback limit), never payloads.
+Adapters translate platform traffic into an `Incoming` message and render these replies:
+Telegram as inline keyboards, WeChat as numbered text menus. Option keys are short ids
+(well under Telegram's 64-byte callback limit), never payloads.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.cases.case import Attachment
-from core.identity import Platform
+from core.cases.classification import Channel
+from core.identity import CustomerId, Platform
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,21 @@ class Unsupported:
 
 
 Input = Text | Choice | SharedContact | Media | Unsupported
+
+# The longest delivery id a store keeps; an adapter whose ids may be longer shortens them.
+DELIVERY_KEY_MAX = 160
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """One message from a chat, as every channel hands it in."""
+
+    customer: CustomerId  # the sender, staff or not
+    message: Input
+    channel: Channel  # the JR/T 0169 channel axis, set by the adapter
+    language_hint: str | None = None
+    delivery_key: str | None = None  # the platform's id of this delivery, for deduplication
+
 
 # Placeholders of `Reply.continued`, filled in by the platform that splits the text.
 PART, PARTS = "{part}", "{parts}"

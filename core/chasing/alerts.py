@@ -13,6 +13,7 @@ from functools import partial
 
 from core.cases.calendar import WorkingCalendar
 from core.cases.case import Case
+from core.cases.naming import type_name
 from core.channel.io import Reply
 from core.channel.outbox import OutboundMessage
 from core.chasing.rules import (
@@ -141,7 +142,7 @@ def _alert(case: Case, kind: AlertKind, calendar: WorkingCalendar) -> Callable[[
             language,
             f"chase.{kind.value}",
             number=case.number,
-            type=t(language, f"type.{case.type.value}"),
+            type=type_name(language, case.type),
             due=due_when(case, language, calendar.tz),
             legal_due=moment(language, case.legal_due_at, calendar.tz),
         )

@@ -8,19 +8,18 @@ dialogue, so a crash leaves either all of it or none of it.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
 from core.cases.calendar import WorkingCalendar
 from core.cases.case import CaseType
-from core.cases.classification import Channel
 from core.cases.deadlines import DeadlinePolicy
 from core.cases.filing import CaseDraft, open_case
+from core.cases.naming import type_name
 from core.cases.numbering import normalize_case_number
 from core.cases.provisional import missing_calendar_year
-from core.channel.io import Input, Reply
+from core.channel.answer import Outcome, Render, settle_answer
+from core.channel.io import Incoming, Reply
 from core.channel.outbox import OutboundMessage, Recipient
 from core.customers import privacy, relay
 from core.customers.dialogue import pending, views
@@ -67,60 +66,6 @@ _FILING_REWARDS = {
     CaseType.PRAISE: RewardReason.PRAISE_FILED,
     CaseType.SUGGESTION: RewardReason.SUGGESTION_FILED,
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What handling a message produced."""
-
-    replies: list[Reply]  # empty for a redelivery: it was answered the first time
-    response: str | None = None  # the channel's rendering of the replies (see `handle`)
-    redelivered: bool = False
-    waiting_pushes: int = 0  # pushes held until this customer wrote: send them now
-
-
-# A channel's response to a message, and the replies that did not fit in it (WeChat's
-# passive reply holds one message of about 2 KB; the rest follow as pushes).
-Render = Callable[[list[Reply]], tuple[str, list[Reply]]]
-
-
-async def settle_answer(
-    uow: UnitOfWork,
-    *,
-    key: str | None,
-    sender: CustomerId,
-    replies: list[Reply],
-    sends: list[OutboundMessage],
-    now: datetime,
-    render: Render | None,
-    reply_to: Recipient | None,
-) -> tuple[str | None, bool]:
-    """Settle how a message is answered, inside its transaction: keep the rendered
-    response for redeliveries and queue every message that must leave. Returns the
-    response and whether anything was queued."""
-    response = None
-    if render is not None:
-        response, rest = render(replies)
-        sends = [*(OutboundMessage(sender, r) for r in rest), *sends]
-        if key is not None:
-            await uow.deliveries.keep_response(key, response, sender)
-    if reply_to is not None:
-        sends = [*(OutboundMessage(reply_to, r) for r in replies), *sends]
-    await uow.outbox.add(sends, now=now, key=key or f"local:{uuid.uuid4().hex}")
-    return response, bool(sends)
-
-
-# The longest delivery id a store keeps; an adapter whose ids may be longer shortens them.
-DELIVERY_KEY_MAX = 160
-
-
-@dataclass(frozen=True, slots=True)
-class Incoming:
-    customer: CustomerId
-    message: Input
-    channel: Channel  # the JR/T 0169 channel axis, set by the adapter
-    language_hint: str | None = None
-    delivery_key: str | None = None  # the platform's id of this delivery, for deduplication
 
 
 class ConversationService:
@@ -323,7 +268,7 @@ class ConversationService:
         choices = tuple(
             pending.add_option(
                 c.number,
-                t(lang, "add.option", type=t(lang, f"type.{c.type.value}"), number=c.number),
+                t(lang, "add.option", type=type_name(lang, c.type), number=c.number),
             )
             for c in open_cases
         )

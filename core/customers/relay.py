@@ -14,6 +14,7 @@ from datetime import datetime
 
 from core.cases.case import Case
 from core.cases.filing import change_case_within
+from core.cases.naming import type_name
 from core.channel.io import PART, PARTS, Reply
 from core.channel.outbox import OutboundMessage
 from core.customers.dialogue.state import Material
@@ -75,7 +76,7 @@ async def relay(
             lang,
             "desk.relay.answer" if answer else "desk.relay.added",
             customer=customer_line(case, lang),
-            type=t(lang, f"type.{case.type.value}"),
+            type=type_name(lang, case.type),
             number=case.number,
         )
         return Reply(

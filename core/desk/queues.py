@@ -9,10 +9,10 @@ import math
 from core.cases.case import Case
 from core.channel.io import Option, Reply
 from core.desk import views
-from core.desk.queries import QueueKind, Scope
 from core.desk.registry import command
 from core.desk.staff import Role
 from core.desk.work import Work
+from core.queries import QueueKind, Scope
 
 PAGE_SIZE = 10
 

@@ -4,7 +4,7 @@
 is not a staff command: the channel then treats the message as a customer's, so people
 who are not staff never learn that staff commands exist. Everything a command changes,
 and the delivery id that makes a redelivery act once, commit in one transaction; the
-messages to customers and colleagues go out after it, through the `Outbound` port.
+messages to customers and colleagues are queued with it in the `Outbox`.
 The commands themselves are declared, theme by theme, in the modules `core.desk.commands`
 loads.
 """
@@ -18,9 +18,9 @@ from datetime import datetime
 
 from core.cases.calendar import WorkingCalendar
 from core.cases.deadlines import DeadlinePolicy
-from core.channel.io import Choice, Text
+from core.channel.answer import Outcome, Render, settle_answer
+from core.channel.io import Choice, Incoming, Text
 from core.channel.outbox import Recipient
-from core.customers.conversation import Incoming, Outcome, Render, settle_answer
 from core.desk import views
 from core.desk.commands import find, parse_button, parse_text
 from core.desk.work import DeskSettings, Work

@@ -10,11 +10,12 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from core.cases.case import FORGOTTEN_ACTOR, Case, CaseEvent, CaseStatus
-from core.desk.queries import Figures
+from core.cases.naming import type_name
 from core.desk.staff import staff_id_of
 from core.errors import DomainError
 from core.identity import mask_name, mask_phone, redact
 from core.messages import has_text, moment, t
+from core.queries import Figures
 
 DESCRIPTION_IN_ALERT = 200
 
@@ -64,7 +65,7 @@ def case_line(case: Case, lang: str, tz: ZoneInfo, late: bool) -> str:
         lang,
         "desk.queue.line",
         number=case.number,
-        type=t(lang, f"type.{case.type.value}"),
+        type=type_name(lang, case.type),
         status=status_for_staff(case, lang),
         due=due_when(case, lang, tz),
         late=t(lang, "desk.queue.late") if late else "",
@@ -158,7 +159,7 @@ def case_details(
         lang,
         "desk.case",
         number=case.number,
-        type=t(lang, f"type.{case.type.value}"),
+        type=type_name(lang, case.type),
         status=status_for_staff(case, lang),
         business=t(lang, f"business.{case.classification.business_type.value}"),
         branch=case.branch or none,
@@ -192,7 +193,7 @@ def _case_alert(key: str, case: Case, lang: str, tz: ZoneInfo, **extra: object) 
     return t(
         lang,
         key,
-        type=t(lang, f"type.{case.type.value}"),
+        type=type_name(lang, case.type),
         number=case.number,
         business=t(lang, f"business.{case.classification.business_type.value}"),
         branch=case.branch or t(lang, "desk.none"),

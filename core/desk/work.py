@@ -13,9 +13,9 @@ from datetime import datetime
 from core.cases.calendar import WorkingCalendar
 from core.cases.case import Case, CaseStatus
 from core.cases.deadlines import DeadlinePolicy
+from core.cases.naming import type_name
 from core.channel.io import Option, Reply
 from core.channel.outbox import OutboundMessage
-from core.customers.dialogue.state import Dialogue
 from core.desk.registry import StaffCommand
 from core.desk.staff import StaffMember
 from core.messages import t
@@ -51,14 +51,12 @@ class Work:
 
     def tell_customer(self, case: Case, language: str, key: str, **params: object) -> None:
         """A message about the case to its customer, in their language."""
-        text = t(
-            language, key, type=t(language, f"type.{case.type.value}"), number=case.number, **params
-        )
+        text = t(language, key, type=type_name(language, case.type), number=case.number, **params)
         self.sends.append(OutboundMessage(case.customer, Reply(text), case.number))
 
     async def customer_language(self, case: Case) -> str:
-        locked = await self.uow.dialogues.lock(case.customer, self.now, customer_wrote=False)
-        return (locked.dialogue or Dialogue()).language
+        # A plain read: telling the customer changes nothing in their dialogue.
+        return await self.uow.dialogues.language(case.customer)
 
     def make_workable(self, case: Case) -> None:
         """Bring a case to "in progress" in this staff member's hands, as far as needed."""

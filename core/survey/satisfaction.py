@@ -17,6 +17,7 @@ from core.cases.calendar import WorkingCalendar
 from core.cases.case import SATISFIED_FROM, Case, CaseStatus
 from core.cases.deadlines import DeadlinePolicy
 from core.cases.filing import change_case_within
+from core.cases.naming import type_name
 from core.channel.io import Reply
 from core.channel.outbox import OutboundMessage
 from core.chasing.rules import BusinessHours
@@ -341,4 +342,4 @@ async def _tell_leads(
 
 
 def _about(case: Case, lang: str) -> dict[str, str]:
-    return {"number": case.number, "type": t(lang, f"type.{case.type.value}")}
+    return {"number": case.number, "type": type_name(lang, case.type)}

@@ -13,8 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bots.wechat.convert import passive_and_rest
 from core.cases.calendar import WorkingCalendar
 from core.cases.classification import Channel
-from core.channel.io import Choice, Input, Reply, Text
-from core.customers.conversation import Incoming
+from core.channel.io import Choice, Incoming, Input, Reply, Text
 from core.desk.staff import ChatAddress
 from core.identity import CustomerId, Platform
 from storage.crypto import DataKeys, key_id_of

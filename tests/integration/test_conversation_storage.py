@@ -9,8 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.cases.calendar import WorkingCalendar
 from core.cases.classification import Channel
-from core.channel.io import Choice, Input, Text
-from core.customers.conversation import Incoming
+from core.channel.io import Choice, Incoming, Input, Text
 from core.customers.dialogue.state import Step
 from core.identity import CustomerId, Platform
 from storage.tables import RewardAccountRow, RewardEntryRow

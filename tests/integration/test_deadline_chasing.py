@@ -14,11 +14,9 @@ from core.cases.calendar import WorkingCalendar
 from core.cases.case import CaseType
 from core.cases.classification import Channel
 from core.cases.deadlines import DeadlinePolicy
-from core.cases.filing import change_case, file_case
-from core.channel.io import Text
+from core.channel.io import Incoming, Text
 from core.chasing.alerts import chase_deadlines, send_daily_digest
 from core.chasing.rules import BusinessHours
-from core.customers.conversation import Incoming
 from core.desk.staff import Role
 from core.identity import CustomerId, Platform
 from intake import admin
@@ -26,7 +24,7 @@ from storage.database import create_engine
 from storage.tables import CaseAlertRow, CaseRow, OutboxRow
 from storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import database_url
-from tests.factories import at, desk_service, draft
+from tests.factories import at, change_stored_case, desk_service, draft, filed_case
 from tests.fakes import RecordingAlerts
 
 HOURS = BusinessHours()
@@ -83,7 +81,7 @@ async def test_a_complaint_filed_on_the_friday_before_qingming(
     engine: AsyncEngine, calendar: WorkingCalendar
 ) -> None:
     await register_staff(engine, calendar)
-    case = await file_case(
+    case = await filed_case(
         SqlUnitOfWork(engine),
         draft(department="cards"),
         calendar=calendar,
@@ -94,7 +92,7 @@ async def test_a_complaint_filed_on_the_friday_before_qingming(
     now = at("2026-04-03 17:00")
     while now <= at("2026-04-16 18:00"):
         if now == at("2026-04-07 11:00"):
-            await change_case(
+            await change_stored_case(
                 SqlUnitOfWork(engine),
                 case.number,
                 lambda c: c.assign(
@@ -123,7 +121,7 @@ async def test_a_due_alert_waits_for_the_working_morning(
     engine: AsyncEngine, calendar: WorkingCalendar
 ) -> None:
     await register_staff(engine, calendar)
-    case = await file_case(
+    case = await filed_case(
         SqlUnitOfWork(engine),
         draft(department="cards"),
         calendar=calendar,
@@ -141,7 +139,7 @@ async def test_a_due_alert_waits_for_the_working_morning(
 async def test_the_morning_digest(engine: AsyncEngine, calendar: WorkingCalendar) -> None:
     await register_staff(engine, calendar)
     for when in ("2026-04-01 10:00", "2026-04-02 10:00"):
-        await file_case(
+        await filed_case(
             SqlUnitOfWork(engine),
             draft(department="cards"),
             calendar=calendar,

@@ -10,9 +10,7 @@ from core.cases.calendar import WorkingCalendar
 from core.cases.case import CaseType
 from core.cases.classification import Channel
 from core.cases.deadlines import DeadlinePolicy
-from core.cases.filing import file_case
-from core.channel.io import Choice, Text
-from core.customers.conversation import Incoming
+from core.channel.io import Choice, Incoming, Text
 from core.desk.commands import COMMAND_ROLES
 from core.desk.registry import declarations
 from core.desk.service import DeskService
@@ -23,7 +21,7 @@ from intake import admin
 from storage.outbox import Listed, SqlOutboxQueue
 from storage.tables import StaffRow
 from storage.unit_of_work import SqlUnitOfWork
-from tests.factories import at, desk_service, draft
+from tests.factories import at, desk_service, draft, filed_case
 
 NOW = at("2026-11-03 10:00")
 CARDS_AGENT, LOANS_AGENT, DISABLED, CUSTOMER, CARDS_LEAD = "t-1", "t-2", "t-3", "t-4", "t-5"
@@ -70,7 +68,7 @@ async def world(engine: AsyncEngine, calendar: WorkingCalendar) -> dict[str, obj
         assert await desk.handle(incoming(user, f"/register {code}"), NOW) is not None
     async with engine.begin() as conn:
         await conn.execute(update(StaffRow).where(StaffRow.name == DISABLED).values(active=False))
-    suggestion = await file_case(
+    suggestion = await filed_case(
         SqlUnitOfWork(engine),
         draft(type=CaseType.SUGGESTION, department="cards"),
         calendar=calendar,

@@ -17,9 +17,7 @@ from core.cases.calendar import WorkingCalendar
 from core.cases.case import Case, CaseStatus, CaseType, Decision
 from core.cases.classification import Channel
 from core.cases.deadlines import DeadlinePolicy
-from core.cases.filing import file_case
-from core.channel.io import Text
-from core.customers.conversation import Incoming
+from core.channel.io import Incoming, Text
 from core.desk.service import DeskService
 from core.desk.staff import Role
 from core.errors import DomainError
@@ -29,7 +27,7 @@ from intake import admin
 from storage.outbox import SqlOutboxQueue
 from storage.tables import CaseEventRow, OutboxRow
 from storage.unit_of_work import SqlUnitOfWork
-from tests.factories import at, desk_service, draft
+from tests.factories import at, desk_service, draft, filed_case
 
 NOW = at("2026-11-03 10:00")
 TEAM_CHAT = "telegram:-100777"
@@ -74,7 +72,7 @@ async def say(engine: AsyncEngine, calendar: WorkingCalendar) -> Say:
 
 
 async def file(engine: AsyncEngine, calendar: WorkingCalendar, **overrides: object) -> str:
-    case = await file_case(
+    case = await filed_case(
         SqlUnitOfWork(engine),
         draft(department="cards", **overrides),
         calendar=calendar,

@@ -16,13 +16,12 @@ from core.cases.calendar import WorkingCalendar
 from core.cases.case import ERASED, FORGOTTEN_ACTOR, Attachment, CaseStatus
 from core.cases.classification import Channel
 from core.cases.deadlines import DeadlinePolicy
-from core.cases.filing import file_case
-from core.channel.io import Choice, Input, Text
-from core.customers.conversation import Incoming, Outcome
+from core.channel.answer import Outcome
+from core.channel.io import Choice, Incoming, Input, Text
 from core.identity import CustomerId, Platform
 from storage.tables import CaseEventRow, CaseRow
 from storage.unit_of_work import SqlUnitOfWork
-from tests.factories import ALICE, at, conversation_service, desk_service, draft
+from tests.factories import ALICE, at, conversation_service, desk_service, draft, filed_case
 from tests.integration.test_deadline_chasing import AGENT, register_staff
 
 NOW = at("2026-11-02 10:00")
@@ -49,7 +48,7 @@ class World:
         assert done is not None
 
     async def file(self) -> str:
-        case = await file_case(
+        case = await filed_case(
             SqlUnitOfWork(self.engine),
             draft(
                 department="cards",

@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.cases.calendar import SHANGHAI, WorkingCalendar
 from core.cases.case import Case
 from core.cases.deadlines import DeadlinePolicy
-from core.cases.filing import file_case
 from core.cases.provisional import recount_provisional_deadlines, report_missing_years
 from core.chasing.alerts import send_daily_digest
 from intake.calendar_source import CalendarFileWatch, load_calendar
@@ -22,13 +21,13 @@ from scheduler.runner import build_scheduler
 from storage.tables import OutboxRow
 from storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import SAMPLE_CALENDAR
-from tests.factories import ALICE, at, draft
+from tests.factories import ALICE, at, draft, filed_case
 from tests.fakes import RecordingAlerts
 from tests.integration.test_deadline_chasing import HOURS, LEAD, alerts_sent, chase, register_staff
 
 
 async def file_at_year_end(engine: AsyncEngine, calendar: WorkingCalendar) -> Case:
-    return await file_case(
+    return await filed_case(
         SqlUnitOfWork(engine),
         draft(department="cards"),
         calendar=calendar,

@@ -12,12 +12,10 @@ from core.cases.calendar import WorkingCalendar
 from core.cases.case import CaseType
 from core.cases.classification import Channel
 from core.cases.deadlines import DeadlinePolicy
-from core.cases.filing import file_case
-from core.channel.io import Choice, Input, Reply, Text
-from core.customers.conversation import Incoming
+from core.channel.io import Choice, Incoming, Input, Reply, Text
 from core.rewards.ledger import RewardReason
 from storage.unit_of_work import SqlUnitOfWork
-from tests.factories import ALICE, at, conversation_service, draft
+from tests.factories import ALICE, at, conversation_service, draft, filed_case
 
 NOW = at("2026-11-02 10:00")
 CODE = re.compile(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}")
@@ -26,7 +24,7 @@ CODE = re.compile(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}")
 async def test_exchanging_points_for_vouchers(
     engine: AsyncEngine, calendar: WorkingCalendar
 ) -> None:
-    suggestion = await file_case(
+    suggestion = await filed_case(
         SqlUnitOfWork(engine),
         draft(type=CaseType.SUGGESTION),
         calendar=calendar,

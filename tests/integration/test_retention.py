@@ -9,9 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.cases.calendar import WorkingCalendar
 from core.cases.classification import Channel
 from core.cases.deadlines import DeadlinePolicy
-from core.channel.io import Choice, Option, Text
+from core.channel.io import Choice, Incoming, Option, Text
 from core.chasing.retention import forget_abandoned_intakes
-from core.customers.conversation import ConversationService, Incoming
+from core.customers.conversation import ConversationService
 from core.customers.dialogue.flow import DialogueSettings
 from core.customers.dialogue.state import Awaiting, Dialogue, Material, Pending, Step
 from core.identity import CustomerId, Platform

@@ -13,17 +13,23 @@ from core.cases.calendar import WorkingCalendar
 from core.cases.case import CaseStatus
 from core.cases.classification import Channel
 from core.cases.deadlines import DeadlinePolicy
-from core.cases.filing import file_case
-from core.channel.io import Text
+from core.channel.io import Incoming, Text
 from core.chasing.rules import BusinessHours
-from core.customers.conversation import Incoming
 from core.customers.dialogue.state import Awaiting, Dialogue, Pending, Step
 from core.identity import CustomerId, Platform
 from core.survey.satisfaction import EXPIRY_ACTOR, chase_surveys
 from scheduler.runner import build_scheduler
 from storage.tables import OutboxRow
 from storage.unit_of_work import SqlUnitOfWork
-from tests.factories import ALICE, at, conversation_service, desk_service, draft, stored_dialogue
+from tests.factories import (
+    ALICE,
+    at,
+    conversation_service,
+    desk_service,
+    draft,
+    filed_case,
+    stored_dialogue,
+)
 from tests.fakes import RecordingAlerts
 from tests.integration.test_deadline_chasing import AGENT, LEAD, register_staff
 
@@ -32,7 +38,7 @@ HOURS = BusinessHours()
 
 async def resolved_case(engine: AsyncEngine, calendar: WorkingCalendar, when: datetime) -> str:
     """A complaint of ALICE's, resolved by the agent at `when`."""
-    case = await file_case(
+    case = await filed_case(
         SqlUnitOfWork(engine),
         draft(department="cards"),
         calendar=calendar,

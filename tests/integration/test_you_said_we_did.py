@@ -8,15 +8,13 @@ from core.cases.calendar import WorkingCalendar
 from core.cases.case import CaseType
 from core.cases.classification import Channel
 from core.cases.deadlines import DeadlinePolicy
-from core.cases.filing import file_case
-from core.channel.io import Text
-from core.customers.conversation import Incoming
+from core.channel.io import Incoming, Text
 from core.desk.staff import Role
 from core.identity import CustomerId, Platform
 from intake import admin
 from storage.outbox import SqlOutboxQueue
 from storage.unit_of_work import SqlUnitOfWork
-from tests.factories import at, desk_service, draft
+from tests.factories import at, desk_service, draft, filed_case
 
 LEAD = CustomerId(Platform.TELEGRAM, "7100")
 ANNA, BAO = CustomerId(Platform.TELEGRAM, "7201"), CustomerId(Platform.WECHAT, "oBao")
@@ -39,7 +37,7 @@ async def test_each_linked_customer_is_told_once(
     await lead(f"/register {code}")
     numbers = []
     for customer in (ANNA, BAO, ANNA):
-        case = await file_case(
+        case = await filed_case(
             SqlUnitOfWork(engine),
             draft(type=CaseType.SUGGESTION, customer=customer, department="ebank"),
             calendar=calendar,

@@ -9,10 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.cases.calendar import WorkingCalendar
 from core.cases.deadlines import DeadlinePolicy
-from core.cases.filing import file_case
 from storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import SAMPLE_CALENDAR, database_url
-from tests.factories import at, draft
+from tests.factories import at, draft, filed_case
 from tests.processes import run_intake
 
 
@@ -20,7 +19,7 @@ async def test_calendar_status_lists_years_sources_and_provisional_deadlines(
     tmp_path: Path, engine: AsyncEngine, calendar: WorkingCalendar
 ) -> None:
     env = {"DATABASE_URL": database_url(tmp_path)}
-    await file_case(
+    await filed_case(
         SqlUnitOfWork(engine),
         draft(),
         calendar=calendar,

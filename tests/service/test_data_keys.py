@@ -12,14 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.cases.calendar import WorkingCalendar
 from core.cases.deadlines import DeadlinePolicy
-from core.cases.filing import file_case
 from intake.config import Settings
 from intake.server import StartupRefused, check_data_keys
 from intake.wiring import build
 from storage.crypto import DataKeys, use_keys
 from storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import database_url
-from tests.factories import at, draft
+from tests.factories import at, draft, filed_case
 from tests.processes import run_intake
 
 
@@ -31,7 +30,7 @@ async def generated_key(tmp_path: Path, key_id: str) -> str:
 
 async def file_a_case(engine: AsyncEngine, calendar: WorkingCalendar, keys: str) -> None:
     use_keys(engine, DataKeys.parse(keys))
-    await file_case(
+    await filed_case(
         SqlUnitOfWork(engine),
         draft(),
         calendar=calendar,

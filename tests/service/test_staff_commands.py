@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.cases.calendar import WorkingCalendar
 from core.cases.classification import Channel
-from core.channel.io import Text
-from core.customers.conversation import Incoming, Outcome
+from core.channel.answer import Outcome
+from core.channel.io import Incoming, Text
 from core.desk.service import DeskService
 from core.desk.staff import Role, StaffMember
 from core.identity import CustomerId, Platform

@@ -18,11 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.cases.calendar import WorkingCalendar
 from core.cases.case import Attachment, Case, CaseStatus, CaseType
 from core.cases.deadlines import DeadlinePolicy
-from core.cases.filing import case_history, change_case, file_case
-from core.errors import CaseNotFound, ConcurrentUpdate
+from core.errors import ConcurrentUpdate
 from core.identity import Contact
+from core.queries import QueueKind, Scope
 from storage.unit_of_work import SqlUnitOfWork
-from tests.factories import ALICE, BOB, at, draft
+from tests.factories import ALICE, BOB, at, change_stored_case, draft, filed_case
 
 POLICY = DeadlinePolicy()
 STAFF = "staff:agent-7"
@@ -34,7 +34,7 @@ async def file(
     when: str = "2026-09-30 17:00",
     **overrides: object,
 ) -> Case:
-    return await file_case(uow, draft(**overrides), calendar=calendar, policy=POLICY, now=at(when))
+    return await filed_case(uow, draft(**overrides), calendar=calendar, policy=POLICY, now=at(when))
 
 
 async def test_a_filed_case_reads_back_whole(uow: SqlUnitOfWork, calendar: WorkingCalendar) -> None:
@@ -72,7 +72,7 @@ async def test_numbers_run_per_type_and_local_day(
         (await file(uow, calendar, "2026-11-02 09:15", type=CaseType.PRAISE)).number,
         # 16:30 UTC is already the next day in Shanghai.
         (
-            await file_case(
+            await filed_case(
                 uow,
                 draft(),
                 calendar=calendar,
@@ -136,13 +136,13 @@ async def test_changes_and_their_audit_trail_are_stored(
 ) -> None:
     case = await file(uow, calendar)
     now = at("2026-10-08 09:30")
-    await change_case(
+    await change_stored_case(
         uow,
         case.number,
         lambda c: c.assign(department="cards", assignee="agent-7", actor=STAFF, now=now),
     )
-    await change_case(uow, case.number, lambda c: c.start(actor=STAFF, now=now))
-    await change_case(
+    await change_stored_case(uow, case.number, lambda c: c.start(actor=STAFF, now=now))
+    await change_stored_case(
         uow,
         case.number,
         lambda c: c.resolve(
@@ -161,7 +161,8 @@ async def test_changes_and_their_audit_trail_are_stored(
     assert stored.resolved_at == now + timedelta(hours=2)
     assert stored.version == 3
 
-    history = await case_history(uow, case.number)
+    async with uow:
+        history = await uow.cases.history(case.number)
     assert [(e.action, e.actor) for e in history] == [
         ("filed", "customer:telegram:1001"),
         ("assigned", STAFF),
@@ -178,7 +179,7 @@ async def test_a_refused_change_leaves_no_trace(
 ) -> None:
     case = await file(uow, calendar)
     with pytest.raises(Exception, match="cannot go from 'new' to 'resolved'"):
-        await change_case(
+        await change_stored_case(
             uow,
             case.number,
             lambda c: c.resolve(result="x", actor=STAFF, now=at("2026-10-08 09:00")),
@@ -227,7 +228,8 @@ async def test_an_error_inside_a_unit_of_work_rolls_everything_back(
             stored.add_note(text="half-done", actor=STAFF, now=at("2026-10-08 09:00"))
             await uow.cases.save(stored)
             raise RuntimeError("crash before commit")
-    assert [e.action for e in await case_history(uow, case.number)] == ["filed"]
+    async with uow:
+        assert [e.action for e in await uow.cases.history(case.number)] == ["filed"]
 
 
 async def test_the_audit_trail_cannot_be_rewritten(
@@ -238,16 +240,19 @@ async def test_the_audit_trail_cannot_be_rewritten(
         with pytest.raises(DBAPIError, match="append-only"):
             async with engine.begin() as conn:
                 await conn.execute(text(statement))
-    assert [e.actor for e in await case_history(uow, case.number)] == ["customer:telegram:1001"]
+    async with uow:
+        assert [e.actor for e in await uow.cases.history(case.number)] == ["customer:telegram:1001"]
 
 
-async def test_open_cases_by_due_time(uow: SqlUnitOfWork, calendar: WorkingCalendar) -> None:
+async def test_overdue_open_cases_by_due_time(
+    uow: SqlUnitOfWork, calendar: WorkingCalendar
+) -> None:
     early = await file(uow, calendar, "2026-11-02 09:00")  # due 11-05 09:00
     late = await file(uow, calendar, "2026-11-04 09:00")  # due 11-09 09:00
     done = await file(uow, calendar, "2026-11-02 08:00")  # due 11-05 08:00, but withdrawn
     suggestion = await file(uow, calendar, "2026-11-02 10:00", type=CaseType.SUGGESTION)
     # ... due 11-09 10:00
-    await change_case(
+    await change_stored_case(
         uow,
         done.number,
         lambda c: c.withdraw(
@@ -255,16 +260,23 @@ async def test_open_cases_by_due_time(uow: SqlUnitOfWork, calendar: WorkingCalen
         ),
     )
 
+    # The overdue queue is open cases due before now, soonest first.
+    everything = Scope(None, None)
+
+    async def overdue(now: str, limit: int = 100) -> tuple[list[str], int]:
+        cases, total = await uow.cases.queue(
+            QueueKind.OVERDUE, everything, me="", now=at(now), limit=limit, offset=0
+        )
+        return [c.number for c in cases], total
+
     async with uow:
-        due = await uow.cases.open_due_before(at("2026-11-09 10:00"))
-        assert [c.number for c in due] == [early.number, late.number, suggestion.number]
-        assert [c.number for c in await uow.cases.open_due_before(at("2026-11-05 09:00"))] == [
-            early.number
-        ]
-        assert await uow.cases.open_due_before(at("2026-11-05 08:59")) == []
-        assert [c.number for c in await uow.cases.open_due_before(at("2026-11-30 00:00"), 1)] == [
-            early.number
-        ]
+        assert await overdue("2026-11-09 10:01") == (
+            [early.number, late.number, suggestion.number],
+            3,
+        )
+        assert await overdue("2026-11-05 09:01") == ([early.number], 1)
+        assert await overdue("2026-11-05 09:00") == ([], 0)
+        assert await overdue("2026-11-30 00:00", 1) == ([early.number], 3)
 
 
 async def test_queries_by_department_and_customer(
@@ -283,10 +295,10 @@ async def test_queries_by_department_and_customer(
 
 
 async def test_history_of_an_unknown_case(uow: SqlUnitOfWork) -> None:
-    with pytest.raises(CaseNotFound):
-        await case_history(uow, "CP-20260101-0001")
-    with pytest.raises(CaseNotFound):
-        await change_case(uow, "CP-20260101-0001", lambda c: None)
+    # What the desk and /status look at before answering that there is no such case.
+    async with uow:
+        assert await uow.cases.get("CP-20260101-0001") is None
+        assert await uow.cases.history("CP-20260101-0001") == []
 
 
 async def test_naive_timestamps_are_refused_by_storage(

@@ -11,9 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.cases.calendar import WorkingCalendar
 from core.cases.classification import Channel
-from core.channel.io import Reply, Text
+from core.channel.io import Incoming, Reply, Text
 from core.channel.outbox import OutboundMessage, RetryLater, Undeliverable
-from core.customers.conversation import Incoming
 from core.desk.staff import Role
 from core.identity import CustomerId, Platform
 from intake import admin

@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.cases.calendar import WorkingCalendar
 from core.cases.case import ERASED
 from core.cases.deadlines import DeadlinePolicy
-from core.cases.filing import file_case
 from core.channel.io import Choice, Reply
 from core.channel.outbox import OutboundMessage
 from core.chasing.retention import REPLIES_KEPT, redact_delivered
@@ -33,7 +32,7 @@ from storage.tables import DeliveryRow, OutboxRow, RewardEntryRow
 from storage.unit_of_work import SqlUnitOfWork
 from storage.wechat import SqlWeChatStore
 from tests.conftest import database_url, fresh_engine
-from tests.factories import at, draft, stored_dialogue
+from tests.factories import at, draft, filed_case, stored_dialogue
 from tests.fakes import RecordingAlerts
 from tests.integration.privacy_flow import (
     CUSTOMER,
@@ -148,7 +147,7 @@ async def test_keys_rotate_and_old_values_stay_readable(
     now = at("2026-11-02 10:00")
 
     async def file(customer: CustomerId) -> str:
-        case = await file_case(
+        case = await filed_case(
             SqlUnitOfWork(engine),
             draft(customer=customer),
             calendar=calendar,
@@ -272,7 +271,7 @@ async def test_the_migration_keeps_contact_data_already_stored(
 ) -> None:
     engine = await fresh_engine(database_url(tmp_path), "0011")
     try:
-        case = await file_case(
+        case = await filed_case(
             SqlUnitOfWork(engine),
             draft(),
             calendar=calendar,

@@ -7,11 +7,10 @@ from datetime import timedelta
 
 from core.cases.calendar import WorkingCalendar
 from core.cases.deadlines import DeadlinePolicy
-from core.cases.filing import change_case, file_case
 from core.chasing.alerts import chase_deadlines, send_daily_digest
 from core.chasing.rules import BusinessHours
 from core.desk.staff import Role
-from tests.factories import at, draft
+from tests.factories import at, change_stored_case, draft, filed_case
 from tests.fakes import InMemoryDatabase, RecordingAlerts
 from tests.unit.bank import AGENT, LEAD, SUPERVISOR, chat, open_bank
 
@@ -31,7 +30,7 @@ async def test_each_deadline_alert_is_raised_once_to_whom_it_concerns(
     db: InMemoryDatabase, calendar: WorkingCalendar
 ) -> None:
     staff = open_bank(db)
-    case = await file_case(
+    case = await filed_case(
         db.unit_of_work(),
         draft(department="cards"),
         calendar=calendar,
@@ -43,7 +42,7 @@ async def test_each_deadline_alert_is_raised_once_to_whom_it_concerns(
     now = at("2026-04-03 17:00")
     while now <= at("2026-04-16 18:00"):
         if now == at("2026-04-07 11:00"):
-            await change_case(
+            await change_stored_case(
                 db.unit_of_work(),
                 case.number,
                 lambda c: c.assign(
@@ -74,7 +73,7 @@ async def test_each_deadline_alert_is_raised_once_to_whom_it_concerns(
 async def test_an_alert_with_nobody_to_tell_reaches_the_admins(
     db: InMemoryDatabase, calendar: WorkingCalendar
 ) -> None:
-    case = await file_case(
+    case = await filed_case(
         db.unit_of_work(),
         draft(),  # no departments, no staff
         calendar=calendar,
@@ -95,7 +94,7 @@ async def test_the_digest_goes_to_leads_for_their_department_and_supervisors_for
     open_bank(db)
     db.add_staff("Agent only", Role.AGENT, "loans")  # agents get no digest
     for department in ("cards", "loans", "loans"):
-        await file_case(
+        await filed_case(
             db.unit_of_work(),
             draft(department=department),
             calendar=calendar,

@@ -8,12 +8,11 @@ import pytest
 from core.cases.calendar import WorkingCalendar
 from core.cases.case import CaseStatus
 from core.cases.deadlines import DeadlinePolicy
-from core.cases.filing import file_case
 from core.desk.service import DeskService
 from core.desk.staff import Role
 from core.identity import CustomerId, Platform
 from core.messages import t
-from tests.factories import ALICE, at, draft
+from tests.factories import ALICE, at, draft, filed_case
 from tests.fakes import InMemoryDatabase
 from tests.unit.bank import AGENT, LEAD, LOANS_AGENT, as_stored, command, incoming, open_bank
 
@@ -25,7 +24,7 @@ NOW = at("2026-11-03 10:00")
 async def number(db: InMemoryDatabase, calendar: WorkingCalendar) -> str:
     """ALICE's complaint about her debit card, waiting in the cards queue."""
     open_bank(db)
-    case = await file_case(
+    case = await filed_case(
         db.unit_of_work(),
         draft(department="cards"),
         calendar=calendar,

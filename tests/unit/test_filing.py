@@ -6,11 +6,10 @@ from __future__ import annotations
 from core.cases.calendar import WorkingCalendar
 from core.cases.case import CaseStatus, CaseType
 from core.cases.deadlines import DeadlinePolicy
-from core.cases.filing import file_case
 from core.channel.io import Choice
 from core.customers.conversation import ConversationService
 from core.rewards.ledger import RewardReason
-from tests.factories import ALICE, BOB, at, draft
+from tests.factories import ALICE, BOB, at, draft, filed_case
 from tests.fakes import InMemoryDatabase
 from tests.unit.bank import AGENT, CARDS_GROUP, LEAD, chat, file_by_dialogue, incoming, open_bank
 
@@ -79,7 +78,7 @@ async def test_filing_directly_numbers_cases_in_a_daily_series(
 ) -> None:
     numbers = [
         (
-            await file_case(
+            await filed_case(
                 db.unit_of_work(), draft(), calendar=calendar, policy=DeadlinePolicy(), now=NOW
             )
         ).number

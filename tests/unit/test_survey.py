@@ -8,7 +8,6 @@ import pytest
 from core.cases.calendar import WorkingCalendar
 from core.cases.case import CaseStatus
 from core.cases.deadlines import DeadlinePolicy
-from core.cases.filing import file_case
 from core.channel.io import Choice
 from core.chasing.rules import BusinessHours
 from core.customers.conversation import ConversationService
@@ -16,7 +15,7 @@ from core.customers.dialogue.state import Awaiting
 from core.desk.service import DeskService
 from core.rewards.ledger import RewardReason
 from core.survey.satisfaction import EXPIRY_ACTOR, chase_surveys
-from tests.factories import ALICE, at, draft
+from tests.factories import ALICE, at, draft, filed_case
 from tests.fakes import InMemoryDatabase
 from tests.unit.bank import AGENT, LEAD, chat, command, incoming, open_bank
 
@@ -28,7 +27,7 @@ LATER = at("2026-11-03 11:00")
 async def number(db: InMemoryDatabase, calendar: WorkingCalendar, desk: DeskService) -> str:
     """ALICE's complaint, resolved by the cards agent, the survey sent."""
     open_bank(db)
-    case = await file_case(
+    case = await filed_case(
         db.unit_of_work(),
         draft(department="cards"),
         calendar=calendar,

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.cases.case import SATISFACTION_MAX, SATISFACTION_MIN
+from core.cases.naming import type_name
 from core.cases.numbering import case_type_of, normalize_case_number
 from core.channel.io import Option, Reply
 from core.customers.dialogue.state import Awaiting, Pending
@@ -169,4 +170,4 @@ def _survey_text(number: str, lang: str) -> str:
 
 def _type_word(number: str, lang: str) -> str:
     case_type = case_type_of(number)
-    return t(lang, f"type.{case_type.value}") if case_type else ""
+    return type_name(lang, case_type) if case_type else ""

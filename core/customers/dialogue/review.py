@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from core.cases.case import CaseType
+from core.cases.naming import type_name
 from core.channel.io import Choice, Input, Option
 from core.customers.dialogue.effects import SubmitCase, Turn
 from core.customers.dialogue.flow import (
@@ -36,7 +37,7 @@ _EDIT_TARGETS = {
 
 
 def type_word(d: Dialogue) -> str:
-    return t(d.language, f"type.{d.case_type.value}") if d.case_type else ""
+    return type_name(d.language, d.case_type) if d.case_type else ""
 
 
 def _summary(d: Dialogue, _settings: DialogueSettings) -> str:

@@ -6,6 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from core.cases.case import Case, CaseEvent
+from core.cases.naming import type_name
 from core.messages import day, moment, t
 from core.rewards.ledger import RewardEntry
 
@@ -43,7 +44,7 @@ def confirmation(case: Case, lang: str, tz: ZoneInfo) -> str:
     return t(
         lang,
         "confirmation",
-        type=t(lang, f"type.{kind}"),
+        type=type_name(lang, case.type),
         number=case.number,
         next=t(lang, f"next.{kind}"),
         due=case_deadline(case, lang, tz),
@@ -58,7 +59,7 @@ def status_view(
         lang,
         "status.view",
         number=case.number,
-        type=t(lang, f"type.{case.type.value}"),
+        type=type_name(lang, case.type),
         status=t(lang, f"status.{case.status.value}"),
         department=department or t(lang, "status.unrouted"),
         due=case_deadline(case, lang, tz),
@@ -85,7 +86,7 @@ def case_list(cases: list[Case], lang: str, tz: ZoneInfo) -> str:
             lang,
             "mycases.line",
             number=c.number,
-            type=t(lang, f"type.{c.type.value}"),
+            type=type_name(lang, c.type),
             status=t(lang, f"status.{c.status.value}"),
             due=case_deadline(c, lang, tz),
         )

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.cases.case import TRANSITIONS, Case, CaseStatus, Priority
+from core.cases.case import TRANSITIONS, Case, CaseStatus
 from core.cases.classification import Cause
 from core.errors import DomainError, ExtensionRefused, IllegalTransition
 from tests.factories import at, new_case
@@ -119,19 +119,16 @@ def test_a_resolution_needs_a_result() -> None:
 def test_changes_that_keep_the_status_are_audited() -> None:
     case = case_in(CaseStatus.IN_PROGRESS)
     case.classify(cause=Cause.SERVICE, actor=STAFF, now=NOW)
-    case.set_priority(Priority.HIGH, actor=STAFF, now=NOW)
     case.tag("atm", actor=STAFF, now=NOW)
     case.tag("atm", actor=STAFF, now=NOW)  # already there: nothing to record
     case.add_note(text="Called the branch.", actor=STAFF, now=NOW)
     assert [e.action for e in case.pending_events] == [
         "classified",
-        "prioritised",
         "tagged",
         "noted",
     ]
     assert case.classification.cause is Cause.SERVICE
     assert case.pending_events[0].after["classification"]["cause"] == "service"
-    assert case.pending_events[1].before == {"priority": "normal"}
     assert case.tags == ["atm"]
 
 

@@ -1,4 +1,5 @@
-"""What the desk asks storage for: work queues and figures, within a staff member's scope."""
+"""What the ports are asked for beyond single cases: work queues and figures, within a
+staff member's scope (the desk's queue and stats, the scheduler's morning digest)."""
 
 from __future__ import annotations
 
