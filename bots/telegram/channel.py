@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -270,7 +270,7 @@ class TelegramChannel:
 
 async def _send_media(bot: Bot, chat_id: int, attachment: Attachment) -> None:
     """Send a customer's photo, voice note or file again by its file_id (no download)."""
-    senders = {
+    senders: dict[str, Callable[[int, str], Awaitable[object]]] = {
         "photo": bot.send_photo,
         "voice": bot.send_voice,
         "video": bot.send_video,

@@ -21,6 +21,7 @@ from core.chasing.rules import (
     BusinessHours,
     due_alerts,
 )
+from core.desk.queries import DailyFigures
 from core.desk.staff import ChatAddress, Role, StaffMember
 from core.desk.views import due_when, view_button
 from core.messages import DEFAULT_LANGUAGE, day, moment, t
@@ -178,7 +179,7 @@ async def send_daily_digest(
         queued = 0
         for reader in readers:
             lang = reader.language or DEFAULT_LANGUAGE
-            scope = (
+            scope: dict[str | None, DailyFigures] = (
                 figures
                 if reader.role >= Role.SUPERVISOR
                 else {k: v for k, v in figures.items() if k == reader.department}

@@ -14,6 +14,7 @@ import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from core.cases.calendar import WorkingCalendar
 from core.cases.case import Case, CaseEvent, CaseStatus, CaseType, Decision
@@ -672,7 +673,7 @@ class DeskService:
         most, longest = longest_extension(self._calendar, case, senior)
         if days <= most:
             return True
-        about = {
+        about: dict[str, Any] = {
             "days": days,
             "number": case.number,
             "legal_due": moment(staff.language, case.legal_due_at, tz),
