@@ -41,12 +41,7 @@ class ChannelDelivery:
             try:
                 await self.telegram.send(int(address), [message.reply])
             except TelegramRetryAfter as wait:
-                raise RetryLater(
-                    wait.retry_after.total_seconds()
-                    if hasattr(wait.retry_after, "total_seconds")
-                    else float(wait.retry_after),
-                    str(wait),
-                ) from wait
+                raise RetryLater(_seconds(wait.retry_after), str(wait)) from wait
             except (Forbidden, BadRequest) as refusal:
                 raise Undeliverable(str(refusal)) from refusal
             except NetworkError as error:  # timeouts and 5xx too; retried as usual
@@ -69,6 +64,6 @@ class ChannelDelivery:
             raise Undeliverable(f"no {recipient.platform.value} channel is configured")
 
 
-def _seconds(value: object) -> float:
+def _seconds(value: float | timedelta) -> float:
     """python-telegram-bot gives retry_after as int seconds or, opted in, a timedelta."""
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)  # type: ignore[arg-type]
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
