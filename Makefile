@@ -1,4 +1,5 @@
 # The two commands a newcomer needs: `make run` and `make test`.
+# `make lint` runs ruff, then mypy over every package (configured in pyproject.toml).
 # `make lock` re-pins after a change to pyproject.toml (needs uv).
 # Both build .venv from the pinned, hash-checked lock files with nothing but python3.
 PYTHON ?= python3
@@ -52,6 +53,7 @@ fuzz: $(VENV)/.dev
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 lock:
 	uv pip compile pyproject.toml --extra build --python-version 3.11 --generate-hashes -o requirements.lock
@@ -62,4 +64,4 @@ pot: $(VENV)/.runtime
 	$(BIN)/python -m intake.catalog_template
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis .mypy_cache

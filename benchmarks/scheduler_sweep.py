@@ -40,6 +40,7 @@ from benchmarks.service import scratch_database
 from core.cases.calendar import SHANGHAI
 from core.chasing.alerts import chase_deadlines
 from core.chasing.rules import BusinessHours
+from core.ports import UnitOfWork
 from intake.calendar_source import load_calendar
 from storage.database import create_engine
 from storage.migrate import upgrade
@@ -60,7 +61,8 @@ CHUNK = 10_000
 DEPARTMENT = "cards"
 LEAD_CHAT = "9001"  # the lead's Telegram chat: where every alert goes
 OPEN_STATUSES = ("assigned", "in_progress", "waiting_for_customer", "reopened")
-CASE_COLUMNS = [c.name for c in CaseRow.__table__.columns]
+CASES = CaseRow.metadata.tables["cases"]  # the table behind CaseRow, for bulk inserts
+CASE_COLUMNS = [c.name for c in CASES.columns]
 CACHE_HIT = CacheStats.CACHE_HIT
 
 
@@ -70,7 +72,7 @@ class CountedAlerts:
     def __init__(self) -> None:
         self.problems: list[str] = []
 
-    async def alert_admins(self, problem: str) -> None:
+    async def alert_admins(self, problem: str, within: UnitOfWork | None = None) -> None:
         self.problems.append(problem)
 
 
@@ -168,7 +170,7 @@ async def load_sqlite(engine: AsyncEngine, cases: int, due_share: float) -> str:
     rows = case_rows(cases, due_share)
     async with engine.begin() as conn:
         while chunk := [row for _, row in zip(range(CHUNK), rows, strict=False)]:
-            await conn.execute(insert(CaseRow.__table__), chunk)
+            await conn.execute(insert(CASES), chunk)
     return f"inserts of {CHUNK:,}"
 
 
@@ -228,6 +230,8 @@ async def explain(engine: AsyncEngine, statement: Statement) -> str:
     (in a transaction that is rolled back)."""
     async with engine.connect() as conn:
         raw = (await conn.get_raw_connection()).driver_connection
+        if raw is None:
+            raise RuntimeError("the connection was closed under the benchmark")
         if engine.dialect.name == "postgresql":
             transaction = raw.transaction()
             await transaction.start()

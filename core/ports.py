@@ -277,15 +277,26 @@ class UnitOfWork(Protocol):
     for a new transaction.
     """
 
-    cases: CaseRepository
-    dialogues: DialogueStore
-    deliveries: DeliveryLog
-    rewards: RewardLedger
-    vouchers: VoucherStore
-    staff: StaffDirectory
-    outbox: Outbox
-    case_alerts: CaseAlertLog
-    traces: PersonalTraces
+    # Read-only properties rather than attributes: a mutable protocol attribute must have
+    # exactly its declared type, so an adapter could not expose its own store classes.
+    @property
+    def cases(self) -> CaseRepository: ...
+    @property
+    def dialogues(self) -> DialogueStore: ...
+    @property
+    def deliveries(self) -> DeliveryLog: ...
+    @property
+    def rewards(self) -> RewardLedger: ...
+    @property
+    def vouchers(self) -> VoucherStore: ...
+    @property
+    def staff(self) -> StaffDirectory: ...
+    @property
+    def outbox(self) -> Outbox: ...
+    @property
+    def case_alerts(self) -> CaseAlertLog: ...
+    @property
+    def traces(self) -> PersonalTraces: ...
 
     async def __aenter__(self) -> Self: ...
 

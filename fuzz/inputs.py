@@ -29,7 +29,7 @@ JSONDict = dict[str, Any]
 # ------------------------------------------------------------------ shared pieces
 
 # Text as a platform delivers it: any character but NUL and lone surrogates.
-_TEXT_CHARS = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")
+_TEXT_CHARS = st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00")
 # XML 1.0 allows no control characters but tab and newlines (and \r reads as \n).
 _XML_CHARS = st.characters(
     blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff"
@@ -214,7 +214,8 @@ def malformed_updates(draw: st.DrawFn) -> JSONDict:
     update = draw(telegram_updates())
     breakable = [p for p in _BREAKAGES if _holders(update, p)]
     droppable = [p for p in _REQUIRED if _holders(update, p)]
-    if droppable and draw(st.booleans()):
+    # bool(): otherwise the list would be the context draw() infers its type from
+    if bool(droppable) and draw(st.booleans()):
         path = draw(st.sampled_from(droppable))
         for holder, key in _holders(update, path):
             del holder[key]

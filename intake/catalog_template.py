@@ -60,7 +60,7 @@ def template(root: Path, default: str) -> str:
         comments = list(message.auto_comments)
         for name, source in sources.items():
             known = source.get(message.id)
-            if known is not None and known.string:
+            if known is not None and isinstance(known.string, str) and known.string:
                 comments += _as_comments(name, known.string)
         pot[message.id] = Message(message.id, "", auto_comments=comments, flags=message.flags)
     out = io.BytesIO()

@@ -87,7 +87,7 @@ def explain(exc: Exception, settings: Settings) -> str | None:
 
 def _database(exc: Exception, url: str) -> str:
     where = _where(url)
-    original = exc.orig if isinstance(exc, DBAPIError) else exc
+    original = (exc.orig or exc) if isinstance(exc, DBAPIError) else exc
     reason = _reason(original)
     if "no such table" in reason or getattr(original, "sqlstate", None) == _UNDEFINED_TABLE:
         return f"the database {where} has no schema yet ({reason}); run `intake db upgrade`"

@@ -54,7 +54,7 @@ def build_web_app(wiring: Wiring) -> web.Application:
 async def healthz(request: web.Request) -> web.Response:
     wiring = request.app[WIRING]
     database_ok = await ping(wiring.engine)
-    body = {
+    body: dict[str, object] = {
         "status": "ok" if database_ok else "unavailable",
         "database": "ok" if database_ok else "down",
         "calendar_years": _year_span(wiring),

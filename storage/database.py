@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, event, text
+from sqlalchemy import CursorResult, Engine, Result, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -81,6 +81,8 @@ class SqliteSession(AsyncSession):
     _holds_write_lock = False
 
     def _write_lock(self) -> asyncio.Lock:
+        if self.bind is None:
+            raise RuntimeError("a SQLite session is bound to its engine")
         return _WRITE_LOCKS.setdefault(self.bind.sync_engine, asyncio.Lock())
 
     async def _before_write(self) -> None:
@@ -123,3 +125,21 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions for `engine`; on SQLite, ones that queue for the writer slot."""
     session_class = SqliteSession if is_sqlite(engine) else AsyncSession
     return async_sessionmaker(engine, class_=session_class, expire_on_commit=False)
+
+
+def inserted_id(value: int | None) -> int:
+    """The id the database gave a new row; tables declare ids optional because a row
+    has none before it is inserted."""
+    if value is None:
+        raise RuntimeError("the database returned no id for a new row")
+    return value
+
+
+def rowcount(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE matched.
+
+    Sessions type every result as a plain `Result`; for these statements it is the
+    `CursorResult` that counts them."""
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"{type(result).__name__} has no row count")
+    return result.rowcount

@@ -11,6 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 def upsert(session: AsyncSession, table: Any) -> Any:
     """An INSERT with `on_conflict_do_update/nothing` for the session's database."""
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         return pg_insert(table)
     return sqlite_insert(table)

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from core.customers.dialogue.state import Dialogue
 from core.identity import CustomerId, Platform
@@ -53,17 +54,17 @@ class SqlDialogueStore:
         await self._session.execute(
             update(DialogueRow)
             .where(
-                DialogueRow.platform == customer.platform.value,
-                DialogueRow.user_id == customer.user_id,
+                col(DialogueRow.platform) == customer.platform.value,
+                col(DialogueRow.user_id) == customer.user_id,
             )
             .values(state=dialogue.to_json(), open_intake=dialogue.unfinished)
         )
 
     async def language(self, customer: CustomerId) -> str:
         state = await self._session.scalar(
-            select(DialogueRow.state).where(
-                DialogueRow.platform == customer.platform.value,
-                DialogueRow.user_id == customer.user_id,
+            select(col(DialogueRow.state)).where(
+                col(DialogueRow.platform) == customer.platform.value,
+                col(DialogueRow.user_id) == customer.user_id,
             )
         )
         return (Dialogue.from_json(state) if state else Dialogue()).language
@@ -71,8 +72,10 @@ class SqlDialogueStore:
     async def abandoned(self, before: datetime, limit: int) -> list[CustomerId]:
         """Customers whose intake has been left since before `before`."""
         rows = await self._session.execute(
-            select(DialogueRow.platform, DialogueRow.user_id)
-            .where(DialogueRow.open_intake.is_(True), DialogueRow.last_message_at < before)
+            select(col(DialogueRow.platform), col(DialogueRow.user_id))
+            .where(
+                col(DialogueRow.open_intake).is_(True), col(DialogueRow.last_message_at) < before
+            )
             .limit(limit)
         )
         return [CustomerId(Platform(p), u) for p, u in rows]
@@ -96,11 +99,11 @@ class SqlDeliveryLog:
     async def keep_response(self, key: str, response: str, recipient: CustomerId) -> None:
         await self._session.execute(
             update(DeliveryRow)
-            .where(DeliveryRow.key == key)
+            .where(col(DeliveryRow.key) == key)
             .values(response=response, recipient=str(recipient))
         )
 
     async def response(self, key: str) -> str | None:
         return await self._session.scalar(
-            select(DeliveryRow.response).where(DeliveryRow.key == key)
+            select(col(DeliveryRow.response)).where(col(DeliveryRow.key) == key)
         )

@@ -16,9 +16,11 @@ from typing import Any
 from sqlalchemy import and_, select, update
 from sqlalchemy import case as sql_case
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from core.cases.case import ERASED
 from core.identity import CustomerId, Platform
+from storage.database import rowcount
 from storage.outbox import CANCELLED, PENDING, SENT
 from storage.tables import DeliveryRow, DialogueRow, HeldMessageRow, OutboxRow, RewardEntryRow
 
@@ -45,34 +47,34 @@ class SqlPersonalTraces:
             # The points stay the customer's; the entry no longer ties them to the case.
             await self._session.execute(
                 update(RewardEntryRow)
-                .where(RewardEntryRow.case_number.in_(forgotten))
+                .where(col(RewardEntryRow.case_number).in_(forgotten))
                 .values(case_number=None)
             )
 
     async def expire(
         self, *, messages_before: datetime, replies_before: datetime, now: datetime, limit: int
     ) -> int:
-        outbox = select(OutboxRow.id).where(
-            OutboxRow.redacted_at.is_(None),
-            OutboxRow.status == SENT,
-            OutboxRow.sent_at < messages_before,
+        outbox = select(col(OutboxRow.id)).where(
+            col(OutboxRow.redacted_at).is_(None),
+            col(OutboxRow.status) == SENT,
+            col(OutboxRow.sent_at) < messages_before,
         )
         messages = await self._session.execute(
             update(OutboxRow)
-            .where(OutboxRow.id.in_(outbox.limit(limit).scalar_subquery()))
+            .where(col(OutboxRow.id).in_(outbox.limit(limit).scalar_subquery()))
             .values(payload=REDACTED_PAYLOAD, redacted_at=now)
             .execution_options(synchronize_session=False)
         )
-        kept = select(DeliveryRow.key).where(
-            DeliveryRow.response.is_not(None), DeliveryRow.at < replies_before
+        kept = select(col(DeliveryRow.key)).where(
+            col(DeliveryRow.response).is_not(None), col(DeliveryRow.at) < replies_before
         )
         replies = await self._session.execute(
             update(DeliveryRow)
-            .where(DeliveryRow.key.in_(kept.limit(limit).scalar_subquery()))
+            .where(col(DeliveryRow.key).in_(kept.limit(limit).scalar_subquery()))
             .values(response=None, recipient=None)
             .execution_options(synchronize_session=False)
         )
-        return int(messages.rowcount) + int(replies.rowcount)
+        return rowcount(messages) + rowcount(replies)
 
     async def _erase_messages(
         self, customer: CustomerId, forgotten: list[str], now: datetime
@@ -84,10 +86,10 @@ class SqlPersonalTraces:
         await self._session.execute(
             update(OutboxRow)
             .where(
-                OutboxRow.redacted_at.is_(None),
-                OutboxRow.platform == customer.platform.value,
-                OutboxRow.address == customer.user_id,
-                OutboxRow.status != PENDING,
+                col(OutboxRow.redacted_at).is_(None),
+                col(OutboxRow.platform) == customer.platform.value,
+                col(OutboxRow.address) == customer.user_id,
+                col(OutboxRow.status) != PENDING,
             )
             .values(payload=REDACTED_PAYLOAD, redacted_at=now)
             .execution_options(synchronize_session=False)
@@ -98,9 +100,12 @@ class SqlPersonalTraces:
         # /case answer naming it. One still waiting is cancelled: it would carry the
         # erased words out again.
         rows = await self._session.execute(
-            select(OutboxRow.id, OutboxRow.status, OutboxRow.case_number, OutboxRow.payload).where(
-                OutboxRow.redacted_at.is_(None)
-            )
+            select(
+                col(OutboxRow.id),
+                col(OutboxRow.status),
+                col(OutboxRow.case_number),
+                col(OutboxRow.payload),
+            ).where(col(OutboxRow.redacted_at).is_(None))
         )
         about = [
             (message_id, status)
@@ -115,29 +120,36 @@ class SqlPersonalTraces:
                     values.update(status=CANCELLED, claimed_until=None)
                 await self._session.execute(
                     update(OutboxRow)
-                    .where(OutboxRow.id.in_(ids))
+                    .where(col(OutboxRow.id).in_(ids))
                     .values(**values)
                     .execution_options(synchronize_session=False)
                 )
 
     async def _erase_replies(self, customer: CustomerId, forgotten: list[str]) -> None:
-        kept = DeliveryRow.response.is_not(None)
+        kept = col(DeliveryRow.response).is_not(None)
         keys = list(
             await self._session.scalars(
-                select(DeliveryRow.key).where(kept, DeliveryRow.recipient == str(customer))
+                select(col(DeliveryRow.key)).where(
+                    kept, col(DeliveryRow.recipient) == str(customer)
+                )
             )
         )
         if forgotten:
             rows = await self._session.execute(
-                select(DeliveryRow.key, DeliveryRow.response).where(
-                    kept, DeliveryRow.recipient != str(customer)
+                select(col(DeliveryRow.key), col(DeliveryRow.response)).where(
+                    kept, col(DeliveryRow.recipient) != str(customer)
                 )
             )
-            keys += [key for key, response in rows if _mentions(response, forgotten)]
+            # `kept` leaves out missing replies; the check on None says so to the type checker.
+            keys += [
+                key
+                for key, response in rows
+                if response is not None and _mentions(response, forgotten)
+            ]
         if keys:
             await self._session.execute(
                 update(DeliveryRow)
-                .where(DeliveryRow.key.in_(keys))
+                .where(col(DeliveryRow.key).in_(keys))
                 .values(response=None, recipient=None)
                 .execution_options(synchronize_session=False)
             )
@@ -147,9 +159,9 @@ class SqlPersonalTraces:
         if not forgotten:
             return
         waiting = and_(
-            HeldMessageRow.openid == openid,
-            HeldMessageRow.delivered_at.is_(None),
-            HeldMessageRow.case_number.in_(forgotten),
+            col(HeldMessageRow.openid) == openid,
+            col(HeldMessageRow.delivered_at).is_(None),
+            col(HeldMessageRow.case_number).in_(forgotten),
         )
         # Marked as gone rather than deleted: SQLite may reuse the id of a deleted last
         # row, and an id names its push in the outbox.
@@ -159,13 +171,17 @@ class SqlPersonalTraces:
             .values(text=ERASED, delivered_at=now)
             .execution_options(synchronize_session=False)
         )
-        if dropped.rowcount:
+        held_dropped = rowcount(dropped)
+        if held_dropped:
             await self._session.execute(
                 update(DialogueRow)
-                .where(DialogueRow.platform == Platform.WECHAT.value, DialogueRow.user_id == openid)
+                .where(
+                    col(DialogueRow.platform) == Platform.WECHAT.value,
+                    col(DialogueRow.user_id) == openid,
+                )
                 .values(
                     held=sql_case(
-                        (DialogueRow.held > dropped.rowcount, DialogueRow.held - dropped.rowcount),
+                        (col(DialogueRow.held) > held_dropped, DialogueRow.held - held_dropped),
                         else_=0,
                     )
                 )

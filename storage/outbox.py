@@ -15,13 +15,14 @@ from typing import Any
 from sqlalchemy import exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import aliased
+from sqlmodel import col
 
 from core.cases.case import Attachment
 from core.channel.io import Option, Reply
 from core.channel.outbox import OutboundMessage
 from core.desk.staff import ChatAddress
 from core.identity import CustomerId, Platform
-from storage.database import session_factory
+from storage.database import rowcount, session_factory
 from storage.dialect import upsert
 from storage.tables import ChatPacingRow, OutboxRow
 
@@ -94,25 +95,25 @@ class SqlOutboxQueue:
     ) -> list[Claimed]:
         earlier = aliased(OutboxRow)
         candidates = (
-            select(OutboxRow.id)
+            select(col(OutboxRow.id))
             .where(
-                OutboxRow.status == PENDING,
-                OutboxRow.next_attempt_at <= now,
-                or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until < now),
-                OutboxRow.platform.not_in(paused),
+                col(OutboxRow.status) == PENDING,
+                col(OutboxRow.next_attempt_at) <= now,
+                or_(col(OutboxRow.claimed_until).is_(None), col(OutboxRow.claimed_until) < now),
+                col(OutboxRow.platform).not_in(paused),
                 ~exists().where(  # the oldest pending message of its chat
-                    earlier.platform == OutboxRow.platform,
-                    earlier.address == OutboxRow.address,
-                    earlier.status == PENDING,
-                    earlier.id < OutboxRow.id,
+                    col(earlier.platform) == col(OutboxRow.platform),
+                    col(earlier.address) == col(OutboxRow.address),
+                    col(earlier.status) == PENDING,
+                    col(earlier.id) < col(OutboxRow.id),
                 ),
                 ~exists().where(  # and the chat may get a message now
-                    ChatPacingRow.platform == OutboxRow.platform,
-                    ChatPacingRow.address == OutboxRow.address,
-                    ChatPacingRow.next_at > now,
+                    col(ChatPacingRow.platform) == col(OutboxRow.platform),
+                    col(ChatPacingRow.address) == col(OutboxRow.address),
+                    col(ChatPacingRow.next_at) > now,
                 ),
             )
-            .order_by(OutboxRow.id)
+            .order_by(col(OutboxRow.id))
             .limit(limit)
         )
         if self._postgres:
@@ -121,8 +122,8 @@ class SqlOutboxQueue:
             # A read first: an idle dispatcher must not take SQLite's single writer slot
             # (nor PostgreSQL row locks) just to find that nothing is due.
             due = await session.scalar(
-                select(OutboxRow.id)
-                .where(OutboxRow.status == PENDING, OutboxRow.next_attempt_at <= now)
+                select(col(OutboxRow.id))
+                .where(col(OutboxRow.status) == PENDING, col(OutboxRow.next_attempt_at) <= now)
                 .limit(1)
             )
         if due is None:
@@ -132,7 +133,7 @@ class SqlOutboxQueue:
                 (
                     await session.execute(
                         update(OutboxRow)
-                        .where(OutboxRow.id.in_(candidates.scalar_subquery()))
+                        .where(col(OutboxRow.id).in_(candidates.scalar_subquery()))
                         .values(claimed_until=now + lease, attempts=OutboxRow.attempts + 1)
                         .returning(OutboxRow)
                     )
@@ -141,7 +142,7 @@ class SqlOutboxQueue:
                 .all()
             )
             return [
-                Claimed(r.id, _message(r), r.attempts, r.idempotency_key)
+                Claimed(_id(r), _message(r), r.attempts, r.idempotency_key)
                 for r in sorted(rows, key=_id)
             ]
 
@@ -173,22 +174,24 @@ class SqlOutboxQueue:
             result = await session.execute(
                 update(OutboxRow)
                 .where(
-                    OutboxRow.id == message_id,
-                    OutboxRow.status == FAILED,
-                    OutboxRow.redacted_at.is_(None),  # erased: nothing left to send
+                    col(OutboxRow.id) == message_id,
+                    col(OutboxRow.status) == FAILED,
+                    col(OutboxRow.redacted_at).is_(None),  # erased: nothing left to send
                 )
                 .values(status=PENDING, attempts=0, next_attempt_at=now, claimed_until=None)
             )
-            return result.rowcount == 1
+            return rowcount(result) == 1
 
     async def listing(self, statuses: tuple[str, ...] = (PENDING, FAILED)) -> list[Listed]:
         async with self._sessions() as session:
             rows = await session.scalars(
-                select(OutboxRow).where(OutboxRow.status.in_(statuses)).order_by(OutboxRow.id)
+                select(OutboxRow)
+                .where(col(OutboxRow.status).in_(statuses))
+                .order_by(col(OutboxRow.id))
             )
             return [
                 Listed(
-                    r.id,
+                    _id(r),
                     r.status,
                     r.platform,
                     r.address,
@@ -204,7 +207,7 @@ class SqlOutboxQueue:
     async def _update(self, message_id: int, **values: Any) -> None:
         async with self._sessions() as session, session.begin():
             await session.execute(
-                update(OutboxRow).where(OutboxRow.id == message_id).values(**values)
+                update(OutboxRow).where(col(OutboxRow.id) == message_id).values(**values)
             )
 
 

@@ -35,7 +35,8 @@ class RedisTokenStore:
         value = await self._redis.get(f"{self._prefix}:token:{app_id}")
         if value is None:
             return None
-        token, expires = value.decode().split("|", 1)
+        text = value.decode() if isinstance(value, bytes) else value  # decode_responses or not
+        token, expires = text.split("|", 1)
         return token, datetime.fromisoformat(expires)
 
     async def refresh_token(

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import ColumnElement, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from core.identity import CustomerId, Platform
 from core.rewards.ledger import RewardEntry, RewardReason
+from storage.database import rowcount
 from storage.dialect import upsert
 from storage.tables import RewardAccountRow, RewardEntryRow
 
@@ -51,7 +53,7 @@ class SqlRewardLedger:
 
     async def balance(self, customer: CustomerId) -> int:
         total = await self._session.scalar(
-            select(RewardAccountRow.balance).where(*_account(customer))
+            select(col(RewardAccountRow.balance)).where(*_account(customer))
         )
         return int(total or 0)
 
@@ -59,10 +61,10 @@ class SqlRewardLedger:
         rows = await self._session.scalars(
             select(RewardEntryRow)
             .where(
-                RewardEntryRow.customer_platform == customer.platform.value,
-                RewardEntryRow.customer_user_id == customer.user_id,
+                col(RewardEntryRow.customer_platform) == customer.platform.value,
+                col(RewardEntryRow.customer_user_id) == customer.user_id,
             )
-            .order_by(RewardEntryRow.id.desc())
+            .order_by(col(RewardEntryRow.id).desc())
             .limit(limit)
         )
         return [
@@ -104,11 +106,11 @@ class SqlRewardLedger:
         """
         result = await self._session.execute(
             update(RewardAccountRow)
-            .where(*_account(customer), RewardAccountRow.balance >= points)
+            .where(*_account(customer), col(RewardAccountRow.balance) >= points)
             .values(balance=RewardAccountRow.balance - points)
             .execution_options(synchronize_session=False)
         )
-        return bool(result.rowcount == 1)
+        return rowcount(result) == 1
 
     async def spent(
         self, customer: CustomerId, points: int, redemption_id: int, now: datetime
@@ -127,8 +129,8 @@ class SqlRewardLedger:
         )
 
 
-def _account(customer: CustomerId) -> tuple[object, object]:
+def _account(customer: CustomerId) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     return (
-        RewardAccountRow.customer_platform == customer.platform.value,
-        RewardAccountRow.customer_user_id == customer.user_id,
+        col(RewardAccountRow.customer_platform) == customer.platform.value,
+        col(RewardAccountRow.customer_user_id) == customer.user_id,
     )

@@ -7,10 +7,12 @@ from typing import cast
 
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from core.cases.classification import BusinessType
 from core.desk.staff import ChatAddress, Department, Invitation, Role, StaffMember
 from core.identity import Platform
+from storage.database import inserted_id, rowcount
 from storage.dialect import upsert
 from storage.tables import DepartmentRow, InvitationRow, StaffIdentityRow, StaffRow
 
@@ -24,8 +26,11 @@ class SqlStaffDirectory:
     async def by_identity(self, platform: Platform, user_id: str) -> StaffMember | None:
         row = await self._session.scalar(
             select(StaffRow)
-            .join(StaffIdentityRow, StaffIdentityRow.staff_id == StaffRow.id)
-            .where(StaffIdentityRow.platform == platform.value, StaffIdentityRow.user_id == user_id)
+            .join(StaffIdentityRow, col(StaffIdentityRow.staff_id) == col(StaffRow.id))
+            .where(
+                col(StaffIdentityRow.platform) == platform.value,
+                col(StaffIdentityRow.user_id) == user_id,
+            )
         )
         return _member(row) if row else None
 
@@ -36,8 +41,8 @@ class SqlStaffDirectory:
     async def addresses(self, staff_id: int) -> list[ChatAddress]:
         """Private chats of a staff member, one per linked platform account."""
         rows = await self._session.execute(
-            select(StaffIdentityRow.platform, StaffIdentityRow.user_id)
-            .where(StaffIdentityRow.staff_id == staff_id)
+            select(col(StaffIdentityRow.platform), col(StaffIdentityRow.user_id))
+            .where(col(StaffIdentityRow.staff_id) == staff_id)
             .order_by(StaffIdentityRow.platform)
         )
         return [ChatAddress(Platform(p), u) for p, u in rows]
@@ -46,21 +51,23 @@ class SqlStaffDirectory:
         self, department: str | None, min_role: Role = Role.AGENT
     ) -> list[StaffMember]:
         """Active staff of a department (None: of every department) with at least a role."""
-        stmt = select(StaffRow).where(StaffRow.active.is_(True)).order_by(StaffRow.id)
+        stmt = select(StaffRow).where(col(StaffRow.active).is_(True)).order_by(col(StaffRow.id))
         if department is not None:
-            stmt = stmt.where(StaffRow.department == department)
+            stmt = stmt.where(col(StaffRow.department) == department)
         members = [_member(r) for r in await self._session.scalars(stmt)]
         return [m for m in members if m.role >= min_role]
 
     async def everyone(self) -> list[tuple[StaffMember, list[ChatAddress]]]:
         """Every staff member, disabled ones too, with their chat accounts."""
-        rows = await self._session.scalars(select(StaffRow).order_by(StaffRow.id))
+        rows = await self._session.scalars(select(StaffRow).order_by(col(StaffRow.id)))
         return [(m, await self.addresses(m.id)) for m in map(_member, rows)]
 
     async def of_department(self, department: str) -> list[StaffMember]:
         """Everyone belonging to a department, disabled staff too."""
         rows = await self._session.scalars(
-            select(StaffRow).where(StaffRow.department == department).order_by(StaffRow.id)
+            select(StaffRow)
+            .where(col(StaffRow.department) == department)
+            .order_by(col(StaffRow.id))
         )
         return [_member(r) for r in rows]
 
@@ -89,9 +96,9 @@ class SqlStaffDirectory:
         if not values:
             return await self.get(staff_id) is not None
         result = await self._session.execute(
-            update(StaffRow).where(StaffRow.id == staff_id).values(values)
+            update(StaffRow).where(col(StaffRow.id) == staff_id).values(values)
         )
-        return result.rowcount == 1
+        return rowcount(result) == 1
 
     # -- invitations ---------------------------------------------------------------------
 
@@ -112,8 +119,8 @@ class SqlStaffDirectory:
         """Invitations neither used nor expired, the soonest to expire first."""
         rows = await self._session.scalars(
             select(InvitationRow)
-            .where(InvitationRow.used_at.is_(None), InvitationRow.expires_at > now)
-            .order_by(InvitationRow.expires_at, InvitationRow.name)
+            .where(col(InvitationRow.used_at).is_(None), col(InvitationRow.expires_at) > now)
+            .order_by(col(InvitationRow.expires_at), col(InvitationRow.name))
         )
         return [_invitation(r) for r in rows]
 
@@ -122,9 +129,9 @@ class SqlStaffDirectory:
         row = await self._session.scalar(
             delete(InvitationRow)
             .where(
-                InvitationRow.code_hash == code_hash,
-                InvitationRow.used_at.is_(None),
-                InvitationRow.expires_at > now,
+                col(InvitationRow.code_hash) == code_hash,
+                col(InvitationRow.used_at).is_(None),
+                col(InvitationRow.expires_at) > now,
             )
             .returning(InvitationRow)
         )
@@ -140,20 +147,23 @@ class SqlStaffDirectory:
         claimed = await self._session.execute(
             update(InvitationRow)
             .where(
-                InvitationRow.code_hash == code_hash,
-                InvitationRow.used_at.is_(None),
-                InvitationRow.expires_at > now,
+                col(InvitationRow.code_hash) == code_hash,
+                col(InvitationRow.used_at).is_(None),
+                col(InvitationRow.expires_at) > now,
             )
             .values(used_at=now)
-            .returning(InvitationRow.name, InvitationRow.role, InvitationRow.department)
+            .returning(
+                col(InvitationRow.name), col(InvitationRow.role), col(InvitationRow.department)
+            )
         )
         invitation = claimed.one_or_none()
         if invitation is None:
             return None
         name, role, department = invitation
         staff_id = await self._session.scalar(
-            select(StaffIdentityRow.staff_id).where(
-                StaffIdentityRow.platform == platform.value, StaffIdentityRow.user_id == user_id
+            select(col(StaffIdentityRow.staff_id)).where(
+                col(StaffIdentityRow.platform) == platform.value,
+                col(StaffIdentityRow.user_id) == user_id,
             )
         )
         if staff_id is not None:
@@ -172,13 +182,13 @@ class SqlStaffDirectory:
             )
         await self._session.execute(
             update(InvitationRow)
-            .where(InvitationRow.code_hash == code_hash)
+            .where(col(InvitationRow.code_hash) == code_hash)
             .values(staff_id=staff_id)
         )
         return await self.get(staff_id)
 
     async def _new_member(self, name: str, role: str, department: str, now: datetime) -> int:
-        return (
+        staff_id = (
             await self._session.execute(
                 insert(StaffRow)
                 .values(
@@ -189,9 +199,10 @@ class SqlStaffDirectory:
                     language="zh",
                     created_at=now,
                 )
-                .returning(StaffRow.id)
+                .returning(col(StaffRow.id))
             )
         ).scalar_one()
+        return inserted_id(staff_id)
 
     # -- departments -----------------------------------------------------------------------
 
@@ -208,14 +219,14 @@ class SqlStaffDirectory:
         has made sure no staff and no pending invitation belong to it."""
         await self._session.execute(
             delete(InvitationRow).where(
-                InvitationRow.department == code,
-                or_(InvitationRow.used_at.is_not(None), InvitationRow.expires_at <= now),
+                col(InvitationRow.department) == code,
+                or_(col(InvitationRow.used_at).is_not(None), col(InvitationRow.expires_at) <= now),
             )
         )
         result = await self._session.execute(
-            delete(DepartmentRow).where(DepartmentRow.code == code)
+            delete(DepartmentRow).where(col(DepartmentRow.code) == code)
         )
-        return result.rowcount == 1
+        return rowcount(result) == 1
 
     async def save_department(self, department: Department) -> None:
         values = {

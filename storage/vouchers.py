@@ -14,9 +14,11 @@ from typing import Any, cast
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from core.identity import CustomerId, Platform
 from core.rewards.vouchers import RedeemRefusal, Redemption, Voucher, new_voucher_code
+from storage.database import inserted_id, rowcount
 from storage.dialect import upsert
 from storage.rewards import SqlRewardLedger
 from storage.tables import VoucherRedemptionRow, VoucherRow
@@ -41,10 +43,10 @@ class SqlVoucherStore:
             await self._session.execute(
                 insert(VoucherRow)
                 .values(name=name, cost=cost, stock=stock, valid_days=valid_days, active=True)
-                .returning(VoucherRow.id)
+                .returning(col(VoucherRow.id))
             )
         ).scalar_one()
-        return Voucher(voucher_id, name, cost, stock, valid_days)
+        return Voucher(inserted_id(voucher_id), name, cost, stock, valid_days)
 
     async def get(self, voucher_id: int) -> Voucher | None:
         row = await self._session.get(VoucherRow, voucher_id, populate_existing=True)
@@ -53,20 +55,20 @@ class SqlVoucherStore:
     async def catalog(self) -> list[Voucher]:
         return await self._vouchers(
             select(VoucherRow)
-            .where(VoucherRow.active.is_(True), VoucherRow.stock > 0)
-            .order_by(VoucherRow.cost, VoucherRow.id)
+            .where(col(VoucherRow.active).is_(True), col(VoucherRow.stock) > 0)
+            .order_by(col(VoucherRow.cost), col(VoucherRow.id))
         )
 
     async def all(self) -> list[Voucher]:
-        return await self._vouchers(select(VoucherRow).order_by(VoucherRow.id))
+        return await self._vouchers(select(VoucherRow).order_by(col(VoucherRow.id)))
 
     async def restock(self, voucher_id: int, quantity: int) -> int:
         """Add `quantity` to the stock of an existing voucher; the new stock."""
         result = await self._session.execute(
             update(VoucherRow)
-            .where(VoucherRow.id == voucher_id)
+            .where(col(VoucherRow.id) == voucher_id)
             .values(stock=VoucherRow.stock + quantity)
-            .returning(VoucherRow.stock)
+            .returning(col(VoucherRow.stock))
             .execution_options(synchronize_session=False)
         )
         return int(result.scalar_one())
@@ -82,11 +84,11 @@ class SqlVoucherStore:
     async def _set_active(self, voucher_id: int, active: bool) -> bool:
         result = await self._session.execute(
             update(VoucherRow)
-            .where(VoucherRow.id == voucher_id)
+            .where(col(VoucherRow.id) == voucher_id)
             .values(active=active)
             .execution_options(synchronize_session=False)
         )
-        return bool(result.rowcount == 1)
+        return rowcount(result) == 1
 
     # -- redeeming -----------------------------------------------------------------------
 
@@ -104,11 +106,15 @@ class SqlVoucherStore:
             return RedeemRefusal.NOT_ENOUGH_POINTS
         taken = await self._session.execute(
             update(VoucherRow)
-            .where(VoucherRow.id == voucher_id, VoucherRow.active.is_(True), VoucherRow.stock > 0)
+            .where(
+                col(VoucherRow.id) == voucher_id,
+                col(VoucherRow.active).is_(True),
+                col(VoucherRow.stock) > 0,
+            )
             .values(stock=VoucherRow.stock - 1)
             .execution_options(synchronize_session=False)
         )
-        if taken.rowcount != 1:
+        if rowcount(taken) != 1:
             # Sold out (or withdrawn) since it was read: give the points back in this
             # transaction, before anyone can see them gone (the debit holds the account).
             # Not a savepoint: on SQLite one opened by a transaction's first write commits
@@ -161,10 +167,10 @@ class SqlVoucherStore:
 
     async def _redemptions(self, limit: int, *where: Any) -> list[Redemption]:
         rows = await self._session.execute(
-            select(VoucherRedemptionRow, VoucherRow.name)
-            .join(VoucherRow, VoucherRow.id == VoucherRedemptionRow.voucher_id)
+            select(VoucherRedemptionRow, col(VoucherRow.name))
+            .join(VoucherRow, col(VoucherRow.id) == col(VoucherRedemptionRow.voucher_id))
             .where(*where)
-            .order_by(VoucherRedemptionRow.id.desc())
+            .order_by(col(VoucherRedemptionRow.id).desc())
             .limit(limit)
         )
         return [

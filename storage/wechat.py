@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlmodel import col
 
 from core.cases.case import ERASED
 from core.channel.io import Reply
@@ -109,16 +110,23 @@ class SqlWeChatStore:
             row = await _lock_conversation(session, openid)
             held = (
                 await session.execute(
-                    select(HeldMessageRow.id, HeldMessageRow.text, HeldMessageRow.case_number)
-                    .where(HeldMessageRow.openid == openid, HeldMessageRow.delivered_at.is_(None))
-                    .order_by(HeldMessageRow.id)
+                    select(
+                        col(HeldMessageRow.id),
+                        col(HeldMessageRow.text),
+                        col(HeldMessageRow.case_number),
+                    )
+                    .where(
+                        col(HeldMessageRow.openid) == openid,
+                        col(HeldMessageRow.delivered_at).is_(None),
+                    )
+                    .order_by(col(HeldMessageRow.id))
                 )
             ).all()
             if not held:
                 return 0
             await session.execute(
                 update(HeldMessageRow)
-                .where(HeldMessageRow.id.in_([i for i, _, _ in held]))
+                .where(col(HeldMessageRow.id).in_([i for i, _, _ in held]))
                 # The outbox carries the push from here on: no second copy of the words.
                 .values(delivered_at=now, text=ERASED)
             )
@@ -159,12 +167,14 @@ async def _lock_conversation(session: AsyncSession, openid: str) -> DialogueRow:
     return await _locked_row(session, DialogueRow, where)
 
 
-async def _lock(session: AsyncSession, table: type, defaults: dict[str, object], key: str) -> None:
+async def _lock(
+    session: AsyncSession, table: type[WeChatTokenRow], defaults: dict[str, object], key: str
+) -> None:
     """Lock (creating if need be) one row until the transaction ends."""
     await session.execute(
         upsert(session, table)
         .values(defaults)
-        .on_conflict_do_update(index_elements=[key], set_={"version": table.version + 1})
+        .on_conflict_do_update(index_elements=[key], set_={"version": col(table.version) + 1})
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
 
 from core.cases.calendar import SHANGHAI, WorkingCalendar
 from core.cases.case import Case, CaseType, Classification
@@ -96,9 +97,9 @@ async def stored_dialogue(engine: AsyncEngine, customer: CustomerId) -> Dialogue
     """The dialogue as stored, read without taking the lock (which records a message)."""
     async with engine.connect() as conn:
         state = await conn.scalar(
-            select(DialogueRow.state).where(
-                DialogueRow.platform == customer.platform.value,
-                DialogueRow.user_id == customer.user_id,
+            select(col(DialogueRow.state)).where(
+                col(DialogueRow.platform) == customer.platform.value,
+                col(DialogueRow.user_id) == customer.user_id,
             )
         )
     return Dialogue.from_json(state) if state else None

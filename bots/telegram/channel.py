@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,6 +28,7 @@ from bots.telegram.convert import to_incoming
 from bots.telegram.render import MAX_TEXT, render
 from bots.text import utf16_length
 from core.cases.case import Attachment
+from core.channel.answer import Outcome
 from core.channel.io import Reply
 from core.channel.routing import Router
 from core.customers.dialogue.commands import LISTED
@@ -205,6 +206,7 @@ class TelegramChannel:
         # Replies are queued in the outbox with the update's effects and sent by the
         # dispatcher: a crash after the commit delays them, never loses them.
         reply_to = ChatAddress(Platform.TELEGRAM, str(chat.id))
+        outcome: Outcome | None
         if chat.type == chat.PRIVATE:
             outcome = await self._router.handle(incoming, now, reply_to=reply_to)
         else:
@@ -263,7 +265,7 @@ def bot_commands(language: str) -> list[BotCommand]:
 
 async def _send_media(bot: Bot, chat_id: int, attachment: Attachment) -> None:
     """Send a customer's photo, voice note or file again by its file_id (no download)."""
-    senders = {
+    senders: dict[str, Callable[[int, str], Awaitable[object]]] = {
         "photo": bot.send_photo,
         "voice": bot.send_voice,
         "video": bot.send_video,

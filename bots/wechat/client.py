@@ -45,7 +45,7 @@ class TokenStore(Protocol):
     ) -> tuple[str, datetime]: ...
 
 
-class BankWeChatClient(WeChatClient):  # type: ignore[misc]
+class BankWeChatClient(WeChatClient):
     """wechatpy's client, aimed at a configurable API host and fed the shared token."""
 
     def __init__(self, app_id: str, app_secret: str, api_base_url: str) -> None:

@@ -29,6 +29,7 @@ from core.desk.taking import view_button
 from core.desk.views import due_when
 from core.messages import DEFAULT_LANGUAGE, day, moment, t
 from core.ports import Alerts, UnitOfWork
+from core.queries import DailyFigures
 
 BATCH = 500
 
@@ -177,7 +178,7 @@ async def send_daily_digest(
         queued = 0
         for reader in readers:
             lang = reader.language or DEFAULT_LANGUAGE
-            scope = (
+            scope: dict[str | None, DailyFigures] = (
                 figures
                 if reader.role >= Role.SUPERVISOR
                 else {k: v for k, v in figures.items() if k == reader.department}

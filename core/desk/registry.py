@@ -123,7 +123,7 @@ def case_command(
         async def run(work: Work) -> None:
             got = work.command
             if got.number is None or not needs(got):
-                work.say("desk.usage", usage=work.text(declared.help_key))
+                work.say("desk.usage", usage=work.text(this.help_key))
                 return
             case = await work.uow.cases.get(got.number)
             if case is None or not may_handle(work.staff, case):
@@ -132,8 +132,8 @@ def case_command(
                 return
             await handler(work, case)
 
-        declared = Declared(name, role, run, True, _button_word(name, button))
-        return _declare(declared)
+        this = Declared(name, role, run, True, _button_word(name, button))
+        return _declare(this)
 
     return declare
 

@@ -14,7 +14,7 @@ from core.cases.calendar import WorkingCalendar
 from core.cases.case import Case, CaseStatus
 from core.cases.deadlines import DeadlinePolicy
 from core.cases.naming import type_name
-from core.channel.io import Option, Reply
+from core.channel.io import Reply
 from core.channel.outbox import OutboundMessage
 from core.desk.registry import StaffCommand
 from core.desk.staff import StaffMember
@@ -46,8 +46,8 @@ class Work:
         """A text in the staff member's language."""
         return t(self.staff.language, key, **params)
 
-    def say(self, key: str, options: tuple[Option, ...] = (), **params: object) -> None:
-        self.replies.append(Reply(self.text(key, **params), options))
+    def say(self, key: str, **params: object) -> None:
+        self.replies.append(Reply(self.text(key, **params)))
 
     def tell_customer(self, case: Case, language: str, key: str, **params: object) -> None:
         """A message about the case to its customer, in their language."""

@@ -52,7 +52,12 @@ def read_texts(path: Path) -> dict[str, str]:
     translated yet and is left out, as gettext does."""
     with path.open("rb") as f:
         catalog = read_po(f, domain=DOMAIN)
-    return {m.id: m.string for m in catalog if m.id and m.string and not m.fuzzy}
+    # Plural entries (tuples) are not used: every text is one string.
+    return {
+        m.id: m.string
+        for m in catalog
+        if isinstance(m.id, str) and isinstance(m.string, str) and m.id and m.string and not m.fuzzy
+    }
 
 
 def load(root: Path = LOCALE_DIR) -> list[Catalog]:

@@ -6,6 +6,7 @@ import re
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from core.cases.case import Case
 from core.identity import CustomerId, Platform
@@ -18,8 +19,8 @@ ALICE, BOB = 1001, 2002
 NOW = at("2026-11-02 10:00")  # a Monday
 
 
-def settings_for(url: str, api: BotApiDouble, **extra: object) -> Settings:
-    values: dict[str, object] = {
+def settings_for(url: str, api: BotApiDouble, **extra: Any) -> Settings:
+    values: dict[str, Any] = {
         "database_url": url,
         "telegram_bot_token": api.token,
         "telegram_api_base_url": api.root_url,

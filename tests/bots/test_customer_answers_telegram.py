@@ -5,6 +5,7 @@ the voucher menu and the codes issued; a long answer to /ask; /extend past the c
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from telegram import Update
 
@@ -281,7 +282,7 @@ def test_what_each_kind_of_telegram_message_becomes() -> None:
     file = {"file_id": "F1", "file_unique_id": "U1"}
     location = {"latitude": 31.2, "longitude": 121.5}
     sticker = {**file, "type": "regular", "width": 1, "height": 1}
-    cases = [
+    cases: list[tuple[dict[str, Any], object]] = [
         ({"sticker": {**sticker, "is_animated": False, "is_video": False}}, Unsupported("sticker")),
         ({"location": location}, Unsupported("location")),
         (

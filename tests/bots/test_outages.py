@@ -16,6 +16,7 @@ import aiohttp
 from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
 
 from bots.supervisor import ChannelState
 from bots.telegram.webhook import AUTH_HEADER, PATH
@@ -242,7 +243,7 @@ async def test_wechat_rides_out_a_token_endpoint_outage(
             await wiring.stop()
             await server.close()
         async with SqlUnitOfWork(wiring.engine) as uow:
-            errors = list(await uow.cases._session.scalars(select(OutboxRow.last_error)))
+            errors = list(await uow.cases._session.scalars(select(col(OutboxRow.last_error))))
             assert any("TokenUnavailable" in (e or "") for e in errors)
         for text in [*errors, *(r.getMessage() for r in caplog.records)]:
             assert DEFAULT_APP_SECRET not in (text or "")

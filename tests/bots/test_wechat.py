@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestServer
@@ -14,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.text import utf8_length
+from bots.wechat.channel import WeChatChannel
 from bots.wechat.convert import passive_and_rest, to_inbound
 from bots.wechat.menu import custom_menu
 from bots.wechat.push import Push, Route
@@ -40,7 +42,7 @@ AES_KEY = new_encoding_aes_key()
 TEMPLATE = "tmpl-case-update-1"
 
 
-def settings_for(url: str, platform: WeChatPlatform, **extra: object) -> Settings:
+def settings_for(url: str, platform: WeChatPlatform, **extra: Any) -> Settings:
     return Settings(
         _env_file=None,
         database_url=url,
@@ -61,7 +63,7 @@ class Bank:
         self.wiring, self.server = wiring, server
 
     @property
-    def channel(self):  # type: ignore[no-untyped-def]
+    def channel(self) -> WeChatChannel:
         assert self.wiring.wechat is not None
         return self.wiring.wechat
 
@@ -191,7 +193,7 @@ async def test_three_concurrent_deliveries_act_once_with_identical_replies(
     results = await platform.deliver_concurrently(prepared, times=3)
     assert [r.status for r in results] == [200, 200, 200]
     contents = {r.reply.content for r in results if r.reply is not None}
-    assert len(contents) == 1 and "继续" in contents.pop()
+    assert len(contents) == 1 and "继续" in (contents.pop() or "")
     dialogue = await stored_dialogue(bank.wiring.engine, CustomerId(Platform.WECHAT, openid))
     assert dialogue is not None
     assert dialogue.description == "网银转账手续费与公示不一致，多扣了五元。"

@@ -483,7 +483,7 @@ def _close_html_tag(tag: _OpenTag, end: int, parent: _OpenTag | None) -> JSONDic
             parent.attrs["\0language"] = language.removeprefix("language-")
         return None
     if tag.name == "pre":
-        language = tag.attrs.get("\0language")
+        language = tag.attrs.get("\0language", "")
         extra = {"language": language} if language else {}
         return _entity(kind, tag.start, end, **extra)
     if tag.name == "blockquote" and "expandable" in tag.attrs:
@@ -1503,7 +1503,7 @@ class BotApiDouble:
                 payload.update(result=result.result, description=result.description)
             else:
                 payload["result"] = result
-            status = HTTPStatus.OK
+            status: int = HTTPStatus.OK
         except _ApiError as err:
             status, payload = err.status, err.payload()
         self._calls.append(

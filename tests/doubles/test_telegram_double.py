@@ -131,7 +131,7 @@ async def test_polling_application_gets_a_command_and_its_reply_is_recorded(
             await app.stop()
 
     message = seen[0].message
-    assert message is not None
+    assert message is not None and message.from_user is not None
     assert message.chat.id == USER == message.from_user.id
     assert message.from_user.language_code == "zh-hans"
     assert message.entities[0].type == "bot_command"

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
 
 from core.cases.calendar import WorkingCalendar
 from core.cases.case import CaseType
@@ -70,9 +71,11 @@ async def alerts_sent(engine: AsyncEngine) -> list[tuple[str, str, datetime]]:
     """(kind, recipient, when queued) of every deadline alert in the outbox."""
     async with engine.connect() as conn:
         rows = await conn.execute(
-            select(OutboxRow.idempotency_key, OutboxRow.address, OutboxRow.created_at)
-            .where(OutboxRow.idempotency_key.like("chase:%"))
-            .order_by(OutboxRow.id)
+            select(
+                col(OutboxRow.idempotency_key), col(OutboxRow.address), col(OutboxRow.created_at)
+            )
+            .where(col(OutboxRow.idempotency_key).like("chase:%"))
+            .order_by(col(OutboxRow.id))
         )
         return [(key.split(":")[2], address, created) for key, address, created in rows]
 
@@ -155,8 +158,8 @@ async def test_the_morning_digest(engine: AsyncEngine, calendar: WorkingCalendar
     async with engine.connect() as conn:
         rows = (
             await conn.execute(
-                select(OutboxRow.address, OutboxRow.payload)
-                .where(OutboxRow.idempotency_key.like("digest:%"))
+                select(col(OutboxRow.address), col(OutboxRow.payload))
+                .where(col(OutboxRow.idempotency_key).like("digest:%"))
                 .order_by(OutboxRow.address)
             )
         ).all()
@@ -209,7 +212,7 @@ async def test_two_schedulers_sweep_ten_thousand_cases_once(
         queued = await conn.scalar(
             select(func.count())
             .select_from(OutboxRow)
-            .where(OutboxRow.idempotency_key.like("chase:%"))
+            .where(col(OutboxRow.idempotency_key).like("chase:%"))
         )
         keys = await conn.scalar(select(func.count(func.distinct(OutboxRow.idempotency_key))))
     assert alerts == 10_000

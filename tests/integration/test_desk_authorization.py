@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
 
 from core.cases.calendar import WorkingCalendar
 from core.cases.case import CaseType
@@ -67,7 +68,9 @@ async def world(engine: AsyncEngine, calendar: WorkingCalendar) -> dict[str, obj
         code, _ = await admin.invite(uow, name=user, role=role, department=department, now=NOW)
         assert await desk.handle(incoming(user, f"/register {code}"), NOW) is not None
     async with engine.begin() as conn:
-        await conn.execute(update(StaffRow).where(StaffRow.name == DISABLED).values(active=False))
+        await conn.execute(
+            update(StaffRow).where(col(StaffRow.name) == DISABLED).values(active=False)
+        )
     suggestion = await filed_case(
         SqlUnitOfWork(engine),
         draft(type=CaseType.SUGGESTION, department="cards"),

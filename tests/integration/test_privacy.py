@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
 
 from core.cases.calendar import WorkingCalendar
 from core.cases.case import ERASED, FORGOTTEN_ACTOR, Attachment, CaseStatus
@@ -65,9 +66,9 @@ class World:
 async def raw_rows(engine: AsyncEngine, number: str) -> str:
     """Everything stored about the case, as text."""
     async with engine.connect() as conn:
-        case = (await conn.execute(select(CaseRow).where(CaseRow.number == number))).one()
+        case = (await conn.execute(select(CaseRow).where(col(CaseRow.number) == number))).one()
         events = (
-            await conn.execute(select(CaseEventRow).where(CaseEventRow.case_number == number))
+            await conn.execute(select(CaseEventRow).where(col(CaseEventRow.case_number) == number))
         ).all()
     return json.dumps([list(case), *map(list, events)], default=str, ensure_ascii=False)
 

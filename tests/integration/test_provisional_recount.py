@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
 
 from core.cases.calendar import SHANGHAI, WorkingCalendar
 from core.cases.case import Case
@@ -39,9 +40,9 @@ async def file_at_year_end(engine: AsyncEngine, calendar: WorkingCalendar) -> Ca
 async def outbox(engine: AsyncEngine, like: str) -> list[tuple[str, str]]:
     async with engine.connect() as conn:
         rows = await conn.execute(
-            select(OutboxRow.address, OutboxRow.payload)
-            .where(OutboxRow.idempotency_key.like(like))
-            .order_by(OutboxRow.id)
+            select(col(OutboxRow.address), col(OutboxRow.payload))
+            .where(col(OutboxRow.idempotency_key).like(like))
+            .order_by(col(OutboxRow.id))
         )
         return [(address, payload["text"]) for address, payload in rows]
 

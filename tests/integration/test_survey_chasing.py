@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
 
 from core.cases.calendar import WorkingCalendar
 from core.cases.case import CaseStatus
@@ -70,9 +71,9 @@ async def sweep(engine: AsyncEngine, calendar: WorkingCalendar, now: datetime) -
 async def reminders(engine: AsyncEngine) -> list[datetime]:
     async with engine.connect() as conn:
         rows = await conn.execute(
-            select(OutboxRow.created_at)
-            .where(OutboxRow.idempotency_key.like("survey:%"))
-            .order_by(OutboxRow.id)
+            select(col(OutboxRow.created_at))
+            .where(col(OutboxRow.idempotency_key).like("survey:%"))
+            .order_by(col(OutboxRow.id))
         )
         return [created for (created,) in rows]
 

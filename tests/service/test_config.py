@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from intake.config import Settings
 from tests.conftest import ROOT
 
@@ -15,6 +17,7 @@ def test_env_example_lists_exactly_the_settings() -> None:
 def test_env_example_values_are_valid_settings() -> None:
     lines = (ROOT / ".env.example").read_text(encoding="utf-8").splitlines()
     values = dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
-    settings = Settings(_env_file=None, **{k.lower(): v for k, v in values.items()})
+    fields: dict[str, Any] = {k.lower(): v for k, v in values.items()}
+    settings = Settings(_env_file=None, **fields)
     assert settings.intake_http_port == 8080
     assert settings.intake_calendar_file is None

@@ -76,11 +76,11 @@ async def test_codes_names_and_chats_are_checked(engine: AsyncEngine, tmp_path: 
 async def test_a_department_is_removed_only_when_nothing_belongs_to_it(
     engine: AsyncEngine, tmp_path: Path, calendar: WorkingCalendar
 ) -> None:
-    for code, name, extra in (
+    for department, name, extra in (
         ("cards", "银行卡部", ("--default",)),
         ("loans", "贷款部", ("--business", "loans")),
     ):
-        await intake(tmp_path, "department", "add", code, "--name", name, *extra)
+        await intake(tmp_path, "department", "add", department, "--name", name, *extra)
     numbers = [f"CP-20261102-000{n}" for n in range(1, 8)]
     async with SqlUnitOfWork(engine) as uow:
         for number in numbers:

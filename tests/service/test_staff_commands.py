@@ -172,9 +172,9 @@ async def test_pending_invitations_show_their_expiry_and_can_be_revoked(
         tmp_path, "staff", "invite", "--name", "李四", "--role", "agent", "--department", "cards"
     )
     assert code == 0, err
-    li_code, until = re.fullmatch(
-        rf"(\S+)\n\(send /register \1 to the bot before ({BANK_TIME})\)\n", out
-    ).groups()  # type: ignore[union-attr]
+    invited = re.fullmatch(rf"(\S+)\n\(send /register \1 to the bot before ({BANK_TIME})\)\n", out)
+    assert invited is not None, out
+    li_code, until = invited.groups()
     assert until.endswith(" +08:00")  # INTAKE_TIMEZONE's default, Asia/Shanghai
     wang_code = await invite(tmp_path, "王五", "lead", "loans")
 

@@ -14,6 +14,7 @@ import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
 
 from core.cases.calendar import WorkingCalendar
 from core.cases.case import ERASED
@@ -81,17 +82,17 @@ async def test_forget_leaves_no_trace_in_any_table(
         delivered = (
             await conn.execute(
                 select(
-                    OutboxRow.sent_at,
-                    OutboxRow.idempotency_key,
-                    OutboxRow.redacted_at,
-                    OutboxRow.payload,
-                ).where(OutboxRow.status == SENT)
+                    col(OutboxRow.sent_at),
+                    col(OutboxRow.idempotency_key),
+                    col(OutboxRow.redacted_at),
+                    col(OutboxRow.payload),
+                ).where(col(OutboxRow.status) == SENT)
             )
         ).all()
         cancelled = await conn.scalar(
-            select(OutboxRow.id).where(OutboxRow.status == CANCELLED).limit(1)
+            select(col(OutboxRow.id)).where(col(OutboxRow.status) == CANCELLED).limit(1)
         )
-        ledger = (await conn.execute(select(RewardEntryRow.case_number))).scalars().all()
+        ledger = (await conn.execute(select(col(RewardEntryRow.case_number)))).scalars().all()
     # Each delivery is still on record (to whom, for what cause, when), its words gone.
     assert delivered and all(sent and key for sent, key, _, _ in delivered)
     redacted = [payload["text"] for _, _, erased, payload in delivered if erased]
@@ -224,11 +225,11 @@ async def test_delivered_messages_are_redacted_after_the_retention(
         async with engine.connect() as conn:
             rows = await conn.execute(
                 select(
-                    OutboxRow.idempotency_key,
-                    OutboxRow.status,
-                    OutboxRow.payload,
-                    OutboxRow.redacted_at,
-                ).order_by(OutboxRow.id)
+                    col(OutboxRow.idempotency_key),
+                    col(OutboxRow.status),
+                    col(OutboxRow.payload),
+                    col(OutboxRow.redacted_at),
+                ).order_by(col(OutboxRow.id))
             )
             return [(key, status, p["text"], erased is not None) for key, status, p, erased in rows]
 
@@ -254,7 +255,9 @@ async def test_delivered_messages_are_redacted_after_the_retention(
     # The delivery stays on record; only its words are gone. The pending one is untouched.
     assert await outbox() == [("a:0", SENT, ERASED, True), ("b:0", "pending", PHONE, False)]
     async with engine.connect() as conn:
-        recipient = (await conn.execute(select(DeliveryRow.key, DeliveryRow.recipient))).one()
+        recipient = (
+            await conn.execute(select(col(DeliveryRow.key), col(DeliveryRow.recipient)))
+        ).one()
     assert recipient == ("wechat:app:msg:1", None)
 
 

@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
 
 from core.identity import CustomerId, Platform
 from core.rewards.ledger import RewardReason
@@ -85,8 +86,8 @@ async def assert_books_balance(engine: AsyncEngine) -> None:
             (p, u): int(total)
             for p, u, total in await conn.execute(
                 select(
-                    RewardEntryRow.customer_platform,
-                    RewardEntryRow.customer_user_id,
+                    col(RewardEntryRow.customer_platform),
+                    col(RewardEntryRow.customer_user_id),
                     func.sum(RewardEntryRow.points),
                 ).group_by(RewardEntryRow.customer_platform, RewardEntryRow.customer_user_id)
             )
@@ -95,9 +96,9 @@ async def assert_books_balance(engine: AsyncEngine) -> None:
             (p, u): b
             for p, u, b in await conn.execute(
                 select(
-                    RewardAccountRow.customer_platform,
-                    RewardAccountRow.customer_user_id,
-                    RewardAccountRow.balance,
+                    col(RewardAccountRow.customer_platform),
+                    col(RewardAccountRow.customer_user_id),
+                    col(RewardAccountRow.balance),
                 )
             )
         }
@@ -176,9 +177,9 @@ async def test_redeeming_takes_the_points_and_one_voucher_and_issues_a_code(
     assert earned.points == 1000
     async with engine.connect() as conn:  # the entry says which voucher it paid for
         paid_for = await conn.scalar(
-            select(VoucherRedemptionRow.code)
-            .join(RewardEntryRow, RewardEntryRow.redemption_id == VoucherRedemptionRow.id)
-            .where(RewardEntryRow.points < 0)
+            select(col(VoucherRedemptionRow.code))
+            .join(RewardEntryRow, col(RewardEntryRow.redemption_id) == col(VoucherRedemptionRow.id))
+            .where(col(RewardEntryRow.points) < 0)
         )
     assert paid_for == redemption.code
     await assert_books_balance(engine)

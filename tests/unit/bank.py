@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from core.cases.classification import BusinessType, Channel
-from core.channel.io import Choice, Input, Text
-from core.customers.conversation import ConversationService, Incoming
+from core.channel.io import Choice, Incoming, Input, Text
+from core.customers.conversation import ConversationService
 from core.desk.service import DeskService
 from core.desk.staff import ChatAddress, Department, Role, StaffMember
 from core.identity import CustomerId, Platform

@@ -16,7 +16,7 @@ from pytest_socket import disable_socket, enable_socket
 from core.cases.calendar import WorkingCalendar
 from core.cases.deadlines import DeadlinePolicy
 from core.customers.conversation import ConversationService
-from core.customers.dialogue.engine import DialogueSettings
+from core.customers.dialogue.flow import DialogueSettings
 from core.desk.service import DeskService
 from tests.fakes import InMemoryDatabase, RecordingAlerts
 

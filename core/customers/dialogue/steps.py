@@ -108,7 +108,7 @@ def _business_options(d: Dialogue, _settings: DialogueSettings) -> tuple[Option,
 def _business(d: Dialogue, message: Input, _now: datetime, ctx: Context) -> Turn:
     if isinstance(message, Choice):
         value = button_value(BUSINESS, message.key)
-        if value in BusinessType.__members__.values():
+        if value is not None and value in BusinessType.__members__.values():
             d.business_type = BusinessType(value)
             return ctx.advance(d)
     return ctx.not_understood(d)

@@ -31,7 +31,7 @@ def test_declaring_a_name_twice_is_refused() -> None:
         pass
 
     with pytest.raises(ValueError, match="declared twice"):
-        command(declarations()[0].name)(again)  # type: ignore[arg-type]
+        command(declarations()[0].name)(again)
 
 
 def test_roles_come_from_the_declarations() -> None:
