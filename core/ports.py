@@ -7,7 +7,8 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, Self
 
-from core.cases.case import Case, CaseEvent
+from core.cases.case import Case
+from core.cases.values import CaseEvent
 from core.channel.outbox import Outbox
 from core.customers.dialogue.state import Dialogue
 from core.desk.staff import ChatAddress, Department, Role, StaffMember

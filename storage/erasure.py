@@ -18,7 +18,7 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from core.cases.case import ERASED
+from core.cases.values import ERASED
 from core.identity import CustomerId, Platform
 from storage.database import rowcount
 from storage.outbox import CANCELLED, PENDING, SENT

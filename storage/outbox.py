@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
-from core.cases.case import Attachment
+from core.cases.values import Attachment
 from core.channel.io import Option, Reply
 from core.channel.outbox import OutboundMessage
 from core.desk.staff import ChatAddress

@@ -11,13 +11,14 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from core.cases.case import (
+from core.cases.case import Case
+from core.cases.classification import BusinessType, Cause, Channel
+from core.cases.values import (
     ERASED,
     FORGOTTEN_ACTOR,
     OPEN_STATUSES,
     SATISFIED_FROM,
     Attachment,
-    Case,
     CaseEvent,
     CaseStatus,
     CaseType,
@@ -27,7 +28,6 @@ from core.cases.case import (
     Extension,
     Priority,
 )
-from core.cases.classification import BusinessType, Cause, Channel
 from core.errors import ConcurrentUpdate
 from core.identity import Contact, CustomerId, Platform
 from core.queries import DailyFigures, Figures, QueueKind, Scope

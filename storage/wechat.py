@@ -17,7 +17,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlmodel import col
 
-from core.cases.case import ERASED
+from core.cases.values import ERASED
 from core.channel.io import Reply
 from core.channel.outbox import OutboundMessage
 from core.identity import CustomerId, Platform

@@ -12,10 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
 from core.cases.calendar import SHANGHAI, WorkingCalendar
-from core.cases.case import Case, CaseType, Classification
+from core.cases.case import Case
 from core.cases.classification import BusinessType, Channel
 from core.cases.deadlines import DeadlinePolicy
 from core.cases.filing import CaseDraft, change_case_within, open_case
+from core.cases.values import CaseType, Classification
 from core.customers.conversation import ConversationService
 from core.customers.dialogue.flow import DialogueSettings
 from core.customers.dialogue.state import Dialogue

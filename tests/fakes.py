@@ -17,14 +17,8 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Self
 
-from core.cases.case import (
-    ERASED,
-    FORGOTTEN_ACTOR,
-    SATISFIED_FROM,
-    Case,
-    CaseEvent,
-    CaseStatus,
-)
+from core.cases.case import Case
+from core.cases.values import ERASED, FORGOTTEN_ACTOR, SATISFIED_FROM, CaseEvent, CaseStatus
 from core.channel.io import Reply
 from core.channel.outbox import OutboundMessage, Recipient
 from core.customers.dialogue.state import Dialogue

@@ -27,7 +27,7 @@ from bots.supervisor import ChannelState, Supervisor
 from bots.telegram.convert import to_incoming
 from bots.telegram.render import MAX_TEXT, render
 from bots.text import utf16_length
-from core.cases.case import Attachment
+from core.cases.values import Attachment
 from core.channel.answer import Outcome
 from core.channel.io import Reply
 from core.channel.routing import Router

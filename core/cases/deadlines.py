@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from core.cases.calendar import WorkingCalendar
-from core.cases.case import LEGAL_MAX_DAYS, LEGAL_SENIOR_MAX_DAYS, Case, CaseType, DueBasis
+from core.cases.case import Case
+from core.cases.values import LEGAL_MAX_DAYS, LEGAL_SENIOR_MAX_DAYS, CaseType, DueBasis
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,17 +9,11 @@ from datetime import datetime
 from typing import TypeVar
 
 from core.cases.calendar import WorkingCalendar
-from core.cases.case import (
-    LEGAL_DAYS,
-    Attachment,
-    Case,
-    CaseType,
-    Classification,
-    Priority,
-)
+from core.cases.case import Case
 from core.cases.classification import BusinessType, Channel
 from core.cases.deadlines import DeadlinePolicy, legal_deadline
 from core.cases.numbering import format_case_number
+from core.cases.values import LEGAL_DAYS, Attachment, CaseType, Classification, Priority
 from core.identity import Contact, CustomerId
 from core.ports import UnitOfWork
 

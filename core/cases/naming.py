@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.cases.case import CaseType
+from core.cases.values import CaseType
 from core.messages import t
 
 

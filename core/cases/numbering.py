@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from core.cases.case import CaseType
+from core.cases.values import CaseType
 
 CASE_NUMBER = re.compile(r"^(CP|SG|PR)-(\d{8})-(\d{4,})$")
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.cases.case import Attachment
 from core.cases.classification import Channel
+from core.cases.values import Attachment
 from core.identity import CustomerId, Platform
 
 

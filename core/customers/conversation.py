@@ -12,12 +12,12 @@ from collections.abc import Callable
 from datetime import datetime
 
 from core.cases.calendar import WorkingCalendar
-from core.cases.case import CaseType
 from core.cases.deadlines import DeadlinePolicy
 from core.cases.filing import CaseDraft, open_case
 from core.cases.naming import type_name
 from core.cases.numbering import normalize_case_number
 from core.cases.provisional import missing_calendar_year
+from core.cases.values import CaseType
 from core.channel.answer import Outcome, Render, settle_answer
 from core.channel.io import Incoming, Reply
 from core.channel.outbox import OutboundMessage, Recipient

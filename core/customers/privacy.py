@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from core.cases.case import FINAL_STATUSES
 from core.cases.filing import change_case_within
+from core.cases.values import FINAL_STATUSES
 from core.identity import CustomerId, mask_name, mask_phone
 from core.messages import t
 from core.ports import UnitOfWork

@@ -4,9 +4,10 @@ customer behind them when it has been put into practice (`/implemented`)."""
 
 from __future__ import annotations
 
-from core.cases.case import Case, CaseType, Decision
+from core.cases.case import Case
 from core.cases.filing import change_case_within
 from core.cases.numbering import normalize_case_number
+from core.cases.values import CaseType, Decision
 from core.channel.io import Reply
 from core.channel.outbox import OutboundMessage
 from core.desk.registry import case_command, with_text

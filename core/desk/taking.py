@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from core.cases.case import Case, CaseEvent, CaseStatus
+from core.cases.case import Case
 from core.cases.filing import change_case_within
+from core.cases.values import CaseEvent, CaseStatus
 from core.channel.io import Option, Reply
 from core.channel.outbox import OutboundMessage
 from core.desk import views

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from core.cases.case import FORGOTTEN_ACTOR, Case, CaseEvent, CaseStatus
+from core.cases.case import Case
 from core.cases.naming import type_name
+from core.cases.values import FORGOTTEN_ACTOR, CaseEvent, CaseStatus
 from core.desk.staff import staff_id_of
 from core.errors import DomainError
 from core.identity import mask_name, mask_phone, redact

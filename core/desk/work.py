@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from core.cases.calendar import WorkingCalendar
-from core.cases.case import Case, CaseStatus
+from core.cases.case import Case
 from core.cases.deadlines import DeadlinePolicy
 from core.cases.naming import type_name
+from core.cases.values import CaseStatus
 from core.channel.io import Reply
 from core.channel.outbox import OutboundMessage
 from core.desk.registry import StaffCommand

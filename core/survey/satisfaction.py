@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from core.cases.calendar import WorkingCalendar
-from core.cases.case import SATISFIED_FROM, Case, CaseStatus
+from core.cases.case import Case
 from core.cases.deadlines import DeadlinePolicy
 from core.cases.filing import change_case_within
 from core.cases.naming import type_name
+from core.cases.values import SATISFIED_FROM, CaseStatus
 from core.channel.io import Reply
 from core.channel.outbox import OutboundMessage
 from core.chasing.rules import BusinessHours

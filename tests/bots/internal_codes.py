@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from core.cases.case import ERASED, CaseStatus, CaseType, Decision, Priority
 from core.cases.classification import BusinessType, Cause, Channel
+from core.cases.values import ERASED, CaseStatus, CaseType, Decision, Priority
 from core.chasing.rules import AlertKind
 from core.rewards.ledger import RewardReason
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from core.cases.case import CaseStatus
+from core.cases.values import CaseStatus
 from core.identity import CustomerId, Platform
 from core.rewards.ledger import RewardReason
 from tests.bots.telegram_support import ALICE, Desk

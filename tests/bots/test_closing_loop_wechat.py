@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.cases.case import Case, CaseStatus
+from core.cases.case import Case
+from core.cases.values import CaseStatus
 from core.desk.staff import Role
 from core.identity import CustomerId, Platform
 from tests.bots.test_desk_wechat import register_cards_staff

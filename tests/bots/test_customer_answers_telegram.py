@@ -10,7 +10,7 @@ from typing import Any
 from telegram import Update
 
 from bots.telegram.convert import to_incoming
-from core.cases.case import Attachment
+from core.cases.values import Attachment
 from core.channel.io import Media, SharedContact, Unsupported
 from core.identity import CustomerId, Platform
 from intake import admin

@@ -19,7 +19,8 @@ from bots.wechat.codec import parse_xml
 from bots.wechat.convert import Inbound, to_inbound
 from bots.wechat.gate import check_message
 from bots.wechat.push import MAX_TEXT_BYTES
-from core.cases.case import Attachment, Case
+from core.cases.case import Case
+from core.cases.values import Attachment
 from core.channel.io import Media, Unsupported
 from core.desk.staff import Role
 from core.identity import CustomerId, Platform

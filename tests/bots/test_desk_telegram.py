@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from core.cases.case import CaseStatus
+from core.cases.values import CaseStatus
 from core.desk.staff import Role
 from intake import admin
 from storage.unit_of_work import SqlUnitOfWork

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.cases.case import CaseStatus
+from core.cases.values import CaseStatus
 from core.desk.staff import Role
 from intake import admin
 from storage.unit_of_work import SqlUnitOfWork

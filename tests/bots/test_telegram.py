@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.telegram.webhook import AUTH_HEADER, PATH
-from core.cases.case import Attachment, CaseStatus, CaseType
 from core.cases.classification import BusinessType, Channel
+from core.cases.values import Attachment, CaseStatus, CaseType
 from core.channel.io import Reply
 from core.identity import CustomerId, Platform
 from core.messages import CATALOGS

@@ -19,7 +19,7 @@ from bots.wechat.channel import WeChatChannel
 from bots.wechat.convert import passive_and_rest, to_inbound
 from bots.wechat.menu import custom_menu
 from bots.wechat.push import Push, Route
-from core.cases.case import Attachment
+from core.cases.values import Attachment
 from core.channel.io import DELIVERY_KEY_MAX, Option, Reply
 from core.identity import CustomerId, Platform
 from intake.config import Settings

@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
 from core.cases.calendar import WorkingCalendar
-from core.cases.case import CaseType
 from core.cases.classification import Channel
 from core.cases.deadlines import DeadlinePolicy
+from core.cases.values import CaseType
 from core.channel.io import Incoming, Text
 from core.chasing.alerts import chase_deadlines, send_daily_digest
 from core.chasing.rules import BusinessHours

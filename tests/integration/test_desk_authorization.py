@@ -8,9 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
 from core.cases.calendar import WorkingCalendar
-from core.cases.case import CaseType
 from core.cases.classification import Channel
 from core.cases.deadlines import DeadlinePolicy
+from core.cases.values import CaseType
 from core.channel.io import Choice, Incoming, Text
 from core.desk.commands import COMMAND_ROLES
 from core.desk.registry import declarations

@@ -14,9 +14,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.cases.calendar import WorkingCalendar
-from core.cases.case import Case, CaseStatus, CaseType, Decision
+from core.cases.case import Case
 from core.cases.classification import Channel
 from core.cases.deadlines import DeadlinePolicy
+from core.cases.values import CaseStatus, CaseType, Decision
 from core.channel.io import Incoming, Text
 from core.desk.service import DeskService
 from core.desk.staff import Role

@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
 from core.cases.calendar import WorkingCalendar
-from core.cases.case import ERASED, FORGOTTEN_ACTOR, Attachment, CaseStatus
 from core.cases.classification import Channel
 from core.cases.deadlines import DeadlinePolicy
+from core.cases.values import ERASED, FORGOTTEN_ACTOR, Attachment, CaseStatus
 from core.channel.answer import Outcome
 from core.channel.io import Choice, Incoming, Input, Text
 from core.identity import CustomerId, Platform

@@ -9,9 +9,9 @@ import re
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.cases.calendar import WorkingCalendar
-from core.cases.case import CaseType
 from core.cases.classification import Channel
 from core.cases.deadlines import DeadlinePolicy
+from core.cases.values import CaseType
 from core.channel.io import Choice, Incoming, Input, Reply, Text
 from core.rewards.ledger import RewardReason
 from storage.unit_of_work import SqlUnitOfWork

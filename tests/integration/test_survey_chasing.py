@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
 from core.cases.calendar import WorkingCalendar
-from core.cases.case import CaseStatus
 from core.cases.classification import Channel
 from core.cases.deadlines import DeadlinePolicy
+from core.cases.values import CaseStatus
 from core.channel.io import Incoming, Text
 from core.chasing.rules import BusinessHours
 from core.customers.dialogue.state import Awaiting, Dialogue, Pending, Step

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.cases.calendar import WorkingCalendar
-from core.cases.case import CaseType
 from core.cases.classification import Channel
 from core.cases.deadlines import DeadlinePolicy
+from core.cases.values import CaseType
 from core.channel.io import Incoming, Text
 from core.desk.staff import Role
 from core.identity import CustomerId, Platform

@@ -16,8 +16,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.cases.calendar import WorkingCalendar
-from core.cases.case import Attachment, Case, CaseStatus, CaseType
+from core.cases.case import Case
 from core.cases.deadlines import DeadlinePolicy
+from core.cases.values import Attachment, CaseStatus, CaseType
 from core.errors import ConcurrentUpdate
 from core.identity import Contact
 from core.queries import QueueKind, Scope

@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
 from core.cases.calendar import WorkingCalendar
-from core.cases.case import ERASED
 from core.cases.deadlines import DeadlinePolicy
+from core.cases.values import ERASED
 from core.channel.io import Choice, Reply
 from core.channel.outbox import OutboundMessage
 from core.chasing.retention import REPLIES_KEPT, redact_delivered

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from core.cases.calendar import WorkingCalendar
-from core.cases.case import CaseStatus
 from core.cases.deadlines import DeadlinePolicy
+from core.cases.values import CaseStatus
 from core.desk.service import DeskService
 from core.desk.staff import Role
 from core.identity import CustomerId, Platform

@@ -4,8 +4,8 @@ what is earned, and a redelivery acting once."""
 from __future__ import annotations
 
 from core.cases.calendar import WorkingCalendar
-from core.cases.case import CaseStatus, CaseType
 from core.cases.deadlines import DeadlinePolicy
+from core.cases.values import CaseStatus, CaseType
 from core.channel.io import Choice
 from core.customers.conversation import ConversationService
 from core.rewards.ledger import RewardReason

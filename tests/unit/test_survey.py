@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from core.cases.calendar import WorkingCalendar
-from core.cases.case import CaseStatus
 from core.cases.deadlines import DeadlinePolicy
+from core.cases.values import CaseStatus
 from core.channel.io import Choice
 from core.chasing.rules import BusinessHours
 from core.customers.conversation import ConversationService

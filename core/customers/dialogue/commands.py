@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from core.cases.case import CaseType
+from core.cases.values import CaseType
 from core.channel.io import Reply
 from core.customers.dialogue import pending
 from core.customers.dialogue.effects import (

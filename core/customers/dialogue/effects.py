@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.cases.case import Attachment, CaseType
 from core.cases.classification import BusinessType
+from core.cases.values import Attachment, CaseType
 from core.channel.io import Reply
 from core.customers.dialogue.state import Dialogue, Material
 from core.identity import Contact

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.cases.case import SATISFACTION_MAX, SATISFACTION_MIN
 from core.cases.naming import type_name
 from core.cases.numbering import case_type_of, normalize_case_number
+from core.cases.values import SATISFACTION_MAX, SATISFACTION_MIN
 from core.channel.io import Option, Reply
 from core.customers.dialogue.state import Awaiting, Pending
 from core.messages import t

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from core.cases.case import CaseType
 from core.cases.naming import type_name
+from core.cases.values import CaseType
 from core.channel.io import Choice, Input, Option
 from core.customers.dialogue.effects import SubmitCase, Turn
 from core.customers.dialogue.flow import (

@@ -7,8 +7,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from core.cases.case import Attachment, CaseType
 from core.cases.classification import BusinessType
+from core.cases.values import Attachment, CaseType
 from core.channel.io import Option
 from core.messages import DEFAULT_LANGUAGE
 

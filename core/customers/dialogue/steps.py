@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from core.cases.case import Attachment, CaseType
 from core.cases.classification import BusinessType
 from core.cases.numbering import normalize_case_number
+from core.cases.values import Attachment, CaseType
 from core.channel.io import Choice, Input, Media, Option, Reply, SharedContact, Text
 from core.customers.dialogue import commands, pending, review
 from core.customers.dialogue.effects import CommentOnRating, OfferAddition, ShowStatus, Turn

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from core.cases.case import Case, CaseEvent
+from core.cases.case import Case
 from core.cases.naming import type_name
+from core.cases.values import CaseEvent
 from core.messages import day, moment, t
 from core.rewards.ledger import RewardEntry
 

@@ -9,8 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.cases.case import TRANSITIONS, Case, CaseStatus
+from core.cases.case import Case
 from core.cases.classification import Cause
+from core.cases.record import TRANSITIONS
+from core.cases.values import CaseStatus
 from core.errors import DomainError, ExtensionRefused, IllegalTransition
 from tests.factories import at, new_case
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from core.cases.calendar import WorkingCalendar
-from core.cases.case import LEGAL_DAYS, CaseType
 from core.cases.deadlines import DeadlinePolicy, later_deadline, legal_deadline, recounted
+from core.cases.values import LEGAL_DAYS, CaseType
 from core.errors import DomainError
 from tests.factories import at, new_case
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.cases.case import Attachment, CaseType
 from core.cases.classification import BusinessType
+from core.cases.values import Attachment, CaseType
 from core.channel.io import Choice, Input, Media, Option, SharedContact, Text, Unsupported
 from core.customers.dialogue.effects import (
     AddToCase,
