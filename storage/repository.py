@@ -26,7 +26,7 @@ from core.cases.case import (
     Extension,
     Priority,
 )
-from core.cases.classification import BusinessType, Cause, Channel
+from core.cases.classification import BusinessType, Cause, Channel, IntakeChannel
 from core.desk.queries import DailyFigures, Figures, QueueKind, Scope
 from core.errors import ConcurrentUpdate
 from core.identity import Contact, CustomerId, Platform
@@ -312,6 +312,7 @@ def _to_row(case: Case) -> dict[str, Any]:
         "contact_name": case.contact.name,
         "contact_phone": case.contact.phone,
         "consent_at": case.contact.consent_at,
+        "intake_channel": str(case.intake_channel),  # set when the case was made
         "channel": case.classification.channel.value,
         "business_type": case.classification.business_type.value,
         "cause": case.classification.cause.value if case.classification.cause else None,
@@ -332,6 +333,8 @@ def _to_row(case: Case) -> dict[str, Any]:
         "forgotten_at": case.forgotten_at,
         "received_at": case.received_at,
         "due_at": case.due_at,
+        "original_due_at": case.original_due_at,
+        "merged_into": case.merged_into,
         **_basis_columns(case.due_basis),
         "legal_due_at": case.legal_due_at,
         "resolved_at": case.resolved_at,
@@ -374,6 +377,9 @@ def _from_row(row: CaseRow) -> Case:
         satisfaction_comment=row.satisfaction_comment,
         rated_at=row.rated_at,
         forgotten_at=row.forgotten_at,
+        intake_channel=IntakeChannel(row.intake_channel),
+        original_due_at=row.original_due_at,
+        merged_into=row.merged_into,
         resolved_at=row.resolved_at,
         closed_at=row.closed_at,
         extensions=[

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from core.cases.classification import BusinessType, Cause, Channel
+from core.cases.classification import BusinessType, Cause, Channel, IntakeChannel
 from core.errors import DomainError, ExtensionRefused, IllegalTransition
 from core.identity import Contact, CustomerId
 
@@ -184,10 +184,26 @@ class Case:
     satisfaction_comment: str | None = None
     rated_at: datetime | None = None
     forgotten_at: datetime | None = None  # the customer's personal data was removed
+    # Where the feedback came in; None: where the customer's platform says (on filing).
+    intake_channel: IntakeChannel | None = None
+    # The bank's deadline as promised when the case was filed or reopened (or counted
+    # again once its calendar year was known), before any extension: on-time figures
+    # compare with it, so an approved extension never turns a late answer into an
+    # on-time one. None: the deadline as it stands.
+    original_due_at: datetime | None = None
+    # The earlier case of the same customer on the same matter this one was merged into
+    # (the 2020 measures allow it): the figures count the two once.
+    merged_into: str | None = None
     # Optimistic-concurrency token: the repository refuses to save over a newer version.
     version: int = 0
     # Events recorded since the case was loaded; the repository persists and clears them.
     pending_events: list[CaseEvent] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.intake_channel is None:
+            self.intake_channel = IntakeChannel.of(self.customer.platform)
+        if self.original_due_at is None:
+            self.original_due_at = self.due_at
 
     @classmethod
     def file(
@@ -208,6 +224,7 @@ class Case:
         attachments: list[Attachment] | None = None,
         department: str | None = None,
         priority: Priority = Priority.NORMAL,
+        intake_channel: IntakeChannel | None = None,
         actor: str | None = None,
     ) -> Case:
         """Open a new case; its first audit event is `filed`. Without `legal_due_at` the
@@ -234,6 +251,7 @@ class Case:
             attachments=list(attachments or []),
             department=department,
             priority=priority,
+            intake_channel=intake_channel,
         )
         case._record(
             actor or f"customer:{customer}",
@@ -430,6 +448,9 @@ class Case:
         _require_aware(legal_due_at)
         if self.due_provisional_year is None:
             raise DomainError(f"case {self.number} has no provisional deadline")
+        # The promise follows the recount unless the deadline was extended since: the
+        # extension was granted against the first count, which stays the promise.
+        promised = due_at if self.original_due_at == self.due_at else self.original_due_at
         self._change(
             actor,
             now,
@@ -437,6 +458,7 @@ class Case:
             due_at=due_at,
             due_basis=due_basis,
             legal_due_at=legal_due_at,
+            original_due_at=promised,
         )
 
     def record_reveal(self, *, actor: str, now: datetime) -> None:
@@ -467,6 +489,7 @@ class Case:
             closed_at=None,
             due_at=due_at,
             due_basis=due_basis,
+            original_due_at=due_at,
             # The next resolution gets a survey of its own; the trail keeps this one.
             satisfaction=None,
             satisfaction_comment=None,
