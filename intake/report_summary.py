@@ -18,6 +18,10 @@ def _shown(key: str, value: float | None) -> str:
     return f"{value:.1f}" if key == "received_per_month" else f"{value:.1%}"
 
 
+def _goal(key: str, target: float) -> str:
+    return f"{target:g}" if key == "received_per_month" else f"{target:.1%}"
+
+
 def _basis(key: str, figures: dict[str, Any]) -> str:
     """What a figure was counted from, in a few words."""
     if key == "received_per_month":
@@ -45,7 +49,7 @@ def summary(figures: dict[str, Any]) -> list[str]:
     lines = [f"figures for {period['label']} ({period['from']} to {period['to']}, bank time)"]
     for key, name in _TARGETS:
         target = figures["targets"][key]
-        goal = _shown(key, target["target"])
+        goal = _goal(key, target["target"])
         verdict = {True: "met", False: "NOT met", None: "nothing counted"}[target["met"]]
         lines.append(
             f"{name}\t{_shown(key, target['value'])}\ttarget >= {goal}\t{verdict}"
