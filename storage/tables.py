@@ -99,7 +99,12 @@ class CaseEventRow(SQLModel, table=True):
     """Append-only: database triggers refuse UPDATE and DELETE (see the first migration)."""
 
     __tablename__ = "case_events"
-    __table_args__ = (Index("ix_case_events_case_number_id", "case_number", "id"),)
+    __table_args__ = (
+        Index("ix_case_events_case_number_id", "case_number", "id"),
+        # The figures: extensions and reopenings by when they happened, read from the
+        # index alone.
+        Index("ix_case_events_action_at", "action", "at", "case_number"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_number: str = Field(foreign_key="cases.number", max_length=32)

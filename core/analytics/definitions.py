@@ -1,6 +1,7 @@
 """The definitions of the bank's figures, in one place (README: "Figures and reports").
 
-- **received**: cases received in the period (by their receipt in bank time).
+- **received**: cases received in the period (by their receipt in bank time); per
+  month, over the months the period covers (a month cut short counts as its share).
 - **on time**: the cases answered in the period plus the cases whose promised deadline
   fell in the period and that are still unanswered when the report is made (open cases
   count as late: leaving a case open never helps the rate); the share of them answered
@@ -25,7 +26,8 @@
 - **extensions**: cases whose bank deadline (`postponed`) or legal ceiling (`legal`)
   was extended in the period; **legal-ceiling breaches**: cases answered in the period
   after their legal ceiling, plus open cases whose ceiling passed in the period.
-- **repeat complainants**: customers with two or more complaints received in the period.
+- **repeat complainants**: customers with two or more complaints received in the period
+  (customers who asked to be forgotten share one identity and are left out).
 - **overdue now**: open cases past their current deadline at the report's moment.
 
 A case merged into an earlier one (same customer, same matter) is counted once, as the

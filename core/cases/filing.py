@@ -17,7 +17,7 @@ from core.cases.case import (
     Classification,
     Priority,
 )
-from core.cases.classification import BusinessType, Channel
+from core.cases.classification import BusinessType, Channel, IntakeChannel
 from core.cases.deadlines import DeadlinePolicy, legal_deadline
 from core.cases.numbering import format_case_number
 from core.errors import CaseNotFound
@@ -42,6 +42,7 @@ class CaseDraft:
     attachments: tuple[Attachment, ...] = field(default_factory=tuple)
     department: str | None = None
     priority: Priority = Priority.NORMAL
+    intake_channel: IntakeChannel | None = None  # None: the customer's chat platform
 
 
 async def file_case(
@@ -91,6 +92,7 @@ async def open_case(
         attachments=list(draft.attachments),
         department=draft.department,
         priority=draft.priority,
+        intake_channel=draft.intake_channel,
     )
     await uow.cases.add(case)
     return case

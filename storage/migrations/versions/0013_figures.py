@@ -7,7 +7,8 @@
   compare with it. Existing cases get it from their trail: the deadline set by the
   latest filing, reopening or recount, unless an extension (`postponed`) came after it.
 - `merged_into` names the earlier case a repeated complaint was merged into.
-- Indexes on the moments a period's figures select by.
+- Indexes on the moments a period's figures select by, and on the trail's actions by
+  time (extensions and reopenings).
 
 Revision ID: 0013
 Revises: 0012
@@ -65,6 +66,7 @@ def upgrade() -> None:
         op.alter_column("cases", "original_due_at", nullable=False)
     for name, column in _INDEXES:
         op.create_index(name, "cases", [column])
+    op.create_index("ix_case_events_action_at", "case_events", ["action", "at", "case_number"])
 
 
 def _promised_deadlines_of_extended_cases() -> None:
@@ -129,6 +131,7 @@ def _json(value: Any) -> dict[str, Any]:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_case_events_action_at", "case_events")
     for name, _column in reversed(_INDEXES):
         op.drop_index(name, "cases")
     for column in ("merged_into", "original_due_at", "intake_channel"):
