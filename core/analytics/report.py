@@ -151,6 +151,7 @@ class Report:
             **self._period(0),
             "as_of": self.as_of.astimezone(self.calendar.tz).isoformat(),
             "overdue_now": self.counted.overall.overdue_now,
+            # Recurring problems found in the texts: not analysed yet, so none listed.
             "common_problems": [],
             "comparisons": {"previous": self._period(1), "year_ago": self._period(2)},
         }
