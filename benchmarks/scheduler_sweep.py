@@ -96,6 +96,7 @@ def case_rows(cases: int, due_share: float) -> Iterator[dict[str, Any]]:
             "contact_name": None,
             "contact_phone": None,
             "consent_at": None,
+            "intake_channel": "telegram",
             "channel": "public_platform",
             "business_type": "debit_card",
             "cause": None,
@@ -109,11 +110,13 @@ def case_rows(cases: int, due_share: float) -> Iterator[dict[str, Any]]:
             "resolution": None,
             "received_at": received,
             "due_at": due_at,
+            "original_due_at": due_at,
             "legal_due_at": due_at + timedelta(days=12),
             "resolved_at": None,
             "closed_at": None,
             "extensions": [],
             "decision": None,
+            "merged_into": None,
             "version": 1,
         }
 

@@ -1,13 +1,15 @@
 """The `intake` command: serve, migrate the database, check the working-day calendar,
-and the administrators' commands (staff, departments, gift vouchers, the outbox)."""
+the administrators' commands (staff, departments, gift vouchers, the outbox) and the
+figures of a period."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import NoReturn, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -15,14 +17,18 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.wechat.menu import custom_menu
+from core.analytics.periods import Period
+from core.analytics.report import figures_report
 from core.desk.staff import Role
 from core.messages import LANGUAGES
 from intake import admin, refusals
 from intake.calendar_source import year_sources
 from intake.config import Settings
 from intake.logs import configure_logging
+from intake.report_summary import summary
 from intake.server import run_scheduler, serve
 from intake.wiring import build, build_calendar, system_clock, wechat_api
+from storage.analytics import SqlFigures
 from storage.crypto import generate_key
 from storage.database import create_engine
 from storage.migrate import upgrade
@@ -183,6 +189,20 @@ def _parser() -> argparse.ArgumentParser:
     cmd.set_defaults(run=_keys_generate)
     cmd = keys.add_parser("rotate", help="re-encrypt all contact data with the first key")
     cmd.set_defaults(run=_keys_rotate)
+
+    cmd = commands.add_parser(
+        "report",
+        help="the figures of a month, quarter, year or range of days, against the targets",
+        description="The figures of a period in bank time (README: Figures and reports).",
+    )
+    when = cmd.add_mutually_exclusive_group(required=True)
+    when.add_argument("--quarter", type=_period(Period.parse_quarter), help="e.g. 2026Q4")
+    when.add_argument("--month", type=_period(Period.parse_month), help="e.g. 2026-11")
+    when.add_argument("--year", type=_period(_parse_year), help="e.g. 2026")
+    when.add_argument("--from", dest="first", type=_day, help="first day, e.g. 2026-10-05")
+    cmd.add_argument("--to", dest="last", type=_day, help="last day (with --from)")
+    cmd.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    cmd.set_defaults(run=_report)
 
     cal = commands.add_parser("calendar", help="working-day calendar").add_subparsers(required=True)
     cmd = cal.add_parser("due", help="when N working days after a moment fall due")
@@ -434,6 +454,63 @@ def _whole_number(minimum: int) -> Callable[[str], int]:
         return value
 
     return parse
+
+
+def _period(parse: Callable[[str], Period]) -> Callable[[str], Period]:
+    """An argparse type from a period parser (its refusal names the expected form)."""
+
+    def parsed(text: str) -> Period:
+        try:
+            return parse(text)
+        except ValueError as refusal:
+            raise argparse.ArgumentTypeError(str(refusal)) from None
+
+    return parsed
+
+
+def _parse_year(text: str) -> Period:
+    if not (text.strip().isdecimal() and len(text.strip()) == 4):
+        raise ValueError(f"not a year: {text!r}; write it as 2026")
+    return Period.year(int(text))
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a day: {text!r}; write it as 2026-10-05") from None
+
+
+def _report(settings: Settings, args: argparse.Namespace) -> int:
+    period = args.quarter or args.month or args.year
+    if period is None:
+        if args.last is None:
+            return _refuse(
+                "--from needs --to, the last day of the range; see `intake report --help`"
+            )
+        if args.last < args.first:
+            return _refuse(
+                f"--to {args.last} is before --from {args.first}; give the range's last day"
+            )
+        period = Period.between(args.first, args.last)
+    elif args.last is not None:
+        return _refuse("--to goes with --from only; see `intake report --help`")
+    report = _with_engine(
+        settings,
+        lambda engine: figures_report(
+            SqlFigures(engine),
+            period,
+            now=system_clock(),
+            calendar=build_calendar(settings),
+            satisfaction=settings.satisfaction,
+        ),
+    )
+    figures = report.as_json()
+    if args.json:
+        print(json.dumps(figures, ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(summary(figures)))
+    return 0
 
 
 def _voucher_add(settings: Settings, args: argparse.Namespace) -> int:

@@ -13,6 +13,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from core.analytics.definitions import DEFAULT_SATISFIED_FROM, SatisfactionDefinition
+from core.cases.values import SATISFACTION_MAX, SATISFACTION_MIN
 from core.chasing.rules import BusinessHours
 from core.rewards.ledger import RewardPolicy
 from storage.crypto import DataKeyError, DataKeys
@@ -54,6 +56,12 @@ class Settings(BaseSettings):
     intake_points_suggestion_filed: int = Field(default=10, ge=0)
     intake_points_suggestion_adopted: int = Field(default=50, ge=0)
     intake_points_survey_answered: int = Field(default=5, ge=0)
+    intake_satisfied_from: int = Field(
+        default=DEFAULT_SATISFIED_FROM,
+        ge=SATISFACTION_MIN,
+        le=SATISFACTION_MAX,
+        description="Ratings from this one up count as satisfied in the figures.",
+    )
 
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str = "https://api.telegram.org"
@@ -220,3 +228,8 @@ class Settings(BaseSettings):
             suggestion_adopted=self.intake_points_suggestion_adopted,
             survey_answered=self.intake_points_survey_answered,
         )
+
+    @property
+    def satisfaction(self) -> SatisfactionDefinition:
+        """Which ratings the figures count as satisfied."""
+        return SatisfactionDefinition(self.intake_satisfied_from)

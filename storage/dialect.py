@@ -1,12 +1,17 @@
-"""The one statement that differs between SQLite and PostgreSQL: INSERT ... ON CONFLICT."""
+"""The two expressions that differ between SQLite and PostgreSQL: INSERT ... ON CONFLICT,
+and the local day of a timestamp."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Integer
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 
 def upsert(session: AsyncSession, table: Any) -> Any:
@@ -14,3 +19,33 @@ def upsert(session: AsyncSession, table: Any) -> Any:
     if session.get_bind().dialect.name == "postgresql":
         return pg_insert(table)
     return sqlite_insert(table)
+
+
+class local_day(FunctionElement[int]):
+    """The day of a UTC timestamp column at a fixed offset from UTC, as a whole number
+    of days since 1970-01-01: `local_day(CaseRow.received_at, 8 * 3600)`. The offset is
+    written into the statement as a number (not a parameter), so that the same
+    expression in SELECT and GROUP BY is the same text to PostgreSQL."""
+
+    type = Integer()
+    # The offset is not part of SQLAlchemy's cache key: statements with it are not cached.
+    inherit_cache = False
+
+    def __init__(self, column: Any, offset_seconds: int) -> None:
+        self.offset_seconds = int(offset_seconds)
+        super().__init__(column)
+
+
+@compiles(local_day, "sqlite")
+def _local_day_sqlite(element: local_day, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLite keeps the UTC time as text; strftime('%s') reads it as Unix seconds.
+    column = compiler.process(element.clauses, **kw)
+    return f"((CAST(strftime('%s', {column}) AS INTEGER) + {element.offset_seconds}) / 86400)"
+
+
+@compiles(local_day, "postgresql")
+def _local_day_postgresql(element: local_day, compiler: SQLCompiler, **kw: Any) -> str:
+    column = compiler.process(element.clauses, **kw)
+    return (
+        f"CAST(floor((extract(epoch FROM {column}) + {element.offset_seconds}) / 86400) AS INTEGER)"
+    )

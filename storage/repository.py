@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from core.cases.case import Case
-from core.cases.classification import BusinessType, Cause, Channel
+from core.cases.classification import BusinessType, Cause, Channel, IntakeChannel
 from core.cases.values import (
     ERASED,
     FORGOTTEN_ACTOR,
@@ -321,6 +321,7 @@ def _to_row(case: Case) -> dict[str, Any]:
         "contact_name": case.contact.name,
         "contact_phone": case.contact.phone,
         "consent_at": case.contact.consent_at,
+        "intake_channel": str(case.intake_channel),  # set when the case was made
         "channel": case.classification.channel.value,
         "business_type": case.classification.business_type.value,
         "cause": case.classification.cause.value if case.classification.cause else None,
@@ -341,6 +342,8 @@ def _to_row(case: Case) -> dict[str, Any]:
         "forgotten_at": case.forgotten_at,
         "received_at": case.received_at,
         "due_at": case.due_at,
+        "original_due_at": case.original_due_at,
+        "merged_into": case.merged_into,
         **_basis_columns(case.due_basis),
         "legal_due_at": case.legal_due_at,
         "resolved_at": case.resolved_at,
@@ -383,6 +386,9 @@ def _from_row(row: CaseRow) -> Case:
         satisfaction_comment=row.satisfaction_comment,
         rated_at=row.rated_at,
         forgotten_at=row.forgotten_at,
+        intake_channel=IntakeChannel(row.intake_channel),
+        original_due_at=row.original_due_at,
+        merged_into=row.merged_into,
         resolved_at=row.resolved_at,
         closed_at=row.closed_at,
         extensions=[

@@ -32,6 +32,10 @@ class CaseRow(SQLModel, table=True):
         # Provisional deadlines to count again; a partial index would be smaller, but
         # this one reads the same on both databases.
         Index("ix_cases_due_provisional_year", "due_provisional_year"),
+        # The figures of a period: cases by when they were answered, fell due, were rated.
+        Index("ix_cases_resolved_at", "resolved_at"),
+        Index("ix_cases_original_due_at", "original_due_at"),
+        Index("ix_cases_rated_at", "rated_at"),
     )
 
     number: str = Field(primary_key=True, max_length=32)
@@ -48,6 +52,9 @@ class CaseRow(SQLModel, table=True):
         default=None, sa_column=Column(EncryptedText("cases.contact_phone"))
     )
     consent_at: datetime | None = _ts(nullable=True)
+    # Where the feedback came in (core.cases.classification.IntakeChannel), kept apart
+    # from `channel`, the JR/T 0169 axis A: where the complained-about business happened.
+    intake_channel: str = Field(max_length=16)
     channel: str = Field(max_length=24)
     business_type: str = Field(max_length=24)
     cause: str | None = Field(default=None, max_length=24)
@@ -61,8 +68,10 @@ class CaseRow(SQLModel, table=True):
     department: str | None = Field(default=None, max_length=64)
     assignee: str | None = Field(default=None, max_length=64)
     resolution: str | None = Field(default=None, sa_column=Column(Text))
-    received_at: datetime = _ts()
+    received_at: datetime = _ts(index=True)
     due_at: datetime = _ts()
+    # The deadline before any extension: what the on-time figures compare with.
+    original_due_at: datetime = _ts()
     # How the deadline was counted (core.cases.case.DueBasis), to count it again when the
     # calendar of a year it guessed arrives.
     due_counted_from: datetime | None = _ts(nullable=True)
@@ -76,6 +85,8 @@ class CaseRow(SQLModel, table=True):
     )
     decision: str | None = Field(default=None, max_length=16)
     linked_to: str | None = Field(default=None, max_length=32, index=True)
+    # The earlier case this repeated complaint was merged into: counted once, as that one.
+    merged_into: str | None = Field(default=None, max_length=32, index=True)
     implemented_at: datetime | None = _ts(nullable=True)
     satisfaction: int | None = Field(default=None)
     satisfaction_comment: str | None = Field(default=None, sa_column=Column(Text))
@@ -88,7 +99,12 @@ class CaseEventRow(SQLModel, table=True):
     """Append-only: database triggers refuse UPDATE and DELETE (see the first migration)."""
 
     __tablename__ = "case_events"
-    __table_args__ = (Index("ix_case_events_case_number_id", "case_number", "id"),)
+    __table_args__ = (
+        Index("ix_case_events_case_number_id", "case_number", "id"),
+        # The figures: extensions and reopenings by when they happened, read from the
+        # index alone.
+        Index("ix_case_events_action_at", "action", "at", "case_number"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_number: str = Field(foreign_key="cases.number", max_length=32)

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, column, insert, inspect, select, table
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
@@ -23,7 +23,8 @@ from core.customers.dialogue.state import Dialogue
 from core.desk.service import DeskService
 from core.identity import Contact, CustomerId, Platform
 from core.ports import UnitOfWork
-from storage.tables import DialogueRow
+from storage.repository import _to_row
+from storage.tables import CaseEventRow, CaseRow, DialogueRow
 from storage.unit_of_work import SqlUnitOfWork
 from tests.fakes import RecordingAlerts
 
@@ -120,3 +121,27 @@ def conversation_service(engine: AsyncEngine, calendar: WorkingCalendar) -> Conv
 def desk_service(engine: AsyncEngine, calendar: WorkingCalendar) -> DeskService:
     """The staff desk on this database."""
     return DeskService(lambda: SqlUnitOfWork(engine), calendar=calendar, policy=DeadlinePolicy())
+
+
+async def store_before_upgrade(engine: AsyncEngine, case: Case) -> None:
+    """Store a case and its trail in a schema migrated to an older revision: only the
+    columns that revision has, with the types the models give them."""
+    cases: Table = CaseRow.__table__  # type: ignore[attr-defined]
+
+    def existing(connection: Any) -> set[str]:
+        return {c["name"] for c in inspect(connection).get_columns("cases")}
+
+    async with engine.begin() as conn:
+        columns = await conn.run_sync(existing)
+        old = table("cases", *(column(c.name, c.type) for c in cases.c if c.name in columns))
+        row = {k: v for k, v in _to_row(case).items() if k in columns}
+        await conn.execute(old.insert().values(**row, version=case.version))
+        await conn.execute(
+            insert(CaseEventRow),
+            [
+                {"case_number": e.case_number, "at": e.at, "actor": e.actor}
+                | {"action": e.action, "before": e.before, "after": e.after, "note": e.note}
+                for e in case.pending_events
+            ],
+        )
+    case.pending_events.clear()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from core.cases.classification import Cause
+from core.cases.classification import Cause, IntakeChannel
 from core.cases.deadline_changes import DeadlineChanges
 from core.cases.suggestion import SuggestionChanges
 from core.cases.values import (
@@ -58,6 +58,7 @@ class Case(SuggestionChanges, DeadlineChanges):
         attachments: list[Attachment] | None = None,
         department: str | None = None,
         priority: Priority = Priority.NORMAL,
+        intake_channel: IntakeChannel | None = None,
         actor: str | None = None,
     ) -> Case:
         """Open a new case; its first audit event is `filed`. Without `legal_due_at` the
@@ -84,6 +85,7 @@ class Case(SuggestionChanges, DeadlineChanges):
             attachments=list(attachments or []),
             department=department,
             priority=priority,
+            intake_channel=intake_channel,
         )
         case._record(
             actor or f"customer:{customer}",
@@ -182,6 +184,7 @@ class Case(SuggestionChanges, DeadlineChanges):
             closed_at=None,
             due_at=due_at,
             due_basis=due_basis,
+            original_due_at=due_at,
             # The next resolution gets a survey of its own; the trail keeps this one.
             satisfaction=None,
             satisfaction_comment=None,

@@ -1,4 +1,5 @@
-"""The three JR/T 0169-2018 axes a case is classified on: channel, business type, cause.
+"""The three JR/T 0169-2018 axes a case is classified on: channel, business type, cause;
+and, apart from them, the intake channel the feedback came in by.
 
 The values are stable identifiers stored in the database; the words customers and staff
 see live in the message catalogs.
@@ -8,9 +9,28 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from core.identity import Platform
+
+
+class IntakeChannel(StrEnum):
+    """Where the feedback came in: the bank's chatbots today, its web site, app and
+    kiosks later. Not a JR/T axis: a complaint about a counter sent on WeChat came in on
+    WeChat and is about the counter (`Channel.COUNTER`)."""
+
+    WECHAT = "wechat"
+    TELEGRAM = "telegram"
+    WEB = "web"
+    APP = "app"
+    KIOSK = "kiosk"
+
+    @classmethod
+    def of(cls, platform: Platform) -> IntakeChannel:
+        """The intake channel of a customer writing from a chat platform."""
+        return cls(platform.value)
+
 
 class Channel(StrEnum):
-    """Where the feedback came in (JR/T 0169 channel axis)."""
+    """Where the complained-about business happened (JR/T 0169 axis A, channel)."""
 
     COUNTER = "counter"
     SELF_SERVICE = "self_service"

@@ -72,6 +72,9 @@ class DeadlineChanges(CaseRecord):
         require_aware(legal_due_at)
         if self.due_provisional_year is None:
             raise DomainError(f"case {self.number} has no provisional deadline")
+        # The promise follows the recount unless the deadline was extended since: the
+        # extension was granted against the first count, which stays the promise.
+        promised = due_at if self.original_due_at == self.due_at else self.original_due_at
         self._change(
             actor,
             now,
@@ -79,6 +82,7 @@ class DeadlineChanges(CaseRecord):
             due_at=due_at,
             due_basis=due_basis,
             legal_due_at=legal_due_at,
+            original_due_at=promised,
         )
 
     def extend(

@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from core.cases.calendar import WorkingCalendar
 from core.cases.case import Case
-from core.cases.classification import BusinessType, Channel
+from core.cases.classification import BusinessType, Channel, IntakeChannel
 from core.cases.deadlines import DeadlinePolicy, legal_deadline
 from core.cases.numbering import format_case_number
 from core.cases.values import LEGAL_DAYS, Attachment, CaseType, Classification, Priority
@@ -35,6 +35,7 @@ class CaseDraft:
     attachments: tuple[Attachment, ...] = field(default_factory=tuple)
     department: str | None = None
     priority: Priority = Priority.NORMAL
+    intake_channel: IntakeChannel | None = None  # None: the customer's chat platform
 
 
 async def open_case(
@@ -69,6 +70,7 @@ async def open_case(
         attachments=list(draft.attachments),
         department=draft.department,
         priority=draft.priority,
+        intake_channel=draft.intake_channel,
     )
     await uow.cases.add(case)
     return case

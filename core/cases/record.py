@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from core.cases.classification import IntakeChannel
 from core.cases.values import (
     Attachment,
     CaseEvent,
@@ -76,10 +77,26 @@ class CaseRecord:
     satisfaction_comment: str | None = None
     rated_at: datetime | None = None
     forgotten_at: datetime | None = None  # the customer's personal data was removed
+    # Where the feedback came in; None: where the customer's platform says (on filing).
+    intake_channel: IntakeChannel | None = None
+    # The bank's deadline as promised when the case was filed or reopened (or counted
+    # again once its calendar year was known), before any extension: on-time figures
+    # compare with it, so an approved extension never turns a late answer into an
+    # on-time one. None: the deadline as it stands.
+    original_due_at: datetime | None = None
+    # The earlier case of the same customer on the same matter this one was merged into
+    # (the 2020 measures allow it): the figures count the two once.
+    merged_into: str | None = None
     # Optimistic-concurrency token: the repository refuses to save over a newer version.
     version: int = 0
     # Events recorded since the case was loaded; the repository persists and clears them.
     pending_events: list[CaseEvent] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.intake_channel is None:
+            self.intake_channel = IntakeChannel.of(self.customer.platform)
+        if self.original_due_at is None:
+            self.original_due_at = self.due_at
 
     # -- machinery ---------------------------------------------------------------------
 

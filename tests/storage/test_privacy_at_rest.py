@@ -33,7 +33,7 @@ from storage.tables import DeliveryRow, OutboxRow, RewardEntryRow
 from storage.unit_of_work import SqlUnitOfWork
 from storage.wechat import SqlWeChatStore
 from tests.conftest import database_url, fresh_engine
-from tests.factories import at, draft, filed_case, stored_dialogue
+from tests.factories import at, draft, filed_case, new_case, store_before_upgrade, stored_dialogue
 from tests.fakes import RecordingAlerts
 from tests.integration.privacy_flow import (
     CUSTOMER,
@@ -269,18 +269,11 @@ async def test_sqlite_overwrites_what_it_deletes(engine: AsyncEngine) -> None:
             assert await conn.scalar(text("PRAGMA secure_delete")) == 1
 
 
-async def test_the_migration_keeps_contact_data_already_stored(
-    tmp_path: Path, calendar: WorkingCalendar
-) -> None:
+async def test_the_migration_keeps_contact_data_already_stored(tmp_path: Path) -> None:
     engine = await fresh_engine(database_url(tmp_path), "0011")
     try:
-        case = await filed_case(
-            SqlUnitOfWork(engine),
-            draft(),
-            calendar=calendar,
-            policy=DeadlinePolicy(),
-            now=at("2026-11-02 10:00"),
-        )
+        case = new_case()
+        await store_before_upgrade(engine, case)
         await upgrade(engine)
         async with SqlUnitOfWork(engine) as uow:
             stored = await uow.cases.get(case.number)
