@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.wechat.menu import custom_menu
 from core.analytics.periods import Period
-from core.analytics.report import figures_report
 from core.desk.staff import Role
 from core.messages import LANGUAGES
 from intake import admin, refusals
@@ -26,9 +25,9 @@ from intake.calendar_source import year_sources
 from intake.config import Settings
 from intake.logs import configure_logging
 from intake.report_summary import summary
+from intake.reporting import figures_of
 from intake.server import run_scheduler, serve
 from intake.wiring import build, build_calendar, system_clock, wechat_api
-from storage.analytics import SqlFigures
 from storage.crypto import generate_key
 from storage.database import create_engine
 from storage.migrate import upgrade
@@ -495,17 +494,9 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
         period = Period.between(args.first, args.last)
     elif args.last is not None:
         return _refuse("--to goes with --from only; see `intake report --help`")
-    report = _with_engine(
-        settings,
-        lambda engine: figures_report(
-            SqlFigures(engine),
-            period,
-            now=system_clock(),
-            calendar=build_calendar(settings),
-            satisfaction=settings.satisfaction,
-        ),
+    figures = _with_engine(
+        settings, lambda engine: figures_of(engine, settings, period, now=system_clock())
     )
-    figures = report.as_json()
     if args.json:
         print(json.dumps(figures, ensure_ascii=False, indent=2))
     else:

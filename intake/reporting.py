@@ -1,0 +1,30 @@
+"""A period's report, assembled from the database: the figures of `core.analytics` as
+one JSON-ready object. `intake report` prints it; the files and the chat build on it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.analytics.periods import Period
+from core.analytics.report import figures_report
+from intake.config import Settings
+from intake.wiring import build_calendar
+from storage.analytics import SqlFigures
+
+
+async def figures_of(
+    engine: AsyncEngine, settings: Settings, period: Period, *, now: datetime
+) -> dict[str, Any]:
+    """The figures of `period` as `intake report --json` prints them (README: "Figures
+    and reports")."""
+    report = await figures_report(
+        SqlFigures(engine),
+        period,
+        now=now,
+        calendar=build_calendar(settings),
+        satisfaction=settings.satisfaction,
+    )
+    return report.as_json()
