@@ -8,7 +8,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from redis.asyncio import Redis
@@ -32,7 +31,7 @@ from core.desk.service import DeskService
 from core.identity import Platform
 from intake.alerts import KEY_PREFIX as ALERT_KEY_PREFIX
 from intake.alerts import AdminAlerts
-from intake.calendar_source import CalendarFileWatch, load_calendar
+from intake.calendar_source import CalendarFileWatch, build_calendar
 from intake.config import Settings
 from intake.outbound import ChannelDelivery
 from scheduler.dispatcher import Dispatcher
@@ -142,10 +141,6 @@ class Wiring:
 
     async def close(self) -> None:
         await self.engine.dispose()
-
-
-def build_calendar(settings: Settings) -> WorkingCalendar:
-    return load_calendar(settings.intake_calendar_file, ZoneInfo(settings.intake_timezone))
 
 
 def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> Wiring:
