@@ -32,6 +32,7 @@ from core.identity import Platform
 from intake.alerts import KEY_PREFIX as ALERT_KEY_PREFIX
 from intake.alerts import AdminAlerts
 from intake.calendar_source import CalendarFileWatch, build_calendar
+from intake.chat_reports import ChatReports
 from intake.config import Settings
 from intake.outbound import ChannelDelivery
 from scheduler.dispatcher import Dispatcher
@@ -63,6 +64,7 @@ class Wiring:
     wechat: WeChatChannel | None
     alerts: AdminAlerts
     rejected_inputs: RejectedInputs
+    reports: ChatReports
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _running: list[asyncio.Task[None]] = field(default_factory=list)
     _scheduler: AsyncIOScheduler | None = None
@@ -152,6 +154,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> W
         praise_days=settings.intake_praise_days,
     )
     delivery = ChannelDelivery()
+    delivery.reports = ChatReports(engine, settings, clock)
     alerts = AdminAlerts(lambda: SqlUnitOfWork(engine), clock)
     dispatcher = Dispatcher(
         SqlOutboxQueue(engine),
@@ -207,6 +210,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> W
         wechat=delivery.wechat,
         alerts=alerts,
         rejected_inputs=rejected_inputs,
+        reports=delivery.reports,
     )
 
 
