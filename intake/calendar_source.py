@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from chinese_calendar import constants
 
 from core.cases.calendar import WorkingCalendar, YearDays
+from intake.config import Settings
 
 log = logging.getLogger("intake.calendar")
 
@@ -140,3 +141,8 @@ def _parse(path: Path, year: int, value: object) -> date:
         return date.fromisoformat(str(value))
     except ValueError as exc:
         raise CalendarFileError(f"{path}: [{year}] has a bad date {value!r}") from exc
+
+
+def build_calendar(settings: Settings) -> WorkingCalendar:
+    """The working-day calendar the settings name: the library's years and the file's."""
+    return load_calendar(settings.intake_calendar_file, ZoneInfo(settings.intake_timezone))

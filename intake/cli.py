@@ -21,13 +21,13 @@ from core.analytics.periods import Period
 from core.desk.staff import Role
 from core.messages import LANGUAGES
 from intake import admin, refusals
-from intake.calendar_source import year_sources
+from intake.calendar_source import build_calendar, year_sources
 from intake.config import Settings
 from intake.logs import configure_logging
 from intake.report_summary import summary
 from intake.reporting import figures_of
 from intake.server import run_scheduler, serve
-from intake.wiring import build, build_calendar, system_clock, wechat_api
+from intake.wiring import build, system_clock, wechat_api
 from storage.crypto import generate_key
 from storage.database import create_engine
 from storage.migrate import upgrade

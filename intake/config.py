@@ -80,6 +80,17 @@ class Settings(BaseSettings):
         default=None,
         description="id:base64-32-bytes,...: the first encrypts contact data, all decrypt.",
     )
+    intake_reports_dir: Path = Field(
+        default=Path("reports"),
+        description="Where report files are written (`intake report`, and those sent in chat).",
+    )
+    intake_public_url: str | None = Field(
+        default=None,
+        description="The service's address as staff reach it, for links to report files.",
+    )
+    intake_report_link_hours: int = Field(
+        default=72, ge=1, description="How long a report file sent by link can be fetched."
+    )
     intake_channel_retry_seconds: float = Field(
         default=1.0, gt=0, description="First pause before a channel reconnects; doubles to 60 s."
     )
@@ -105,6 +116,7 @@ class Settings(BaseSettings):
         "wechat_template_case_update",
         "redis_url",
         "intake_data_keys",
+        "intake_public_url",
         mode="before",
     )
     @classmethod

@@ -6,8 +6,8 @@ are replaced wherever they appear, whatever the library or exception that carrie
 and anything shaped like a credential is replaced even when its value was never
 configured — the WeChat access_token fetched at run time, a token in a URL from another
 deployment — namely Bot API tokens (`bot123:AA…`), credential query parameters
-(`access_token=`, `secret=`, `appsecret=`, …) and the password of a
-`scheme://user:password@host` URL.
+(`access_token=`, `secret=`, `appsecret=`, …), the token of a link to report files
+and the password of a `scheme://user:password@host` URL.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(rf"([\"']({_CREDENTIAL_KEYS})[\"']\s*:\s*[\"'])[^\"']+", re.IGNORECASE),
         rf"\1{MASK}",
     ),
+    # The token of a link to a report's files (`/reports/TOKEN/report-2026Q4.html`).
+    (re.compile(r"(/reports/)[A-Za-z0-9_-]{20,64}"), rf"\1{MASK}"),
     # The password of a URL: `postgresql+asyncpg://user:password@host/db`.
     (re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s\"']*:)[^@\s/\"']+@"), rf"\1{MASK}@"),
 )

@@ -43,6 +43,7 @@ def build_web_app(wiring: Wiring) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024, middlewares=[no_traceback])
     app[WIRING] = wiring
     app.router.add_get("/healthz", healthz)
+    wiring.reports.add_routes(app)
     telegram = wiring.telegram
     if telegram is not None and telegram.webhook is not None:
         add_webhook_route(app, telegram, telegram.webhook.secret, wiring.rejected_inputs)

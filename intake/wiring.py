@@ -8,7 +8,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from redis.asyncio import Redis
@@ -32,7 +31,8 @@ from core.desk.service import DeskService
 from core.identity import Platform
 from intake.alerts import KEY_PREFIX as ALERT_KEY_PREFIX
 from intake.alerts import AdminAlerts
-from intake.calendar_source import CalendarFileWatch, load_calendar
+from intake.calendar_source import CalendarFileWatch, build_calendar
+from intake.chat_reports import ChatReports
 from intake.config import Settings
 from intake.outbound import ChannelDelivery
 from scheduler.dispatcher import Dispatcher
@@ -64,6 +64,7 @@ class Wiring:
     wechat: WeChatChannel | None
     alerts: AdminAlerts
     rejected_inputs: RejectedInputs
+    reports: ChatReports
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _running: list[asyncio.Task[None]] = field(default_factory=list)
     _scheduler: AsyncIOScheduler | None = None
@@ -144,10 +145,6 @@ class Wiring:
         await self.engine.dispose()
 
 
-def build_calendar(settings: Settings) -> WorkingCalendar:
-    return load_calendar(settings.intake_calendar_file, ZoneInfo(settings.intake_timezone))
-
-
 def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> Wiring:
     engine = create_engine(settings.database_url, keys=settings.data_keys)
     calendar = build_calendar(settings)
@@ -157,6 +154,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> W
         praise_days=settings.intake_praise_days,
     )
     delivery = ChannelDelivery()
+    delivery.reports = ChatReports(engine, settings, clock)
     alerts = AdminAlerts(lambda: SqlUnitOfWork(engine), clock)
     dispatcher = Dispatcher(
         SqlOutboxQueue(engine),
@@ -212,6 +210,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> W
         wechat=delivery.wechat,
         alerts=alerts,
         rejected_inputs=rejected_inputs,
+        reports=delivery.reports,
     )
 
 

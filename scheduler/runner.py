@@ -3,7 +3,8 @@ the alert about missing calendar years) at the start of the working day, forgett
 abandoned intakes every five minutes, the satisfaction surveys' reminders and expiry
 every ten, and every ten as well the redaction of old messages and provisional
 deadlines counted again once the calendar (reloaded when its file changes) knows their
-year.
+year. On the first working day of a month (and of a quarter) the supervisors' reports
+are ordered once the working day has begun.
 
 Runs inside `intake serve` (INTAKE_SCHEDULER=embedded) or as its own process
 (`intake scheduler`). On PostgreSQL any number may run: claims in the database keep
@@ -23,6 +24,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from core.analytics.orders import order_scheduled_reports
 from core.cases.calendar import WorkingCalendar
 from core.cases.provisional import recount_provisional_deadlines, report_missing_years
 from core.chasing.alerts import chase_deadlines, send_daily_digest
@@ -92,6 +94,14 @@ def build_scheduler(
         if await report_missing_years(unit_of_work, alerts=alerts):
             after_commit()
 
+    async def reports() -> None:
+        ordered = await order_scheduled_reports(
+            unit_of_work, calendar=calendar, opens=hours.start, now=clock()
+        )
+        if ordered:
+            log.info("scheduled reports ordered", extra={"messages": ordered})
+            after_commit()
+
     async def recount() -> None:
         refresh_calendar()  # an administrator may have added a year to the calendar file
         counted = await recount_provisional_deadlines(unit_of_work, calendar=calendar, now=clock())
@@ -121,6 +131,9 @@ def build_scheduler(
     jobs = (
         (chase, "chase", IntervalTrigger(minutes=1), 30),
         (digest, "digest", morning, 3600),
+        # Every ten minutes, not once in the morning: a service started later that day
+        # still orders them; the outbox's keys keep each one single.
+        (reports, "reports", IntervalTrigger(minutes=10), 600),
         (forget, "retention", IntervalTrigger(minutes=5), 300),
         (surveys, "surveys", IntervalTrigger(minutes=10), 600),
         (recount, "calendar", IntervalTrigger(minutes=10), 600),

@@ -34,7 +34,7 @@ _CASE_TABLE: Table = CaseRow.__table__  # type: ignore[attr-defined]
 _EVENT_TABLE: Table = CaseEventRow.__table__  # type: ignore[attr-defined]
 _CASES, _EVENTS = _CASE_TABLE.c, _EVENT_TABLE.c
 _OPEN = _CASES.status.in_(sorted(s.value for s in OPEN_STATUSES))
-_COUNTED = _CASES.merged_into.is_(None)  # a merged case counts as the one it joined
+_UNMERGED = _CASES.merged_into.is_(None)  # a merged case counts as the one it joined
 _RATINGS = range(1, 6)
 # The trail's actions the figures count (core.cases.case records them).
 _REOPENED, _POSTPONED, _EXTENDED = "reopened", "postponed", "extended"
@@ -46,6 +46,13 @@ def _count(*conditions: ColumnElement[bool]) -> Any:
 
 def _within(column: Any, window: Window) -> ColumnElement[bool]:
     return and_(column >= window.start, column < window.end)
+
+
+def _counted(request: CountRequest) -> ColumnElement[bool]:
+    """The cases a request counts: not merged into another, of its department if any."""
+    if request.department is None:
+        return _UNMERGED
+    return and_(_UNMERGED, _CASES.department == request.department)
 
 
 def _span(windows: Sequence[Window]) -> Window:
@@ -65,7 +72,7 @@ class SqlFigures:
                 dimension: await self._groups(conn, request, _CASES[dimension.value])
                 for dimension in request.dimensions
             }
-            repeats = await _repeats(conn, request.periods)
+            repeats = await _repeats(conn, request)
         return Counted(overall[None], groups, repeats)
 
     async def _groups(
@@ -159,7 +166,7 @@ async def _case_counts(
     stmt = (
         select(*_keyed(key), *columns, _count(_OPEN, c.due_at < now))
         .select_from(_CASE_TABLE.outerjoin(reopened, reopened.c.case_number == c.number))
-        .where(_COUNTED, relevant)
+        .where(_counted(request), relevant)
         .group_by(*_keyed(key))
     )
     found: dict[str | None, tuple[list[dict[str, Any]], int]] = {}
@@ -198,7 +205,7 @@ async def _event_counts(
     stmt = (
         select(*_keyed(key), *columns)
         .select_from(_EVENT_TABLE.join(_CASE_TABLE, _CASES.number == e.case_number))
-        .where(_COUNTED, e.action.in_((_POSTPONED, _EXTENDED)), _within(e.at, span))
+        .where(_counted(request), e.action.in_((_POSTPONED, _EXTENDED)), _within(e.at, span))
         .group_by(*_keyed(key))
     )
     found: dict[str | None, list[dict[str, int]]] = {}
@@ -221,7 +228,7 @@ async def _answer_days(
     columns = [_count(_within(_CASES.resolved_at, w)) for w in request.periods]
     stmt = (
         select(*_keyed(key), received, answered, *columns)
-        .where(_COUNTED, _within(_CASES.resolved_at, _span(request.periods)))
+        .where(_counted(request), _within(_CASES.resolved_at, _span(request.periods)))
         .group_by(*_keyed(key), received, answered)
     )
     found: dict[str | None, list[dict[tuple[int, int], int]]] = defaultdict(
@@ -235,10 +242,10 @@ async def _answer_days(
     return dict(found)
 
 
-async def _repeats(conn: AsyncConnection, periods: Sequence[Window]) -> tuple[Repeats, ...]:
+async def _repeats(conn: AsyncConnection, request: CountRequest) -> tuple[Repeats, ...]:
     """Customers with two or more complaints received in each period. Customers who
     asked to be forgotten share one placeholder identity and are left out."""
-    c = _CASES
+    c, periods = _CASES, request.periods
     per_customer = (
         select(
             *(
@@ -247,7 +254,7 @@ async def _repeats(conn: AsyncConnection, periods: Sequence[Window]) -> tuple[Re
             )
         )
         .where(
-            _COUNTED,
+            _counted(request),
             c.type == CaseType.COMPLAINT.value,
             c.customer_user_id != FORGOTTEN_USER,
             _within(c.received_at, _span(periods)),

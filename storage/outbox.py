@@ -9,7 +9,7 @@ LOCKED` lets several dispatchers claim side by side without ever taking the same
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import exists, or_, select, update
@@ -17,9 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
+from core.analytics.periods import Period, PeriodKind
 from core.cases.values import Attachment
 from core.channel.io import Option, Reply
-from core.channel.outbox import OutboundMessage
+from core.channel.outbox import OutboundMessage, ReportOrder
 from core.desk.staff import ChatAddress
 from core.identity import CustomerId, Platform
 from storage.database import rowcount, session_factory
@@ -43,7 +44,7 @@ class SqlOutbox:
         rows = [
             {
                 **_recipient(m),
-                "payload": _payload(m.reply),
+                "payload": _payload(m.reply, m.report),
                 "case_number": m.case_number,
                 "idempotency_key": f"{key}:{i}",
                 "status": PENDING,
@@ -230,7 +231,7 @@ def _recipient(message: OutboundMessage) -> dict[str, Any]:
     }
 
 
-def _payload(reply: Reply) -> dict[str, Any]:
+def _payload(reply: Reply, report: ReportOrder | None) -> dict[str, Any]:
     return {
         "text": reply.text,
         "options": [[o.key, o.label] for o in reply.options],
@@ -238,7 +239,30 @@ def _payload(reply: Reply) -> dict[str, Any]:
         "media": [[a.kind, a.ref, a.caption] for a in reply.media],
         "media_platform": reply.media_platform.value if reply.media_platform else None,
         "continued": reply.continued,
+        "report": None if report is None else _order(report),
     }
+
+
+def _order(report: ReportOrder) -> dict[str, Any]:
+    period = report.period
+    return {
+        "kind": period.kind.value,
+        "first": period.first.isoformat(),
+        "last": period.last.isoformat(),
+        "department": report.department,
+        "language": report.language,
+    }
+
+
+def _report(stored: dict[str, Any] | None) -> ReportOrder | None:
+    if stored is None:
+        return None
+    period = Period(
+        PeriodKind(stored["kind"]),
+        date.fromisoformat(stored["first"]),
+        date.fromisoformat(stored["last"]),
+    )
+    return ReportOrder(period, stored["department"], stored["language"])
 
 
 def _message(row: OutboxRow) -> OutboundMessage:
@@ -255,4 +279,5 @@ def _message(row: OutboxRow) -> OutboundMessage:
         Platform(p["media_platform"]) if p["media_platform"] else None,
         p.get("continued"),  # absent from messages queued before it existed
     )
-    return OutboundMessage(recipient, reply, row.case_number)
+    # Absent from messages queued before reports were sent this way.
+    return OutboundMessage(recipient, reply, row.case_number, _report(p.get("report")))

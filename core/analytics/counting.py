@@ -44,6 +44,7 @@ class CountRequest:
     now: datetime
     day_offset: timedelta
     dimensions: tuple[Dimension, ...] = tuple(Dimension)
+    department: str | None = None  # only this department's cases; None: every case
 
 
 @dataclass(frozen=True, slots=True)

@@ -116,6 +116,7 @@ class Report:
     periods: tuple[Period, Period, Period]  # reported, previous, a year earlier
     calendar: WorkingCalendar
     satisfaction: SatisfactionDefinition
+    department: str | None = None  # the department reported on; None: the whole bank
 
     def _period(self, index: int) -> dict[str, Any]:
         period = self.periods[index]
@@ -150,6 +151,7 @@ class Report:
         return {
             **self._period(0),
             "as_of": self.as_of.astimezone(self.calendar.tz).isoformat(),
+            "department": self.department,
             "overdue_now": self.counted.overall.overdue_now,
             # Recurring problems found in the texts: not analysed yet, so none listed.
             "common_problems": [],
@@ -183,8 +185,10 @@ async def figures_report(
     now: datetime,
     calendar: WorkingCalendar,
     satisfaction: SatisfactionDefinition,
+    department: str | None = None,
 ) -> Report:
-    """Count the period, the one before and the same one a year earlier in one go."""
+    """Count the period, the one before and the same one a year earlier in one go, of
+    one department's cases or (None) of all."""
     periods = (period, period.previous(), period.year_earlier())
     tz = calendar.tz
     start = period.window(tz).start
@@ -194,6 +198,7 @@ async def figures_report(
         now=now,
         # Fixed for the period: exact for zones without summer time, as the bank's.
         day_offset=start.utcoffset() or timedelta(),
+        department=department,
     )
     counted = await source.count(request)
-    return Report(period, now, counted, periods, calendar, satisfaction)
+    return Report(period, now, counted, periods, calendar, satisfaction, department)

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Protocol
 
+from core.analytics.periods import Period
 from core.channel.io import Reply
 from core.desk.staff import ChatAddress
 from core.identity import CustomerId
@@ -22,10 +24,32 @@ Recipient = CustomerId | ChatAddress
 
 
 @dataclass(frozen=True, slots=True)
+class ReportOrder:
+    """A report to make when the message is sent (`core.analytics.orders`): the figures
+    of a period, of one department or of all, in the recipient's language."""
+
+    period: Period
+    department: str | None  # None: every department
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
+class MadeReport:
+    """A report made for sending: its targets as text, its files, and a line saying where
+    the files can be fetched, for a platform that does not take them along."""
+
+    summary: str
+    files: tuple[Path, ...]
+    where: str
+
+
+@dataclass(frozen=True, slots=True)
 class OutboundMessage:
     recipient: Recipient
     reply: Reply
     case_number: str | None = None  # what it is about (WeChat templates show it)
+    # A report to make and send along: `reply` is then its heading.
+    report: ReportOrder | None = None
 
 
 class Outbox(Protocol):

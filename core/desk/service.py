@@ -117,7 +117,7 @@ class DeskService:
                 return None
             # Staff write to the bank's account too: that opens their push window.
             waiting = (await uow.dialogues.lock(sender, now)).waiting_pushes
-            work = Work(uow, staff, command, now, self._settings)
+            work = Work(uow, staff, command, now, self._settings, sender)
             refusal: DomainError | None = None
             if declared is None:  # only a redeemed /register gets this far undeclared
                 await self._welcome(work)
@@ -133,7 +133,7 @@ class DeskService:
         if refusal is not None:
             # Leaving the transaction rolled back whatever the command had changed before
             # it was refused; the refusal is answered, and the delivery kept, on its own.
-            work = Work(uow, staff, command, now, self._settings)
+            work = Work(uow, staff, command, now, self._settings, sender)
             self._refused(work, refusal)
             async with uow:
                 if key is not None:

@@ -19,6 +19,7 @@ from core.channel.io import Reply
 from core.channel.outbox import OutboundMessage
 from core.desk.registry import StaffCommand
 from core.desk.staff import StaffMember
+from core.identity import CustomerId
 from core.messages import t
 from core.ports import UnitOfWork
 from core.rewards.ledger import RewardPolicy
@@ -40,6 +41,7 @@ class Work:
     command: StaffCommand
     now: datetime
     settings: DeskSettings
+    sender: CustomerId  # the account the command came from
     replies: list[Reply] = field(default_factory=list)
     sends: list[OutboundMessage] = field(default_factory=list)
 

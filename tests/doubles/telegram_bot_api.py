@@ -823,6 +823,7 @@ class BotApiDouble:
                 ("deleteMyCommands", self._delete_my_commands),
                 ("sendPhoto", self._send_photo),
                 ("sendDocument", self._send_document),
+                ("sendMediaGroup", self._send_media_group),
                 ("sendChatAction", self._send_chat_action),
                 ("getFile", self._get_file),
             )
@@ -2049,6 +2050,57 @@ class BotApiDouble:
             file=self._files[file_id].data,
             caption=True,
         )
+
+    async def _send_media_group(self, params: JSONDict, files: dict[str, UploadedFile]) -> Any:
+        """2-10 items sent as one album, all or none; only documents are modelled (an
+        album mixes documents with nothing else). Answers the array of Messages."""
+        chat_id = self._writable_chat(params)
+        media = params.get("media")
+        if isinstance(media, str):
+            try:
+                media = json.loads(media)
+            except ValueError:
+                raise _bad_request("can't parse media JSON object") from None
+        if not isinstance(media, list) or not 2 <= len(media) <= 10:
+            raise _bad_request("wrong number of media in the album: 2-10 are allowed")
+        if any(not isinstance(item, dict) or item.get("type") != "document" for item in media):
+            raise _bad_request("documents can't be mixed with other media types")
+        # Check every item before recording any: the album is sent whole or not at all.
+        checked = []
+        for item in media:
+            raw, plain, entities = self._formatted(item.get("caption"), item, caption=True)
+            file_id, upload = self._incoming_file(
+                "media", item, files, folder="documents", extension="bin"
+            )
+            checked.append((item, raw, plain, entities, file_id, upload))
+        group_id = str(next(self._message_ids) + 10**12)
+        messages = []
+        for item, raw, plain, entities, file_id, upload in checked:
+            stored = self._files[file_id]
+            document: JSONDict = {
+                "file_id": stored.file_id,
+                "file_unique_id": stored.file_unique_id,
+                "file_size": len(stored.data),
+            }
+            if upload is not None and upload.filename:
+                document["file_name"] = upload.filename
+            if upload is not None and upload.content_type:
+                document["mime_type"] = upload.content_type
+            messages.append(
+                self._record_outbound(
+                    "sendMediaGroup",
+                    chat_id,
+                    {**params, **item},
+                    {"document": document, "media_group_id": group_id},
+                    raw=raw,
+                    plain=plain,
+                    entities=entities,
+                    markup=None,
+                    file=stored.data,
+                    caption=True,
+                )
+            )
+        return messages
 
     async def _send_document(self, params: JSONDict, files: dict[str, UploadedFile]) -> Any:
         chat_id = self._writable_chat(params)

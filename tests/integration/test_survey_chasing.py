@@ -186,7 +186,15 @@ async def test_the_scheduler_runs_every_job(engine: AsyncEngine, calendar: Worki
         message_retention=timedelta(days=3),
     )
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"chase", "digest", "retention", "surveys", "calendar", "redaction"}
+    assert set(jobs) == {
+        "chase",
+        "digest",
+        "retention",
+        "surveys",
+        "calendar",
+        "redaction",
+        "reports",
+    }
     await jobs["surveys"].func()
     assert len(await reminders(engine)) == 1 and woken == [1]
     await jobs["retention"].func()

@@ -67,6 +67,13 @@ def test_credential_parameters_are_masked() -> None:
     )
 
 
+def test_the_token_of_a_link_to_report_files_is_masked() -> None:
+    line = '"GET /reports/q3Vx-9LmT2bKpR7sWcY_4dNh8JfA6eGu/report-2026Q4.html HTTP/1.1" 200'
+    assert scrubbed(line) == '"GET /reports/***/report-2026Q4.html HTTP/1.1" 200'
+    # `intake report` writes into ./reports/: its own paths are no secret.
+    assert scrubbed("wrote reports/report-2026Q4.html") == "wrote reports/report-2026Q4.html"
+
+
 def test_passwords_in_urls_are_masked_and_the_rest_is_kept() -> None:
     dsn = "postgresql+asyncpg://intake:S3cret%40Pass@db.bank.local:5432/intake"
     assert scrubbed(f"cannot connect to {dsn}") == (

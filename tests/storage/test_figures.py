@@ -417,6 +417,32 @@ async def test_the_jrt_breakdown_and_the_others(
     assert {key: n for key, n in received.items() if n} == {"loans": 1}
 
 
+async def test_a_departments_report_counts_its_cases_only(
+    figures: SqlFigures, calendar: WorkingCalendar
+) -> None:
+    period = Period.parse_quarter("2026Q4")
+    bank = await _report(figures, calendar, period)
+    report = await figures_report(
+        figures,
+        period,
+        now=NOW,
+        calendar=calendar,
+        satisfaction=SatisfactionDefinition(4),
+        department="cards",
+    )
+    cards = report.as_json()
+    # Cards has C1, C2, C5, S5, R1 (C7, merged into C1, is not counted).
+    assert cards["department"] == "cards" and cards["received"] == 5
+    # Its figures are the cards row of the bank's breakdown by department, every one.
+    [row] = [r for r in bank["breakdowns"]["department"] if r["key"] == "cards"]
+    for name in ("received", "on_time", "satisfied", "adopted", "time_to_answer", "reopened"):
+        assert cards[name] == row[name], name
+    assert cards["overdue_now"] == row["overdue_now"] == 1  # C5
+    # Alice complained twice about her debit card (C1, C5): a repeat complainant there.
+    assert cards["repeat_complainants"] == {"customers": 1, "complaints": 2}
+    assert {r["key"] for r in cards["breakdowns"]["department"]} == {"cards"}
+
+
 async def test_an_empty_database_gives_zeros_and_no_rates(
     engine: AsyncEngine, calendar: WorkingCalendar
 ) -> None:

@@ -9,11 +9,12 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.analytics.periods import Period
 from core.cases.calendar import WorkingCalendar
 from core.cases.classification import Channel
 from core.channel.io import Incoming, Reply, Text
-from core.channel.outbox import OutboundMessage, RetryLater, Undeliverable
-from core.desk.staff import Role
+from core.channel.outbox import OutboundMessage, ReportOrder, RetryLater, Undeliverable
+from core.desk.staff import ChatAddress, Role
 from core.identity import CustomerId, Platform
 from intake import admin
 from intake.alerts import KEY_PREFIX, AdminAlerts
@@ -221,3 +222,23 @@ async def test_a_failed_message_is_reported_to_the_admins_in_chat(
     assert "intake outbox retry" in report
     await alerts.alert_admins(report.removeprefix("⚠️ "))  # the same problem, same day
     assert len(await SqlOutboxQueue(engine).listing()) == 1  # only the failed message
+
+
+async def test_a_report_order_comes_back_from_the_outbox_as_it_was_queued(
+    engine: AsyncEngine,
+) -> None:
+    order = ReportOrder(Period.quarter(2026, 4), "cards", "en")
+    supervisor = ChatAddress(Platform.TELEGRAM, "9004")
+    async with SqlUnitOfWork(engine) as uow:
+        await uow.outbox.add(
+            [
+                OutboundMessage(supervisor, Reply("📊 Quarterly report 2026Q4"), report=order),
+                OutboundMessage(supervisor, Reply("plain")),
+            ],
+            now=now(),
+            key="report-1",
+        )
+        await uow.commit()
+    claimed = await SqlOutboxQueue(engine).claim(now(), limit=10, lease=timedelta(seconds=30))
+    assert [c.message.report for c in claimed] == [order]  # one chat: the oldest first
+    assert claimed[0].message.recipient == supervisor
