@@ -3,11 +3,11 @@
 Each complaint or suggestion text is segmented by the tokenizer passed in and reduced
 to its keywords (`core.problems.keywords`); the text's problem is its first two
 keywords, in whatever order they came (one keyword when it has only one), within its
-business type. Every text thus belongs to exactly one problem, so the shares of a
-period's problems add up to at most 1. A problem is recurring when at least
-`MIN_COUNT` texts share it. Its label is its keywords joined; its examples are the first
-texts of it, in the order the texts came, cut to a sentence and masked (ID card, bank
-card and phone numbers, e-mail addresses: `core.identity.redact`).
+business type; the label shows them as the problem's first text has them. Every text
+belongs to exactly one problem, so the shares of a period's problems add up to at most
+1. A problem is recurring when at least `MIN_COUNT` (2) texts share it. Its examples are
+its first texts, in the order the texts came, cut to a sentence and masked (ID card,
+bank card and phone numbers, e-mail addresses: `core.identity.redact`).
 
 **Rising.** A problem is rising when it was raised at least `RISING_MIN` times (3) and
 at least `RISING_STEP` (2) more times than in the previous period and at least
@@ -76,6 +76,7 @@ def example(text: str, word: str) -> str:
 
 @dataclass(slots=True)
 class _Group:
+    words: tuple[str, ...]  # the key's words as the group's first text has them
     complaints: int = 0
     suggestions: int = 0
     examples: list[str] = field(default_factory=list)
@@ -101,10 +102,11 @@ class ProblemTally:
         if not words:
             return
         # Interned: the same few thousand words recur in every key.
-        key = (item.business_type, tuple(sorted(sys.intern(w) for w in words[:KEY_WORDS])))
+        leading = tuple(sys.intern(w) for w in words[:KEY_WORDS])
+        key = (item.business_type, tuple(sorted(leading)))
         group = self._groups.get(key)
         if group is None:
-            group = self._groups[key] = _Group()
+            group = self._groups[key] = _Group(leading)
         if item.type is CaseType.SUGGESTION:
             group.suggestions += 1
         else:
@@ -183,11 +185,11 @@ def common_problems(
     period."""
     by_business: dict[str, list[Problem]] = {}
     for key, group in current.recurring().items():
-        business_type, words = key
+        business_type = key[0]
         by_business.setdefault(business_type, []).append(
             Problem(
                 business_type=business_type,
-                keywords=words,
+                keywords=group.words,
                 complaints=group.complaints,
                 suggestions=group.suggestions,
                 share=rate(group.count, current.texts),
