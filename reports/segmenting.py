@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -51,8 +52,10 @@ class Segmenter:
                 self._tokenizer = tokenizer
             return self._tokenizer
 
-    def __call__(self, text: str) -> list[str]:
-        words: list[str] = self._ready().lcut(text)
+    def __call__(self, text: str) -> Iterator[str]:
+        """The words as jieba finds them, one run of text between punctuation at a time:
+        who needs the first words only never pays for the rest."""
+        words: Iterator[str] = self._ready().cut(text)
         return words
 
 

@@ -98,11 +98,11 @@ class ProblemTally:
 
     def add(self, item: ProblemText) -> None:
         self.texts += 1
-        words = keywords(self._tokenizer(item.text))
+        words = keywords(self._tokenizer(item.text), limit=KEY_WORDS)
         if not words:
             return
         # Interned: the same few thousand words recur in every key.
-        leading = tuple(sys.intern(w) for w in words[:KEY_WORDS])
+        leading = tuple(sys.intern(w) for w in words)
         key = (item.business_type, tuple(sorted(leading)))
         group = self._groups.get(key)
         if group is None:

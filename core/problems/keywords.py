@@ -10,8 +10,10 @@ acronyms are kept in capitals (ATM), other English words are lowercased.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from itertools import islice
 
-Tokenizer = Callable[[str], list[str]]
+# Text -> its words; lazily is best: only the first few keywords of a text are needed.
+Tokenizer = Callable[[str], Iterable[str]]
 
 _CHINESE = """
 我们 你们 他们 她们 它们 自己 本人 大家 我的 您的 你的 这个 那个 这些 那些 这样 那样 这么 那么
@@ -50,11 +52,16 @@ def keyword(token: str) -> str | None:
     return None if word.lower() in STOP_WORDS else word
 
 
-def keywords(tokens: Iterable[str]) -> list[str]:
-    """The distinct keywords among the tokens, in the order they first appear."""
-    seen: dict[str, None] = {}
+def keywords(tokens: Iterable[str], limit: int | None = None) -> list[str]:
+    """The distinct keywords among the tokens, in the order they first appear; with
+    `limit`, the first that many only (the rest of the tokens is never asked for)."""
+    return list(islice(_distinct(tokens), limit))
+
+
+def _distinct(tokens: Iterable[str]) -> Iterable[str]:
+    seen: set[str] = set()
     for token in tokens:
         word = keyword(token)
-        if word is not None:
-            seen.setdefault(word)
-    return list(seen)
+        if word is not None and word not in seen:
+            seen.add(word)
+            yield word

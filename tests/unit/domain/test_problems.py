@@ -3,6 +3,8 @@ and masked examples. The tokenizer here splits on spaces, so each text says its 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from core.cases.values import CaseType
@@ -30,6 +32,18 @@ def _tally(*texts: tuple[CaseType, str, str], examples: int = 3) -> ProblemTally
 def test_keywords_leave_out_stop_words_punctuation_numbers_and_single_characters() -> None:
     tokens = ["我", "的", "信用卡", "年费", "，", "50", "银行", "信用卡", "The", "ATM", "Card"]
     assert keywords(tokens) == ["信用卡", "年费", "ATM", "card"]
+
+
+def test_keywords_stop_asking_for_tokens_at_the_limit() -> None:
+    asked: list[str] = []
+
+    def tokens() -> Iterator[str]:
+        for token in ["我", "信用卡", "信用卡", "年费", "太", "贵", "never"]:
+            asked.append(token)
+            yield token
+
+    assert keywords(tokens(), limit=2) == ["信用卡", "年费"]
+    assert asked == ["我", "信用卡", "信用卡", "年费"]
 
 
 def test_texts_group_by_their_leading_keywords_within_a_business_type() -> None:
