@@ -62,6 +62,10 @@ class Settings(BaseSettings):
         le=SATISFACTION_MAX,
         description="Ratings from this one up count as satisfied in the figures.",
     )
+    intake_bank_words_file: Path | None = Field(
+        default=None,
+        description="The bank's own words for the analysis of texts, in jieba's user-dict format.",
+    )
 
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str = "https://api.telegram.org"
@@ -106,6 +110,7 @@ class Settings(BaseSettings):
 
     @field_validator(
         "intake_calendar_file",
+        "intake_bank_words_file",
         "telegram_bot_token",
         "telegram_webhook_url",
         "telegram_webhook_secret",
@@ -165,6 +170,13 @@ class Settings(BaseSettings):
         backend, _, driver = url.drivername.partition("+")
         if _DRIVERS.get(backend) != driver:
             raise ValueError(f"unsupported database {url.drivername!r}; use {_DATABASE_URL_FORMS}")
+        return value
+
+    @field_validator("intake_bank_words_file")
+    @classmethod
+    def _bank_words_file_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"no such file: {value}; give the path of the bank's word list")
         return value
 
     @field_validator("intake_timezone")

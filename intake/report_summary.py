@@ -1,8 +1,11 @@
-"""The few lines `intake report` prints without --json: the four targets, met or not."""
+"""The few lines `intake report` prints without --json: the four targets, met or not,
+and the most frequent common problems."""
 
 from __future__ import annotations
 
 from typing import Any
+
+PROBLEMS_SHOWN = 5
 
 _TARGETS = (
     ("received_per_month", "received per month"),
@@ -44,7 +47,7 @@ def _basis(key: str, figures: dict[str, Any]) -> str:
 
 
 def summary(figures: dict[str, Any]) -> list[str]:
-    """The report's period and its four targets, one line each."""
+    """The report's period, its four targets and its top problems, one line each."""
     period = figures["period"]
     lines = [f"figures for {period['label']} ({period['from']} to {period['to']}, bank time)"]
     for key, name in _TARGETS:
@@ -54,5 +57,14 @@ def summary(figures: dict[str, Any]) -> list[str]:
         lines.append(
             f"{name}\t{_shown(key, target['value'])}\ttarget >= {goal}\t{verdict}"
             f"\t({_basis(key, figures)})"
+        )
+    problems = figures["common_problems"][:PROBLEMS_SHOWN]
+    if problems:
+        lines.append("common problems (count, share, change against the previous period):")
+    for problem in problems:
+        rising = "\trising" if problem["rising"] else ""
+        lines.append(
+            f"{problem['label']}\t{problem['business_type']}\t{problem['count']}"
+            f"\t{problem['share']:.1%}\t{problem['change']:+d}{rising}"
         )
     return lines

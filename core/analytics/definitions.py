@@ -52,6 +52,7 @@ TARGET_SATISFIED = 0.85
 TARGET_ADOPTED = 0.5
 
 DEFAULT_SATISFIED_FROM = 4  # top-two-box on a 1-5 scale
+_DIGITS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,11 @@ class SatisfactionDefinition:
 def rate(part: int, whole: int) -> float | None:
     """part / whole, or None when nothing was counted."""
     return part / whole if whole else None
+
+
+def rounded(value: float | None) -> float | None:
+    """A rate or average as the report shows it: enough digits to tell 89.99 % from 90 %."""
+    return None if value is None else round(value, _DIGITS)
 
 
 def met(value: float | None, target: float) -> bool | None:

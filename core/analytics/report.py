@@ -7,6 +7,7 @@ object `intake report --json` prints (its keys are listed in the README).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,16 +30,12 @@ from core.analytics.definitions import (
     percentile,
     rate,
     ratings_of,
+    rounded,
     working_days_taken,
 )
 from core.analytics.periods import Period
 from core.cases.calendar import WorkingCalendar
-
-_DIGITS = 4  # rates and averages in the JSON: enough to tell 89.99 % from 90 %
-
-
-def _rounded(value: float | None) -> float | None:
-    return None if value is None else round(value, _DIGITS)
+from core.problems.grouping import Problem
 
 
 def group_figures(
@@ -53,7 +50,7 @@ def group_figures(
     return {
         "received": counts.received,
         "on_time": {
-            "rate": _rounded(rate(counts.answered_on_time, counted)),
+            "rate": rounded(rate(counts.answered_on_time, counted)),
             "answered": counts.answered,
             "on_time": counts.answered_on_time,
             "late_open": counts.late_open,
@@ -64,26 +61,26 @@ def group_figures(
             "p90_working_days": percentile(taken, 0.9),
         },
         "satisfied": {
-            "rate": _rounded(rate(satisfied, rated)),
+            "rate": rounded(rate(satisfied, rated)),
             "answered": rated,
             "satisfied": satisfied,
             "definition": satisfaction.text,
             "ratings": {str(score): n for score, n in ratings.items()},
         },
         "response_rate": {
-            "rate": _rounded(rate(counts.answered_rated, counts.answered)),
+            "rate": rounded(rate(counts.answered_rated, counts.answered)),
             "answered": counts.answered,
             "rated": counts.answered_rated,
         },
         "adopted": {
-            "rate": _rounded(rate(counts.adopted, counts.decided)),
+            "rate": rounded(rate(counts.adopted, counts.decided)),
             "decided": counts.decided,
             "adopted": counts.adopted,
             "implemented": counts.implemented,
             "announced": counts.announced,
         },
         "reopened": {
-            "rate": _rounded(rate(counts.answered_reopened, counts.answered)),
+            "rate": rounded(rate(counts.answered_reopened, counts.answered)),
             "answered": counts.answered,
             "reopened": counts.answered_reopened,
         },
@@ -98,7 +95,7 @@ def targets(period: Period, figures: dict[str, Any]) -> dict[str, dict[str, Any]
     per_month = figures["received"] / period.month_share()
 
     def target(goal: float, value: float | None) -> dict[str, Any]:
-        return {"target": goal, "value": _rounded(value), "met": met(value, goal)}
+        return {"target": goal, "value": rounded(value), "met": met(value, goal)}
 
     return {
         "received_per_month": target(TARGET_RECEIVED_PER_MONTH, per_month),
@@ -117,6 +114,8 @@ class Report:
     calendar: WorkingCalendar
     satisfaction: SatisfactionDefinition
     department: str | None = None  # the department reported on; None: the whole bank
+    # The reported period's recurring problems (core.problems), found from the texts.
+    problems: tuple[Problem, ...] = ()
 
     def _period(self, index: int) -> dict[str, Any]:
         period = self.periods[index]
@@ -153,8 +152,7 @@ class Report:
             "as_of": self.as_of.astimezone(self.calendar.tz).isoformat(),
             "department": self.department,
             "overdue_now": self.counted.overall.overdue_now,
-            # Recurring problems found in the texts: not analysed yet, so none listed.
-            "common_problems": [],
+            "common_problems": [problem.as_json() for problem in self.problems],
             "comparisons": {"previous": self._period(1), "year_ago": self._period(2)},
         }
 
@@ -186,9 +184,11 @@ async def figures_report(
     calendar: WorkingCalendar,
     satisfaction: SatisfactionDefinition,
     department: str | None = None,
+    problems: Sequence[Problem] = (),
 ) -> Report:
     """Count the period, the one before and the same one a year earlier in one go, of
-    one department's cases or (None) of all."""
+    one department's cases or (None) of all; the period's recurring problems are found
+    from the texts beforehand and listed as given."""
     periods = (period, period.previous(), period.year_earlier())
     tz = calendar.tz
     start = period.window(tz).start
@@ -201,4 +201,6 @@ async def figures_report(
         department=department,
     )
     counted = await source.count(request)
-    return Report(period, now, counted, periods, calendar, satisfaction, department)
+    return Report(
+        period, now, counted, periods, calendar, satisfaction, department, tuple(problems)
+    )

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.cases.classification import BusinessType, Channel
+from core.cases.values import CaseType, Classification
 from storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import database_url
 from tests.factories import at, new_case
@@ -96,3 +98,112 @@ async def test_report_refuses_a_period_it_cannot_read(tmp_path: Path, engine: As
         code, out, err = await run_intake("report", *args, cwd=tmp_path, env=env)
         assert (code, out) == (2, ""), args
         assert err.startswith("intake: ") and says in err and len(err.splitlines()) == 1, err
+
+
+# (number, type, business type, received, text): one problem recurring in Q4 2026 and
+# raised once in Q3, one raised twice in both, and texts that recur nowhere.
+TEXTS = [
+    ("CP-Q3-1", "complaint", "payment_settlement", "2026-08-10 10:00", "手机银行转账失败"),
+    ("CP-Q3-2", "complaint", "credit_card", "2026-09-01 10:00", "信用卡年费太贵"),
+    ("CP-Q3-3", "complaint", "credit_card", "2026-09-02 10:00", "信用卡年费被扣了"),
+    ("CP-Q4-1", "complaint", "payment_settlement", "2026-10-08 09:00",
+     "你好。手机银行转账一直失败，我的电话13812348000"),
+    ("CP-Q4-2", "complaint", "payment_settlement", "2026-11-11 11:00",
+     "手机银行转账提示限额，卡号6222021234567890123"),
+    ("SG-Q4-3", "suggestion", "payment_settlement", "2026-12-01 15:00",
+     "建议手机银行转账别老是失败"),
+    ("CP-Q4-4", "complaint", "payment_settlement", "2026-12-31 23:00", "手机银行转账到账太慢"),
+    ("CP-Q4-5", "complaint", "credit_card", "2026-10-20 10:00", "信用卡年费又扣了"),
+    ("CP-Q4-6", "complaint", "credit_card", "2026-11-20 10:00", "年费，信用卡的，为什么收"),
+    ("CP-Q4-7", "complaint", "cash", "2026-11-21 10:00", "柜员态度不好"),
+    ("CP-Q4-8", "complaint", "deposits", "2027-01-01 00:10", "手机银行转账失败"),  # 2027Q1
+]  # fmt: skip
+
+
+async def _texts(engine: AsyncEngine) -> None:
+    async with SqlUnitOfWork(engine) as uow:
+        for number, kind, business, received, text in TEXTS:
+            case = new_case(
+                number,
+                type=CaseType(kind),
+                classification=Classification(Channel.MOBILE_APP, BusinessType(business)),
+                description=text,
+                received_at=at(received),
+                due_at=at("2027-01-20 10:00"),
+            )
+            await uow.cases.add(case)
+        await uow.commit()
+
+
+async def test_report_lists_the_common_problems_of_the_quarter(
+    tmp_path: Path, engine: AsyncEngine
+) -> None:
+    await _texts(engine)
+    env = {"DATABASE_URL": database_url(tmp_path)}
+    code, out, err = await run_intake(
+        "report", "--quarter", "2026Q4", "--json", cwd=tmp_path, env=env
+    )
+    assert code == 0, err
+    assert "Prefix dict" not in err  # jieba's progress lines stay in the debug log
+    mobile, fees = json.loads(out)["common_problems"]
+    # 4 of Q4's 7 texts (CP-Q4-8 is 2027's); 1 in Q3: new enough to be rising.
+    assert mobile == {
+        "label": "手机银行 / 转账",
+        "keywords": ["手机银行", "转账"],
+        "business_type": "payment_settlement",
+        "count": 4,
+        "complaints": 3,
+        "suggestions": 1,
+        "share": 0.5714,
+        "previous": 1,
+        "change": 3,
+        "rising": True,
+        "examples": [
+            "手机银行转账一直失败，我的电话138****8000",
+            "手机银行转账提示限额，卡号6222 **** 0123",
+            "建议手机银行转账别老是失败",
+        ],
+        "example_cases": ["CP-Q4-1", "CP-Q4-2", "SG-Q4-3"],
+    }
+    # Two in Q4 as in Q3: the same problem, whatever the order of its words.
+    assert (fees["label"], fees["business_type"], fees["count"]) == (
+        "信用卡 / 年费",
+        "credit_card",
+        2,
+    )
+    assert (fees["previous"], fees["change"], fees["rising"]) == (2, 0, False)
+
+    code, out, err = await run_intake("report", "--quarter", "2026Q4", cwd=tmp_path, env=env)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[5:] == [
+        "common problems (count, share, change against the previous period):",
+        "手机银行 / 转账\tpayment_settlement\t4\t57.1%\t+3\trising",
+        "信用卡 / 年费\tcredit_card\t2\t28.6%\t+0",
+    ]
+
+
+async def test_report_takes_the_banks_own_words(tmp_path: Path, engine: AsyncEngine) -> None:
+    async with SqlUnitOfWork(engine) as uow:
+        for i in range(2):
+            case = new_case(
+                f"CP-2026110{i}-0001",
+                description="鑫享宝理财到期不能赎回",
+                received_at=at(f"2026-11-0{i + 2} 10:00"),
+            )
+            await uow.cases.add(case)
+        await uow.commit()
+    words = tmp_path / "bank-words.txt"
+    words.write_text("鑫享宝 10 nz\n", encoding="utf-8")
+    env = {"DATABASE_URL": database_url(tmp_path), "INTAKE_BANK_WORDS_FILE": str(words)}
+    code, out, err = await run_intake(
+        "report", "--month", "2026-11", "--json", cwd=tmp_path, env=env
+    )
+    assert code == 0, err
+    [problem] = json.loads(out)["common_problems"]
+    assert problem["keywords"] == ["鑫享宝", "理财"]
+
+    env["INTAKE_BANK_WORDS_FILE"] = str(tmp_path / "missing.txt")
+    code, out, err = await run_intake("report", "--month", "2026-11", cwd=tmp_path, env=env)
+    assert (code, out) == (2, "")
+    assert "no such file" in err and "missing.txt" in err, err
