@@ -1,10 +1,17 @@
 """A period's report, assembled from the database: the figures of `core.analytics` as
-one JSON-ready object. `intake report` prints it; the files and the chat build on it."""
+one JSON-ready object, and the files built on them (HTML, XLSX, CSV). `intake report`
+prints or writes them; the chat and the scheduler build on the same two functions."""
 
 from __future__ import annotations
 
+import asyncio
+import getpass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -12,7 +19,12 @@ from core.analytics.periods import Period
 from core.analytics.report import figures_report
 from intake.config import Settings
 from intake.wiring import build_calendar
+from reports.case_csv import CaseCsv
+from reports.case_rows import case_values
+from reports.html import report_page
+from reports.workbook import ReportWorkbook
 from storage.analytics import SqlFigures
+from storage.case_export import CaseExportRow, cases_received, record_reveals
 
 
 async def figures_of(
@@ -28,3 +40,85 @@ async def figures_of(
         satisfaction=settings.satisfaction,
     )
     return report.as_json()
+
+
+# Who the audit trail says revealed contact data in files the command line wrote.
+CLI_ACTOR = "admin:cli"
+
+
+@dataclass(frozen=True, slots=True)
+class ReportFiles:
+    """The files written, and the figures they were made from (for a summary)."""
+
+    html: Path
+    xlsx: Path
+    csv: Path
+    figures: dict[str, Any]
+
+
+Progress = Callable[[str], None]
+
+
+async def write_report(
+    engine: AsyncEngine,
+    settings: Settings,
+    period: Period,
+    *,
+    now: datetime,
+    out_dir: Path,
+    reveal: bool,
+    actor: str,
+    progress: Progress | None,
+) -> ReportFiles:
+    """The period's HTML report, workbook and case CSV in `out_dir` (README: "Figures
+    and reports"). The cases are streamed from the database into both files at once.
+    With `reveal`, personal data is written unmasked and each case gets a
+    `revealed_contact` event by `actor`, committed before its row is written. Files are
+    written in a worker thread, a batch at a time, so a serving process goes on
+    answering meanwhile."""
+    figures = await figures_of(engine, settings, period, now=now)
+    label = period.label
+    files = ReportFiles(
+        out_dir / f"report-{label}.html",
+        out_dir / f"report-{label}.xlsx",
+        out_dir / f"cases-{label}.csv",
+        figures,
+    )
+    await asyncio.to_thread(_write_page, files, reveal)
+    tz = ZoneInfo(settings.intake_timezone)
+    note = f"unmasked in {files.xlsx} and {files.csv}, exported by OS user {getpass.getuser()}"
+    book = await asyncio.to_thread(_start_workbook, files)
+
+    def write(rows: Sequence[CaseExportRow], csv: CaseCsv) -> None:
+        for row in rows:
+            values = case_values(row, tz, reveal=reveal)
+            csv.add(values)
+            book.add(values)
+
+    written = 0
+    with CaseCsv(files.csv) as csv:
+        async for rows in cases_received(engine, period.window(tz)):
+            if reveal:
+                await record_reveals(
+                    engine, [row.number for row in rows], actor=actor, at=now, note=note
+                )
+            await asyncio.to_thread(write, rows, csv)
+            written += len(rows)
+            if progress is not None:
+                progress(f"cases read and rows written: {written}")
+    if progress is not None:
+        progress(f"cases read and rows written: {written}; saving the workbook")
+    await asyncio.to_thread(book.save)
+    return files
+
+
+def _write_page(files: ReportFiles, revealed: bool) -> None:
+    files.html.parent.mkdir(parents=True, exist_ok=True)
+    files.html.write_text(report_page(files.figures, revealed=revealed), encoding="utf-8")
+
+
+def _start_workbook(files: ReportFiles) -> ReportWorkbook:
+    book = ReportWorkbook(files.xlsx)
+    book.figures(files.figures)
+    book.breakdowns(files.figures)
+    return book

@@ -1,0 +1,1 @@
+"""The report's files and text analysis: adapters over core.analytics."""
