@@ -34,6 +34,7 @@ th { background: #eef2f7; }
 .charts { display: flex; flex-wrap: wrap; align-items: flex-start; }
 .charts img { max-width: 100%; margin: 4px 8px 4px 0; }
 .en { color: #666; font-weight: normal; }
+.wide { overflow-x: auto; }
 """
 
 
@@ -123,7 +124,7 @@ def _charts(figures: dict[str, Any]) -> str:
             font=font,
         ),
         charts.rates_chart(
-            [label(z, e) if zh else e for key, z, e in TARGETS[1:]],
+            [f"{z}\n{e}" if zh else e for _, z, e in TARGETS[1:]],
             [figures["targets"][key]["value"] for key, _, _ in TARGETS[1:]],
             [figures["targets"][key]["target"] for key, _, _ in TARGETS[1:]],
             title=label("目标达成", "targets"),
@@ -196,7 +197,7 @@ def _breakdowns(figures: dict[str, Any]) -> str:
             for row in rows
         ]
         parts.append(f"<h3>{escape(dimension_name(dimension))}</h3>")
-        parts.append(_table(head, body) if body else "<p>无 none</p>")
+        parts.append(f'<div class="wide">{_table(head, body)}</div>' if body else "<p>无 none</p>")
     return "".join(parts)
 
 
