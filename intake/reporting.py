@@ -96,7 +96,7 @@ async def write_report(
             book.add(values)
 
     written = 0
-    with CaseCsv(files.csv) as csv:
+    with CaseCsv(files.csv) as csv, book:
         async for rows in cases_received(engine, period.window(tz)):
             if reveal:
                 await record_reveals(
@@ -106,9 +106,9 @@ async def write_report(
             written += len(rows)
             if progress is not None:
                 progress(f"cases read and rows written: {written}")
-    if progress is not None:
-        progress(f"cases read and rows written: {written}; saving the workbook")
-    await asyncio.to_thread(book.save)
+        if progress is not None:
+            progress(f"cases read and rows written: {written}; saving the workbook")
+        await asyncio.to_thread(book.save)
     return files
 
 

@@ -165,17 +165,18 @@ def test_cases_beyond_a_sheet_go_on_in_the_next_one(tmp_path: Path) -> None:
     (here with sheets of three rows: the header and two cases)."""
     path = tmp_path / "book.xlsx"
     book = ReportWorkbook(path, sheet_rows=3)
+    pasted = "<b>&\x07 客户原话"  # markup and a control character XML cannot hold
     for i in range(5):
-        book.add([f"CP-{i}", *([None] * (len(COLUMNS) - 1))])
+        book.add([f"CP-{i}", pasted, i, *([None] * (len(COLUMNS) - 3))])
     book.save()
     sheets = load_workbook(path, read_only=True)
     assert sheets.sheetnames == ["cases 案件", "cases 案件 2", "cases 案件 3"]
-    numbers = [
-        row[0]
+    rows = [
+        row[:3]
         for name in sheets.sheetnames
         for row in sheets[name].iter_rows(min_row=2, values_only=True)
     ]
-    assert numbers == [f"CP-{i}" for i in range(5)]
+    assert rows == [(f"CP-{i}", "<b>& 客户原话", i) for i in range(5)]
 
 
 async def test_progress_shows_on_a_terminal(tmp_path: Path, engine: AsyncEngine) -> None:
