@@ -14,6 +14,7 @@ from select import select as select_fds
 from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
 
 from core.cases.values import CaseType
 from core.identity import Contact
@@ -77,7 +78,7 @@ def _csv_cases(path: Path) -> list[dict[str, str]]:
 async def _reveals(engine: AsyncEngine) -> list[CaseEventRow]:
     async with engine.connect() as conn:
         rows = await conn.execute(
-            select(CaseEventRow).where(CaseEventRow.action == "revealed_contact")
+            select(CaseEventRow).where(col(CaseEventRow.action) == "revealed_contact")
         )
         return [CaseEventRow.model_validate(r._mapping) for r in rows]
 
