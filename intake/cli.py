@@ -37,6 +37,7 @@ from storage.rekey import rotate, unknown_key
 from storage.unit_of_work import SqlUnitOfWork
 
 T = TypeVar("T")
+DEFAULT_REPORTS = Path("reports")  # where `intake report` writes its files
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -207,7 +208,6 @@ def _parser() -> argparse.ArgumentParser:
     cmd.add_argument(
         "--out",
         type=Path,
-        default=Path("reports"),
         help="where the HTML, XLSX and CSV files go (default ./reports/, made if missing)",
     )
     cmd.add_argument(
@@ -508,6 +508,10 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
         period = Period.between(args.first, args.last)
     elif args.last is not None:
         return _refuse("--to goes with --from only; see `intake report --help`")
+    if args.json and (args.out or args.reveal):
+        return _refuse(
+            "--json prints the figures and writes no files: leave out --out and --reveal"
+        )
     if args.json:
         figures = _with_engine(
             settings, lambda engine: figures_of(engine, settings, period, now=system_clock())
@@ -523,7 +527,7 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
             settings,
             period,
             now=now,
-            out_dir=args.out,
+            out_dir=args.out or DEFAULT_REPORTS,
             reveal=args.reveal,
             actor=CLI_ACTOR,
             progress=progress,
