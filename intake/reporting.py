@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -21,10 +21,11 @@ from intake.config import Settings
 from intake.wiring import build_calendar
 from reports.case_csv import CaseCsv
 from reports.case_rows import case_values
-from reports.html import report_page
-from reports.workbook import ReportWorkbook
 from storage.analytics import SqlFigures
 from storage.case_export import CaseExportRow, cases_received, record_reveals
+
+if TYPE_CHECKING:
+    from reports.workbook import ReportWorkbook
 
 
 async def figures_of(
@@ -113,11 +114,17 @@ async def write_report(
 
 
 def _write_page(files: ReportFiles, revealed: bool) -> None:
+    # Imported here, as openpyxl below: matplotlib takes a second and 40 MB to load,
+    # which every other `intake` command (they all import this module) would pay for.
+    from reports.html import report_page
+
     files.html.parent.mkdir(parents=True, exist_ok=True)
     files.html.write_text(report_page(files.figures, revealed=revealed), encoding="utf-8")
 
 
 def _start_workbook(files: ReportFiles) -> ReportWorkbook:
+    from reports.workbook import ReportWorkbook
+
     book = ReportWorkbook(files.xlsx)
     book.figures(files.figures)
     book.breakdowns(files.figures)
