@@ -87,7 +87,10 @@ async def write_report(
     )
     await asyncio.to_thread(_write_page, files, reveal)
     tz = ZoneInfo(settings.intake_timezone)
-    note = f"unmasked in {files.xlsx} and {files.csv}, exported by OS user {getpass.getuser()}"
+    note = (
+        f"unmasked in {files.xlsx.absolute()} and {files.csv.absolute()},"
+        f" exported by OS user {getpass.getuser()}"
+    )
     book = await asyncio.to_thread(_start_workbook, files)
 
     def write(rows: Sequence[CaseExportRow], csv: CaseCsv) -> None:

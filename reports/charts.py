@@ -80,7 +80,7 @@ def received_chart(
     axes.axhline(target, color=_LINE, linestyle="--", label=target_label)
     axes.set_ylim(0, max([target, *counts]) * 1.2)
     axes.set_title(title, fontproperties=font)
-    axes.legend(prop=font, loc="upper left")
+    axes.legend(prop=font, loc="best")
     figure.tight_layout()
     return png(figure)
 
