@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-unit lint migrate lock pot bench-wechat bench-sweep bench-dispatch fuzz clean
+.PHONY: run test test-unit lint migrate lock pot fonts bench-wechat bench-sweep bench-dispatch fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,16 @@ lint: $(VENV)/.dev
 lock:
 	uv pip compile pyproject.toml --extra build --python-version 3.11 --generate-hashes -o requirements.lock
 	uv pip compile pyproject.toml --extra build --extra dev --python-version 3.11 --generate-hashes -o requirements-dev.lock
+
+# What the report needs from Debian (run as root): a CJK font for the charts' Chinese
+# labels, and Chromium for the test that opens the HTML report. Skipped when present.
+FONT_PACKAGES := fonts-noto-cjk chromium
+fonts:
+	@missing=""; for p in $(FONT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then echo "fonts: $(FONT_PACKAGES) already installed"; \
+	else apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; fi
 
 # The translators' template, core/messages/locale/messages.pot, from the .po files.
 pot: $(VENV)/.runtime

@@ -10,6 +10,7 @@ import json
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import NoReturn, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -25,7 +26,7 @@ from intake.calendar_source import build_calendar, year_sources
 from intake.config import Settings
 from intake.logs import configure_logging
 from intake.report_summary import summary
-from intake.reporting import figures_of
+from intake.reporting import CLI_ACTOR, figures_of, write_report
 from intake.server import run_scheduler, serve
 from intake.wiring import build, system_clock, wechat_api
 from storage.crypto import generate_key
@@ -36,6 +37,7 @@ from storage.rekey import rotate, unknown_key
 from storage.unit_of_work import SqlUnitOfWork
 
 T = TypeVar("T")
+DEFAULT_REPORTS = Path("reports")  # where `intake report` writes its files
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -200,7 +202,19 @@ def _parser() -> argparse.ArgumentParser:
     when.add_argument("--year", type=_period(_parse_year), help="e.g. 2026")
     when.add_argument("--from", dest="first", type=_day, help="first day, e.g. 2026-10-05")
     cmd.add_argument("--to", dest="last", type=_day, help="last day (with --from)")
-    cmd.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    cmd.add_argument(
+        "--json", action="store_true", help="print the figures as one JSON object (no files)"
+    )
+    cmd.add_argument(
+        "--out",
+        type=Path,
+        help="where the HTML, XLSX and CSV files go (default ./reports/, made if missing)",
+    )
+    cmd.add_argument(
+        "--reveal",
+        action="store_true",
+        help="write names, phone numbers and ids unmasked (audited on every case)",
+    )
     cmd.set_defaults(run=_report)
 
     cal = commands.add_parser("calendar", help="working-day calendar").add_subparsers(required=True)
@@ -494,14 +508,46 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
         period = Period.between(args.first, args.last)
     elif args.last is not None:
         return _refuse("--to goes with --from only; see `intake report --help`")
-    figures = _with_engine(
-        settings, lambda engine: figures_of(engine, settings, period, now=system_clock())
-    )
+    if args.json and (args.out or args.reveal):
+        return _refuse(
+            "--json prints the figures and writes no files: leave out --out and --reveal"
+        )
     if args.json:
+        figures = _with_engine(
+            settings, lambda engine: figures_of(engine, settings, period, now=system_clock())
+        )
         print(json.dumps(figures, ensure_ascii=False, indent=2))
-    else:
-        print("\n".join(summary(figures)))
+        return 0
+    now = system_clock()
+    progress = _terminal_progress() if sys.stderr.isatty() else None
+    files = _with_engine(
+        settings,
+        lambda engine: write_report(
+            engine,
+            settings,
+            period,
+            now=now,
+            out_dir=args.out or DEFAULT_REPORTS,
+            reveal=args.reveal,
+            actor=CLI_ACTOR,
+            progress=progress,
+        ),
+    )
+    if progress is not None:
+        print(file=sys.stderr)  # past the progress line
+    print("\n".join(summary(files.figures)))
+    for path in (files.html, files.xlsx, files.csv):
+        print(f"written: {path}")
     return 0
+
+
+def _terminal_progress() -> Callable[[str], None]:
+    """Progress on one line of the terminal, rewritten in place."""
+
+    def show(message: str) -> None:
+        print(f"\r{message}\033[K", end="", file=sys.stderr, flush=True)
+
+    return show
 
 
 def _voucher_add(settings: Settings, args: argparse.Namespace) -> int:

@@ -1,1 +1,1 @@
-"""The report's files and text analysis, adapters over core.analytics/core.problems."""
+"""The report's files and text analysis: adapters over core.analytics and core.problems."""

@@ -20,6 +20,7 @@ from core.cases.values import (
     FORGOTTEN_ACTOR,
     FORGOTTEN_USER,
     LEGAL_DAYS,
+    REVEALED_CONTACT,
     SATISFACTION_COMMENT_MAX,
     SATISFACTION_MAX,
     SATISFACTION_MIN,
@@ -158,7 +159,7 @@ class Case(SuggestionChanges, DeadlineChanges):
 
     def record_reveal(self, *, actor: str, now: datetime) -> None:
         """Someone saw the customer's full contact data: the audit trail says who and when."""
-        self._record(actor, now, "revealed_contact", {}, {})
+        self._record(actor, now, REVEALED_CONTACT, {}, {})
 
     def close(self, *, actor: str, now: datetime) -> None:
         self._move(CaseStatus.CLOSED, actor, now, "closed", closed_at=now)

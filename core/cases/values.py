@@ -128,6 +128,10 @@ FORGOTTEN_USER = "forgotten"
 FORGOTTEN_ACTOR = f"customer:{FORGOTTEN_USER}"
 ERASED = "[erased]"
 
+# The trail's action for anyone seeing a customer's contact data unmasked: `/reveal` in
+# chat, or report files exported with it.
+REVEALED_CONTACT = "revealed_contact"
+
 # The regulation: decide within 15 calendar days; complex cases up to 30; a further 30 with
 # senior approval. Extensions always carry a reason and an approver.
 LEGAL_DAYS = 15

@@ -94,6 +94,8 @@ async def test_report_refuses_a_period_it_cannot_read(tmp_path: Path, engine: As
         (("--from", "2026-11-30", "--to", "2026-11-01"), "is before --from"),
         (("--month", "2026-11", "--to", "2026-11-30"), "--to goes with --from only"),
         (("--month", "2026-11", "--year", "2026"), "not allowed with argument"),
+        (("--month", "2026-11", "--json", "--reveal"), "--json prints the figures"),
+        (("--month", "2026-11", "--json", "--out", "x"), "leave out --out and --reveal"),
     ]:
         code, out, err = await run_intake("report", *args, cwd=tmp_path, env=env)
         assert (code, out) == (2, ""), args
