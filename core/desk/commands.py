@@ -11,7 +11,15 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from core.cases.numbering import normalize_case_number
-from core.desk import answering, extending, queues, self_service, suggestions, taking
+from core.desk import (
+    answering,
+    classifying,
+    extending,
+    queues,
+    self_service,
+    suggestions,
+    taking,
+)
 from core.desk.registry import (
     BUTTON_PREFIX,
     Declared,
@@ -23,7 +31,7 @@ from core.desk.registry import (
 from core.desk.staff import Role
 
 # Each declares its commands as it loads.
-THEMES = (queues, taking, answering, suggestions, extending, self_service)
+THEMES = (queues, taking, answering, classifying, suggestions, extending, self_service)
 
 COMMAND_ROLES: Mapping[str, Role] = MappingProxyType({d.name: d.role for d in declarations()})
 
