@@ -74,17 +74,11 @@ class ClassificationChanges(CaseRecord):
 
     def merge_into(self, earlier: CaseRecord, *, actor: str, now: datetime) -> None:
         """Join this repeated case to the earlier one of the same customer on the same
-        matter, which is still being worked on or was answered. Both trails record it."""
+        matter, which is still being worked on or was answered. Both trails record it;
+        a case merged already, like any case no longer worked on, cannot move to merged."""
         about = {"number": self.number, "other": earlier.number}
         if earlier.number == self.number:
             raise DomainError(f"{self.number} cannot merge into itself", key="refusal.merge_self")
-        if self.merged_into is not None:
-            raise DomainError(
-                f"{self.number} was already merged into {self.merged_into}",
-                key="refusal.already_merged",
-                number=self.number,
-                main=self.merged_into,
-            )
         if earlier.merged_into is not None:
             raise DomainError(
                 f"{earlier.number} was itself merged into {earlier.merged_into}",
