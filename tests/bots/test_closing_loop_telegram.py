@@ -25,7 +25,7 @@ async def resolved_complaint(desk: Desk) -> tuple[str, int]:
     number = await file_complaint(desk)
     await desk.api.wait_for_message(AGENT)  # the new-case alert
     await desk.api.wait_for_message(LEAD)
-    await desk.say(AGENT, f"/classify {number} 6")
+    await desk.say(LEAD, f"/classify {number} 6")
     assert "已答复" in ((await desk.say(AGENT, f"/resolve {number} 已为您退回费用。")).text or "")
     result = await desk.api.wait_for_message(ALICE)
     assert "已为您退回费用。" in (result.text or "") and number in (result.text or "")

@@ -84,7 +84,7 @@ async def test_a_complaint_with_a_photo_and_a_shared_contact(desk: Desk) -> None
     assert "2026年11月5日 10:00" in text  # 3 working days, as a local date
     [case] = await desk.cases(ALICE)
     assert case.number == "CP-20261102-0001" and case.type is CaseType.COMPLAINT
-    assert case.classification.channel is Channel.PUBLIC_PLATFORM
+    assert case.classification.channel is Channel.COUNTER  # a branch chosen: its counter
     assert case.classification.business_type is BusinessType.DEBIT_CARD
     assert case.attachments == [Attachment("photo", "AgACAgUAAxkBAAIBphoto", "ATM 屏幕")]
     assert (case.contact.name, case.contact.phone) == ("张三", "13812348000")
