@@ -46,7 +46,7 @@ async def ask(work: Work, asked: Case) -> None:
 @case_command("resolve", needs=with_text)
 async def resolve(work: Work, resolved: Case) -> None:
     result, now = work.command.rest, work.now
-    if resolved.needs_cause:
+    if resolved.needs_cause and resolved.status.is_open:
         # The aggregate refuses it too; here the refusal comes with the causes to pick.
         reason = work.text("refusal.no_cause", number=resolved.number)
         offer_causes(work, resolved, work.text("desk.refused", reason=reason))
