@@ -18,6 +18,7 @@ from core.cases.classification import Cause, Channel
 from core.cases.filing import change_case_within
 from core.cases.naming import cause_name, channel_name
 from core.channel.io import Option, Reply
+from core.desk import views
 from core.desk.registry import Declared, case_command, with_text
 from core.desk.staff import Role, may_classify
 from core.desk.work import Work
@@ -75,24 +76,33 @@ async def channel(work: Work, case: Case) -> None:
 
 @case_command("tag", needs=with_text)
 async def tag(work: Work, case: Case) -> None:
-    if not _may_classify(work, case):
-        return
     label, actor, now = work.command.rest, work.staff.actor, work.now
-    if await change_case_within(work.uow, case, lambda c: c.tag(label, actor=actor, now=now)):
-        work.say("desk.done.tag", number=case.number, tags=_tags(work, case))
-    else:
-        work.say("desk.tag.same", number=case.number, tags=_tags(work, case))
+
+    def add(c: Case) -> bool:
+        return c.tag(label, actor=actor, now=now)
+
+    await _retag(work, case, add, "desk.done.tag", "desk.tag.same")
 
 
 @case_command("untag", needs=with_text)
 async def untag(work: Work, case: Case) -> None:
+    label, actor, now = work.command.rest, work.staff.actor, work.now
+
+    def remove(c: Case) -> bool:
+        return c.untag(label, actor=actor, now=now)
+
+    await _retag(work, case, remove, "desk.done.untag", "desk.untag.missing")
+
+
+async def _retag(
+    work: Work, case: Case, change: Callable[[Case], bool], done: str, unchanged: str
+) -> None:
+    """Add or remove a tag; the reply names the case's tags, whether it changed or not."""
     if not _may_classify(work, case):
         return
-    label, actor, now = work.command.rest, work.staff.actor, work.now
-    if await change_case_within(work.uow, case, lambda c: c.untag(label, actor=actor, now=now)):
-        work.say("desk.done.untag", number=case.number, tags=_tags(work, case))
-    else:
-        work.say("desk.untag.missing", number=case.number, tags=_tags(work, case))
+    changed = await change_case_within(work.uow, case, change)
+    tags = views.tag_words(case, work.staff.language)
+    work.say(done if changed else unchanged, number=case.number, tags=tags)
 
 
 @case_command("merge", role=Role.LEAD, needs=with_text)
@@ -148,9 +158,3 @@ def _offer(
         Option(command.button(case.number, i), name(lang, v)) for i, v in enumerate(values, 1)
     )
     work.replies.append(Reply(text, options))
-
-
-def _tags(work: Work, case: Case) -> str:
-    if not case.tags:
-        return work.text("desk.none")
-    return work.text("list.separator").join(case.tags)

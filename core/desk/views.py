@@ -153,7 +153,12 @@ def _classification_words(audited: Mapping[str, Any], action: str, lang: str) ->
     return cause_name(lang, axes.cause) if axes.cause else ""
 
 
-def classification_line(case: Case, lang: str) -> str:
+def tag_words(case: Case, lang: str) -> str:
+    """The case's free tags, listed, or that it has none."""
+    return t(lang, "list.separator").join(case.tags) if case.tags else t(lang, "desk.none")
+
+
+def _classification_line(case: Case, lang: str) -> str:
     """Where the business happened, the cause and the tags, as staff read them."""
     axes = case.classification
     return t(
@@ -161,7 +166,7 @@ def classification_line(case: Case, lang: str) -> str:
         "desk.case.classification",
         channel=channel_name(lang, axes.channel),
         cause=cause_name(lang, axes.cause) if axes.cause else t(lang, "desk.classify.unset"),
-        tags=t(lang, "list.separator").join(case.tags) if case.tags else t(lang, "desk.none"),
+        tags=tag_words(case, lang),
     )
 
 
@@ -187,7 +192,7 @@ def case_details(
         status=status_for_staff(case, lang),
         business=t(lang, f"business.{case.classification.business_type.value}"),
         branch=case.branch or none,
-        classification=classification_line(case, lang),
+        classification=_classification_line(case, lang),
         department=names.department or t(lang, "desk.no_department"),
         assignee=names.of_staff(assignee, lang),
         received=moment(lang, case.received_at, tz),
