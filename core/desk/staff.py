@@ -1,7 +1,7 @@
 """Staff, departments and who may do what to which case.
 
 Roles are ordered: an agent handles cases of their department (and any case assigned
-to them), and classifies and tags the ones they hold; a lead also assigns, merges,
+to them), and classifies and tags the ones no colleague holds; a lead also assigns, merges,
 decides on suggestions, reopens, extends and may reveal a customer's contact data; a
 supervisor sees every department; an admin is a supervisor who also manages staff.
 """
@@ -170,5 +170,6 @@ def may_handle(staff: StaffMember, case: Case) -> bool:
 
 def may_classify(staff: StaffMember, case: Case) -> bool:
     """Whether the staff member may set how a case within their reach is classified, or
-    tag it: its handler, a lead of its department, a supervisor."""
-    return staff.role >= Role.LEAD or case.assignee == str(staff.id)
+    tag it: its handler (any agent of its department while nobody holds it), a lead of
+    its department, a supervisor."""
+    return staff.role >= Role.LEAD or case.assignee in (None, str(staff.id))

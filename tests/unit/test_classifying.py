@@ -120,14 +120,16 @@ async def test_only_the_handler_a_lead_or_a_supervisor_classifies(
     db: InMemoryDatabase, calendar: WorkingCalendar, desk: DeskService
 ) -> None:
     open_bank(db)
-    number = await file(db, calendar)  # nobody holds it yet
+    number = await file(db, calendar)
+    assert "服务态度及质量" in (await command(desk, AGENT, f"/classify {number} 1", NOW))[0]
+    await command(desk, LEAD, f"/take {number}", NOW)  # a colleague holds it now
     before = as_stored(db, number)
     for text in (f"/classify {number} 1", f"/channel {number} 1", f"/tag {number} x"):
         assert await command(desk, AGENT, text, NOW) == [
             t("zh", "desk.classify.not_handler", number=number)
         ]
     assert as_stored(db, number) == before
-    assert "服务态度及质量" in (await command(desk, LEAD, f"/classify {number} 1", NOW))[0]
+    assert "服务设施、设备" in (await command(desk, LEAD, f"/classify {number} 2", NOW))[0]
     assert "自助设备" in (await command(desk, SUPERVISOR, f"/channel {number} 2", NOW))[0]
 
 
