@@ -158,7 +158,8 @@ class SqlCaseRepository:
                     count(resolved, col(CaseRow.resolved_at) <= col(CaseRow.due_at)),
                     count(rated),
                     count(rated, col(CaseRow.satisfaction) >= SATISFIED_FROM),
-                ).where(*scoped)
+                    # A merged case is counted once, as the earlier one it joined.
+                ).where(*scoped, col(CaseRow.merged_into).is_(None))
             )
         ).one()
         return Figures(*(int(v) for v in row))

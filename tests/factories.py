@@ -13,7 +13,7 @@ from sqlmodel import col
 
 from core.cases.calendar import SHANGHAI, WorkingCalendar
 from core.cases.case import Case
-from core.cases.classification import BusinessType, Channel
+from core.cases.classification import BusinessType, Cause, Channel
 from core.cases.deadlines import DeadlinePolicy
 from core.cases.filing import CaseDraft, change_case_within, open_case
 from core.cases.values import CaseType, Classification
@@ -58,10 +58,15 @@ async def filed_case(
     calendar: WorkingCalendar,
     policy: DeadlinePolicy,
     now: datetime,
+    cause: Cause | None = None,
 ) -> Case:
-    """A case on file: opened as the dialogue opens one, in a transaction of its own."""
+    """A case on file: opened as the dialogue opens one, in a transaction of its own;
+    with `cause`, classified already (a complaint is answered only once it is)."""
     async with uow:
         case = await open_case(uow, draft, calendar=calendar, policy=policy, now=now)
+        if cause is not None:
+            case.classification = replace(case.classification, cause=cause)
+            await uow.cases.save(case)
         await uow.commit()
     return case
 
@@ -78,14 +83,15 @@ async def change_stored_case(
 
 
 def new_case(number: str = "CP-20261102-0001", **overrides: Any) -> Case:
-    """A case straight from `Case.file`, with its `filed` event pending."""
+    """A case straight from `Case.file`, with its `filed` event pending; its cause is
+    known (the card the ATM kept: facilities), so that it can be answered."""
     d = draft()
     fields: dict[str, Any] = {
         "number": number,
         "type": d.type,
         "customer": d.customer,
         "contact": d.contact,
-        "classification": Classification(d.channel, d.business_type),
+        "classification": Classification(d.channel, d.business_type, Cause.FACILITIES),
         "description": d.description,
         "received_at": at("2026-11-02 10:00"),
         "due_at": at("2026-11-05 10:00"),

@@ -160,7 +160,7 @@ class FakeCaseRepository:
     async def figures(
         self, scope: Scope, *, day_start: datetime, month_start: datetime, now: datetime
     ) -> Figures:
-        cases = self._select(lambda c: _in_scope(c, scope), _by_number)
+        cases = self._select(lambda c: _in_scope(c, scope) and c.merged_into is None, _by_number)
         resolved = [c for c in cases if c.resolved_at is not None and c.resolved_at >= month_start]
         rated = [c for c in cases if c.rated_at is not None and c.rated_at >= month_start]
         return Figures(

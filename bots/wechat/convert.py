@@ -90,7 +90,8 @@ def as_text(replies: list[Reply]) -> str:
             if command is None:
                 lines.append(f"{i}. {option.label}")
             else:
-                lines.append(f"{option.label}: /{command.name} {command.number or command.rest}")
+                typed = " ".join(p for p in (command.number, command.rest) if p)
+                lines.append(f"{option.label}: /{command.name} {typed}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 

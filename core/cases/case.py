@@ -3,15 +3,16 @@
 Every method that changes a case checks the state machine first, applies the change and
 appends an immutable `CaseEvent` (actor, time, action, before -> after); the repository
 persists the new events together with the case, in one transaction. The fields and the
-transition table are in core.cases.record; deadline and suggestion changes in their own
-modules, which `Case` takes in.
+transition table are in core.cases.record; deadline, suggestion and classification
+changes in their own modules, which `Case` takes in.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from core.cases.classification import Cause, IntakeChannel
+from core.cases.classification import IntakeChannel
+from core.cases.classifying import ClassificationChanges
 from core.cases.deadline_changes import DeadlineChanges
 from core.cases.suggestion import SuggestionChanges
 from core.cases.values import (
@@ -37,7 +38,7 @@ from core.errors import DomainError
 from core.identity import Contact, CustomerId
 
 
-class Case(SuggestionChanges, DeadlineChanges):
+class Case(ClassificationChanges, SuggestionChanges, DeadlineChanges):
     """One piece of feedback, from filing to closing (see the module's docstring)."""
 
     @classmethod
@@ -119,11 +120,13 @@ class Case(SuggestionChanges, DeadlineChanges):
         self._move(CaseStatus.WAITING_FOR_CUSTOMER, actor, now, "asked_customer", note=question)
 
     def resolve(self, *, result: str, actor: str, now: datetime) -> None:
-        """Record the answer the customer receives."""
+        """Record the answer the customer receives; a complaint's cause must be known."""
         if not result.strip():
             raise DomainError(
                 "a resolution needs the result the customer will receive", key="refusal.no_text"
             )
+        if self.can_move_to(CaseStatus.RESOLVED):  # else the state machine says why not
+            self.require_cause()
         self._move(CaseStatus.RESOLVED, actor, now, "resolved", resolution=result, resolved_at=now)
 
     def rate(self, score: int, *, actor: str, now: datetime) -> None:
@@ -226,19 +229,3 @@ class Case(SuggestionChanges, DeadlineChanges):
         self._require_open("add an attachment")
         self.attachments.append(attachment)
         self._record(actor, now, "attached", {}, {"kind": attachment.kind, "ref": attachment.ref})
-
-    def classify(self, *, cause: Cause, actor: str, now: datetime) -> None:
-        self._change(
-            actor,
-            now,
-            "classified",
-            classification=Classification(
-                self.classification.channel, self.classification.business_type, cause
-            ),
-        )
-
-    def tag(self, label: str, *, actor: str, now: datetime) -> None:
-        label = label.strip()
-        if not label or label in self.tags:
-            return
-        self._change(actor, now, "tagged", tags=[*self.tags, label])

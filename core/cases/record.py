@@ -31,17 +31,21 @@ from core.errors import DomainError, IllegalTransition
 from core.identity import Contact, CustomerId
 
 S = CaseStatus
-# The whole state machine. ASSIGNED -> ASSIGNED is a reassignment; CLOSED and WITHDRAWN are
-# final: a customer who is unhappy after closure files a new case, which staff may link.
+# The whole state machine. ASSIGNED -> ASSIGNED is a reassignment; CLOSED, WITHDRAWN and
+# MERGED are final: a customer who is unhappy after closure files a new case, which staff
+# may link. Only a case still being worked on can be merged into an earlier one.
 TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
-    S.NEW: frozenset({S.ASSIGNED, S.WITHDRAWN}),
-    S.ASSIGNED: frozenset({S.ASSIGNED, S.IN_PROGRESS, S.WITHDRAWN}),
-    S.IN_PROGRESS: frozenset({S.ASSIGNED, S.WAITING_FOR_CUSTOMER, S.RESOLVED, S.WITHDRAWN}),
-    S.WAITING_FOR_CUSTOMER: frozenset({S.ASSIGNED, S.IN_PROGRESS, S.WITHDRAWN}),
+    S.NEW: frozenset({S.ASSIGNED, S.WITHDRAWN, S.MERGED}),
+    S.ASSIGNED: frozenset({S.ASSIGNED, S.IN_PROGRESS, S.WITHDRAWN, S.MERGED}),
+    S.IN_PROGRESS: frozenset(
+        {S.ASSIGNED, S.WAITING_FOR_CUSTOMER, S.RESOLVED, S.WITHDRAWN, S.MERGED}
+    ),
+    S.WAITING_FOR_CUSTOMER: frozenset({S.ASSIGNED, S.IN_PROGRESS, S.WITHDRAWN, S.MERGED}),
     S.RESOLVED: frozenset({S.CLOSED, S.REOPENED}),
     S.CLOSED: frozenset(),
-    S.REOPENED: frozenset({S.ASSIGNED, S.IN_PROGRESS, S.WITHDRAWN}),
+    S.REOPENED: frozenset({S.ASSIGNED, S.IN_PROGRESS, S.WITHDRAWN, S.MERGED}),
     S.WITHDRAWN: frozenset(),
+    S.MERGED: frozenset(),
 }
 
 

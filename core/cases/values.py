@@ -7,6 +7,7 @@ them and changes them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -38,6 +39,9 @@ class CaseStatus(StrEnum):
     CLOSED = "closed"
     REOPENED = "reopened"
     WITHDRAWN = "withdrawn"
+    # A repeated complaint joined to the earlier case of the same customer on the same
+    # matter (`merged_into`): handled, answered and counted as that one.
+    MERGED = "merged"
 
     @property
     def is_open(self) -> bool:
@@ -49,7 +53,7 @@ _S = CaseStatus
 OPEN_STATUSES = frozenset(
     {_S.NEW, _S.ASSIGNED, _S.IN_PROGRESS, _S.WAITING_FOR_CUSTOMER, _S.REOPENED}
 )
-FINAL_STATUSES = frozenset({_S.CLOSED, _S.WITHDRAWN})
+FINAL_STATUSES = frozenset({_S.CLOSED, _S.WITHDRAWN, _S.MERGED})
 
 
 class Decision(StrEnum):
@@ -122,6 +126,9 @@ SATISFACTION_MAX = 5
 SATISFIED_FROM = 3
 SATISFACTION_COMMENT_MAX = 500
 
+# A free tag staff put on a case (`/tag`): a short label, typed in chat.
+TAG_MAX = 32
+
 # Forgetting a customer (PIPL): what replaces their identity and their words. The audit
 # trail's database triggers allow exactly this erasure and nothing else (migration 0010).
 FORGOTTEN_USER = "forgotten"
@@ -142,6 +149,12 @@ LEGAL_SENIOR_MAX_DAYS = 60
 def require_aware(moment: datetime) -> None:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("timestamps must be timezone-aware")
+
+
+def audited_classification(data: Mapping[str, Any]) -> Classification:
+    """A classification as `audit_value` wrote it into the trail."""
+    cause = Cause(data["cause"]) if data.get("cause") else None
+    return Classification(Channel(data["channel"]), BusinessType(data["business_type"]), cause)
 
 
 def audit_value(v: Any) -> Any:

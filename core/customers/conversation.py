@@ -159,7 +159,7 @@ class ConversationService:
                 draft = CaseDraft(
                     type=effect.type,
                     customer=customer,
-                    channel=incoming.channel,
+                    channel=effect.channel or incoming.channel,
                     business_type=effect.business_type,
                     description=effect.description,
                     contact=effect.contact,

@@ -1,6 +1,7 @@
 """Working on a case with its customer: notes for colleagues (`/note`), a question to the
-customer (`/ask`), the answer that resolves it (`/resolve`), reopening it (`/reopen`) and,
-for a lead who must call the customer, their contact data (`/reveal`, audited)."""
+customer (`/ask`), the answer that resolves it (`/resolve`, a complaint once its cause
+is set), reopening it (`/reopen`) and, for a lead who must call the customer, their
+contact data (`/reveal`, audited)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from core.channel.outbox import OutboundMessage
 from core.customers.dialogue import views as customer_views
 from core.customers.dialogue.state import Dialogue
 from core.desk import views
+from core.desk.classifying import offer_causes
 from core.desk.registry import case_command, with_text
 from core.desk.staff import Role
 from core.desk.work import Work
@@ -44,6 +46,11 @@ async def ask(work: Work, asked: Case) -> None:
 @case_command("resolve", needs=with_text)
 async def resolve(work: Work, resolved: Case) -> None:
     result, now = work.command.rest, work.now
+    if resolved.needs_cause and resolved.status.is_open:
+        # The aggregate refuses it too; here the refusal comes with the causes to pick.
+        reason = work.text("refusal.no_cause", number=resolved.number)
+        offer_causes(work, resolved, work.text("desk.refused", reason=reason))
+        return
 
     def resolve_it(c: Case) -> None:
         work.make_workable(c)

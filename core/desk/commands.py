@@ -13,6 +13,7 @@ from types import MappingProxyType
 from core.cases.numbering import normalize_case_number
 from core.desk import (
     answering,
+    classifying,
     extending,
     queues,
     reporting,
@@ -31,7 +32,16 @@ from core.desk.registry import (
 from core.desk.staff import Role
 
 # Each declares its commands as it loads.
-THEMES = (queues, taking, answering, suggestions, extending, self_service, reporting)
+THEMES = (
+    queues,
+    taking,
+    answering,
+    classifying,
+    suggestions,
+    extending,
+    self_service,
+    reporting,
+)
 
 COMMAND_ROLES: Mapping[str, Role] = MappingProxyType({d.name: d.role for d in declarations()})
 

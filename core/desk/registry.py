@@ -114,10 +114,12 @@ def case_command(
     role: Role = Role.AGENT,
     needs: Arguments = nothing_more,
     button: str | bool = False,
+    button_args: int = 1,
 ) -> Callable[[CaseHandler], Declared]:
     """Declare a command about one case. It runs only once the arguments are complete
     (`needs` says what must follow the number) and the case is within the staff
-    member's reach; otherwise the staff member hears why."""
+    member's reach; otherwise the staff member hears why. Its button's arguments are
+    the case number and, with `button_args` above 1, what follows it."""
 
     def declare(handler: CaseHandler) -> Declared:
         async def run(work: Work) -> None:
@@ -132,7 +134,7 @@ def case_command(
                 return
             await handler(work, case)
 
-        this = Declared(name, role, run, True, _button_word(name, button))
+        this = Declared(name, role, run, True, _button_word(name, button), button_args)
         return _declare(this)
 
     return declare

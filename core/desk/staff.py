@@ -1,9 +1,9 @@
 """Staff, departments and who may do what to which case.
 
 Roles are ordered: an agent handles cases of their department (and any case assigned
-to them); a lead also assigns, decides on suggestions, reopens, extends and may reveal a
-customer's contact data; a supervisor sees every department; an admin is a supervisor
-who also manages staff.
+to them), and classifies and tags the ones no colleague holds; a lead also assigns, merges,
+decides on suggestions, reopens, extends and may reveal a customer's contact data; a
+supervisor sees every department; an admin is a supervisor who also manages staff.
 """
 
 from __future__ import annotations
@@ -166,3 +166,10 @@ def may_handle(staff: StaffMember, case: Case) -> bool:
     if case.department == staff.department:
         return True
     return staff.role == Role.AGENT and case.assignee == str(staff.id)
+
+
+def may_classify(staff: StaffMember, case: Case) -> bool:
+    """Whether the staff member may set how a case within their reach is classified, or
+    tag it: its handler (any agent of its department while nobody holds it), a lead of
+    its department, a supervisor."""
+    return staff.role >= Role.LEAD or case.assignee in (None, str(staff.id))

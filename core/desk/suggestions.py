@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from core.cases.case import Case
 from core.cases.filing import change_case_within
-from core.cases.numbering import normalize_case_number
 from core.cases.values import CaseType, Decision
 from core.channel.io import Reply
 from core.channel.outbox import OutboundMessage
 from core.desk.registry import case_command, with_text
-from core.desk.staff import Role, may_handle
+from core.desk.staff import Role
 from core.desk.work import Work
 from core.identity import CustomerId
 from core.messages import t
@@ -84,11 +83,8 @@ async def _decide_one(work: Work, case: Case, reason: str, decision: Decision) -
 
 @case_command("link", role=Role.LEAD, needs=with_text)
 async def link(work: Work, case: Case) -> None:
-    typed = work.command.rest.split()[0]
-    other_number = normalize_case_number(typed)
-    other = await work.uow.cases.get(other_number) if other_number else None
-    if other is None or not may_handle(work.staff, other):
-        work.say("desk.no_case", number=other_number or typed)
+    other = await work.other_case()
+    if other is None:
         return
     if case.decision is not None or not case.status.is_open:
         work.say("desk.linked.answered", number=case.number)

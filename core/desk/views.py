@@ -7,11 +7,12 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.cases.case import Case
-from core.cases.naming import type_name
-from core.cases.values import FORGOTTEN_ACTOR, CaseEvent, CaseStatus
+from core.cases.naming import cause_name, channel_name, type_name
+from core.cases.values import FORGOTTEN_ACTOR, CaseEvent, CaseStatus, audited_classification
 from core.desk.staff import staff_id_of
 from core.errors import DomainError
 from core.identity import mask_name, mask_phone, redact
@@ -36,7 +37,7 @@ def safe(case: Case, text: str | None) -> str:
 def refusal_text(refusal: DomainError, lang: str) -> str:
     """A domain refusal in the reader's words, with what to do instead."""
     params = dict(refusal.params)
-    for name in ("current", "target"):
+    for name in ("current", "target", "status"):
         if name in params:
             params[name] = t(lang, f"status.{params[name]}")
     text = t(lang, refusal.key, **params)
@@ -126,6 +127,8 @@ def history_line(case: Case, event: CaseEvent, names: Names, lang: str, tz: Zone
         detail = safe(case, after.get("resolution"))
     elif action == "attached":
         detail = _kind(str(after.get("kind", "")), lang)
+    elif action in ("classified", "channel_corrected") and "classification" in after:
+        detail = _classification_words(after["classification"], action, lang)
     elif action == "rated":
         detail = f"{after.get('satisfaction')}/5"
     elif action in ("postponed", "deadline_recounted") and "due_at" in after:
@@ -139,6 +142,31 @@ def history_line(case: Case, event: CaseEvent, names: Names, lang: str, tz: Zone
         actor=actor_words(event.actor, names, lang),
         action=t(lang, key) if has_text(lang, key) else action.replace("_", " "),
         note=t(lang, "desk.case.history_detail", detail=detail) if detail else "",
+    )
+
+
+def _classification_words(audited: Mapping[str, Any], action: str, lang: str) -> str:
+    """The cause or the channel an event set, in words."""
+    axes = audited_classification(audited)
+    if action == "channel_corrected":
+        return channel_name(lang, axes.channel)
+    return cause_name(lang, axes.cause) if axes.cause else ""
+
+
+def tag_words(case: Case, lang: str) -> str:
+    """The case's free tags, listed, or that it has none."""
+    return t(lang, "list.separator").join(case.tags) if case.tags else t(lang, "desk.none")
+
+
+def _classification_line(case: Case, lang: str) -> str:
+    """Where the business happened, the cause and the tags, as staff read them."""
+    axes = case.classification
+    return t(
+        lang,
+        "desk.case.classification",
+        channel=channel_name(lang, axes.channel),
+        cause=cause_name(lang, axes.cause) if axes.cause else t(lang, "desk.classify.unset"),
+        tags=tag_words(case, lang),
     )
 
 
@@ -164,6 +192,7 @@ def case_details(
         status=status_for_staff(case, lang),
         business=t(lang, f"business.{case.classification.business_type.value}"),
         branch=case.branch or none,
+        classification=_classification_line(case, lang),
         department=names.department or t(lang, "desk.no_department"),
         assignee=names.of_staff(assignee, lang),
         received=moment(lang, case.received_at, tz),

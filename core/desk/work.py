@@ -14,11 +14,12 @@ from core.cases.calendar import WorkingCalendar
 from core.cases.case import Case
 from core.cases.deadlines import DeadlinePolicy
 from core.cases.naming import type_name
+from core.cases.numbering import normalize_case_number
 from core.cases.values import CaseStatus
 from core.channel.io import Reply
 from core.channel.outbox import OutboundMessage
 from core.desk.registry import StaffCommand
-from core.desk.staff import StaffMember
+from core.desk.staff import StaffMember, may_handle
 from core.identity import CustomerId
 from core.messages import t
 from core.ports import UnitOfWork
@@ -56,6 +57,17 @@ class Work:
         """A message about the case to its customer, in their language."""
         text = t(language, key, type=type_name(language, case.type), number=case.number, **params)
         self.sends.append(OutboundMessage(case.customer, Reply(text), case.number))
+
+    async def other_case(self) -> Case | None:
+        """The second case a command names after its own (`/link NO OTHER`); None, once
+        the staff member has heard there is none within their reach."""
+        typed = self.command.rest.split()[0]
+        number = normalize_case_number(typed)
+        other = await self.uow.cases.get(number) if number else None
+        if other is None or not may_handle(self.staff, other):
+            self.say("desk.no_case", number=number or typed)
+            return None
+        return other
 
     async def customer_language(self, case: Case) -> str:
         # A plain read: telling the customer changes nothing in their dialogue.

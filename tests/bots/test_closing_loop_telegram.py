@@ -25,6 +25,7 @@ async def resolved_complaint(desk: Desk) -> tuple[str, int]:
     number = await file_complaint(desk)
     await desk.api.wait_for_message(AGENT)  # the new-case alert
     await desk.api.wait_for_message(LEAD)
+    await desk.say(LEAD, f"/classify {number} 6")
     assert "已答复" in ((await desk.say(AGENT, f"/resolve {number} 已为您退回费用。")).text or "")
     result = await desk.api.wait_for_message(ALICE)
     assert "已为您退回费用。" in (result.text or "") and number in (result.text or "")
@@ -125,7 +126,8 @@ async def test_an_adopted_suggestion_earns_points_and_asks_for_a_rating(desk: De
     greeting = await desk.say(ALICE, "/start")
     business = await desk.press(ALICE, greeting, "t:suggestion")
     branch = await desk.press(ALICE, business, "b:debit_card")
-    await desk.press(ALICE, branch, "r:online")
+    where = await desk.press(ALICE, branch, "r:online")
+    await desk.press(ALICE, where, "w:mobile_app")
     added = await desk.say(ALICE, "希望手机银行可以设置借记卡的单日限额。")
     consent = await desk.press(ALICE, added, "d:next")
     await desk.press(ALICE, consent, "c:yes")

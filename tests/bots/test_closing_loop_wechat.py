@@ -67,6 +67,8 @@ async def file_and_resolve(loop: Loop, kind: str = "1", command: str = "/resolve
     assert found is not None
     number = found.group(0)
     await settle(loop.bank)
+    if kind == "1":  # a complaint is answered once its cause is set
+        await say(platform, loop.lead, f"/classify {number} 6")
     assert "已" in await say(platform, loop.lead, f"{command} {number} 已退还多收的年费。")
     await settle(loop.bank)
     return number

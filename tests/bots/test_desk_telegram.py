@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from core.cases.classification import Cause, Channel
 from core.cases.values import CaseStatus
 from core.desk.staff import Role
 from intake import admin
@@ -74,6 +75,7 @@ async def test_invite_register_alert_take_ask_answer_resolve(desk: Desk) -> None
     relayed = await api.wait_for_message(AGENT)
     assert "昨天下午三点左右" in (relayed.text or "") and FULL_PHONE not in (relayed.text or "")
 
+    await desk.say(AGENT, f"/classify {number} 2")
     done = await desk.say(AGENT, f"/resolve {number} 银行卡已找回，请携带身份证到网点领取。")
     assert "已答复，结果已发送给客户；待客户评价后办结" in (done.text or "")
     result = await api.wait_for_message(ALICE)
@@ -91,6 +93,7 @@ async def test_invite_register_alert_take_ask_answer_resolve(desk: Desk) -> None
         ("started", "staff:1"),
         ("asked_customer", "staff:1"),
         ("customer_replied", "customer:telegram:1001"),
+        ("classified", "staff:1"),
         ("resolved", "staff:1"),
     ]
 
@@ -154,3 +157,61 @@ async def test_queue_paging_and_stats(desk: Desk) -> None:
     assert "第2/2页" in (beyond.text or "") and (beyond.text or "").count("CP-") == 2
     stats = await desk.say(LEAD, "/stats")
     assert "今日新增 12" in (stats.text or "") and "未办结 12" in (stats.text or "")
+
+
+async def test_classifying_with_buttons_resolving_and_merging_a_repeat(desk: Desk) -> None:
+    api = desk.api
+    codes = await set_up_desk(desk)
+    await desk.say(AGENT, f"/register {codes['李坐席']}")
+    await desk.say(LEAD, f"/register {codes['王主管']}")
+    number = await file_debit_card_complaint(desk)
+    repeat = await file_debit_card_complaint(desk)
+    for _ in range(2):
+        await api.wait_for_message(AGENT)  # the new-case alerts
+        await api.wait_for_message(LEAD)
+    await desk.say(AGENT, f"/take {number}")
+
+    # Without a cause the complaint is not answered: the causes come as buttons.
+    refused = await desk.say(AGENT, f"/resolve {number} 银行卡已找回。")
+    assert f"请先发送 /classify {number}" in (refused.text or "")
+    assert refused.callback_data[0] == f"k:classify:{number}:1"
+    assert refused.button_texts[:2] == ["服务态度及质量", "服务设施、设备"]
+    classified = await desk.press(AGENT, refused, f"k:classify:{number}:2")
+    assert classified.text == f"已将 {number} 的投诉原因设为「服务设施、设备」。"
+
+    # The branch the customer chose made it a counter case; staff correct it by button.
+    offer = await desk.say(AGENT, f"/channel {number}")
+    assert "当前：网点柜面" in (offer.text or "") and "自助设备" in offer.button_texts
+    corrected = await desk.press(AGENT, offer, f"k:channel:{number}:2")
+    assert corrected.text == f"已将 {number} 的业务发生渠道更正为「自助设备」。"
+    assert "现有标签：ATM" in ((await desk.say(AGENT, f"/tag {number} ATM")).text or "")
+    assert "现有标签：无" in ((await desk.say(AGENT, f"/untag {number} ATM")).text or "")
+    assert "已答复" in ((await desk.say(AGENT, f"/resolve {number} 银行卡已找回。")).text or "")
+    await api.wait_for_message(ALICE)  # the result
+    await api.wait_for_message(ALICE)  # the survey
+
+    # The same customer's repeat joins the answered case; she is told.
+    assert "无权" in ((await desk.say(AGENT, f"/merge {repeat} {number}")).text or "")
+    merged = await desk.say(LEAD, f"/merge {repeat} {number}")
+    assert merged.text == f"已将 {repeat} 并入 {number}，客户已获告知。"
+    told = await api.wait_for_message(ALICE)
+    assert repeat in (told.text or "") and f"结果将通过 {number} 答复您" in (told.text or "")
+    status = await desk.say(ALICE, f"/status {repeat}")
+    assert "已合并办理" in (status.text or "") and number in (status.text or "")
+
+    assert desk.wiring is not None
+    async with desk.wiring.unit_of_work() as uow:
+        case = await uow.cases.get(number)
+        joined = await uow.cases.get(repeat)
+        trail = [(e.action, e.actor) for e in await uow.cases.history(number)]
+    assert case is not None and joined is not None
+    assert case.classification.channel is Channel.SELF_SERVICE
+    assert case.classification.cause is Cause.FACILITIES and case.tags == []
+    assert (joined.status, joined.merged_into) == (CaseStatus.MERGED, number)
+    assert trail[-5:] == [
+        ("channel_corrected", "staff:1"),
+        ("tagged", "staff:1"),
+        ("untagged", "staff:1"),
+        ("resolved", "staff:1"),
+        ("merged_in", "staff:2"),
+    ]

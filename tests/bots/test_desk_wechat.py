@@ -78,6 +78,17 @@ async def test_a_wechat_agent_handles_a_wechat_complaint(
             await settle(bank)
             assert "尾号 1234" in (platform.api.custom_messages(agent)[-1].text or "")
 
+            refused = await say(platform, agent, f"/resolve {case_number} 已退还。")
+            assert f"请先发送 /classify {case_number} 设置原因" in refused
+            # The causes to choose from, numbered: the command to type with each.
+            assert f"收费定价、收益: /classify {case_number} 6" in refused
+            assert "fees_returns" not in refused
+            assert "「收费定价、收益」" in await say(platform, agent, f"/classify {case_number} 6")
+            channels = await say(platform, agent, f"/channel {case_number}")
+            assert (
+                "当前：网点柜面" in channels and f"手机银行: /channel {case_number} 5" in channels
+            )
+            assert "「手机银行」" in await say(platform, agent, f"/channel {case_number} 手机银行")
             assert "待客户评价后办结" in await say(
                 platform, agent, f"/resolve {case_number} 已退还。"
             )

@@ -84,7 +84,7 @@ async def test_a_complaint_with_a_photo_and_a_shared_contact(desk: Desk) -> None
     assert "2026年11月5日 10:00" in text  # 3 working days, as a local date
     [case] = await desk.cases(ALICE)
     assert case.number == "CP-20261102-0001" and case.type is CaseType.COMPLAINT
-    assert case.classification.channel is Channel.PUBLIC_PLATFORM
+    assert case.classification.channel is Channel.COUNTER  # a branch chosen: its counter
     assert case.classification.business_type is BusinessType.DEBIT_CARD
     assert case.attachments == [Attachment("photo", "AgACAgUAAxkBAAIBphoto", "ATM 屏幕")]
     assert (case.contact.name, case.contact.phone) == ("张三", "13812348000")
@@ -100,7 +100,8 @@ async def test_a_suggestion_in_english(desk: Desk) -> None:
     assert "Welcome" in (greeting.text or "")
     business = await desk.press(BOB, greeting, "t:suggestion")
     branch = await desk.press(BOB, business, "b:payment_settlement")
-    ask = await desk.press(BOB, branch, "r:online")
+    where = await desk.press(BOB, branch, "r:online")
+    ask = await desk.press(BOB, where, "w:online_banking")
     added = await desk.say(BOB, "Let me name my saved transfer recipients.")
     consent = await desk.press(BOB, added, "d:next")
     assert consent.callback_data == ["c:yes"]
@@ -167,7 +168,9 @@ async def test_a_restart_mid_dialogue_resumes_at_the_same_step(desk: Desk) -> No
     await desk.start()
 
     # A button from before the restart still works, and the dialogue is where it was.
-    description = await desk.press(ALICE, branch, "r:online")
+    where = await desk.press(ALICE, branch, "r:online")
+    assert "渠道" in (where.text or "") and "手机银行" in where.button_texts
+    description = await desk.press(ALICE, where, "w:mobile_app")
     assert "10–2000" in (description.text or "")
     added = await desk.say(ALICE, "信用卡年费被重复扣收了两次。")
     outcome = await desk.press(ALICE, added, "d:next")
@@ -179,7 +182,8 @@ async def test_a_redelivered_update_acts_once(desk: Desk) -> None:
     greeting = await desk.say(ALICE, "/start")
     business = await desk.press(ALICE, greeting, "t:complaint")
     branch = await desk.press(ALICE, business, "b:loans")
-    await desk.press(ALICE, branch, "r:online")
+    where = await desk.press(ALICE, branch, "r:online")
+    await desk.press(ALICE, where, "w:online_banking")
     update = api.user_text(ALICE, "The loan statement shows a fee nobody mentioned.")
     await api.wait_for_message(ALICE)
     api.redeliver(update)

@@ -96,6 +96,7 @@ class Flow:
             Choice("t:complaint"),
             Choice("b:debit_card"),
             Choice("r:online"),
+            Choice("w:self_service"),
             DESCRIPTION,
             Choice("d:next"),
             DESIRED,
@@ -119,6 +120,7 @@ class Flow:
         for passive_reply in (False, True):
             revealed = await self.staff(LEAD, f"/reveal {number}", passive_reply=passive_reply)
             assert PHONE in revealed and NAME in revealed
+        await self.staff(AGENT, f"/classify {number} 2")
         await self.staff(AGENT, f"/resolve {number} 已退卡并致歉。")
         await self.deliver()
         await self.say("5")

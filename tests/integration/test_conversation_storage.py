@@ -31,6 +31,7 @@ async def test_concurrent_messages_of_one_customer_are_applied_one_by_one(
         Choice("t:complaint"),
         Choice("b:loans"),
         Choice("r:online"),
+        Choice("w:online_banking"),
         Text("The first part of what happened."),
     ):
         await conversations.handle(incoming(message), NOW)

@@ -46,6 +46,11 @@ def commands(number: str) -> list[str]:
         f"/reveal {number}",
         f"/link {number} {number}",
         f"/implemented {number} done",
+        f"/classify {number} 1",
+        f"/channel {number} 1",
+        f"/tag {number} x",
+        f"/untag {number} x",
+        f"/merge {number} {number}",
         "/stats",
         "/help",
     ]
@@ -172,6 +177,8 @@ async def test_incomplete_commands_get_their_usage(world: dict[str, object]) -> 
         f"/note {number}",
         f"/decline {number}",
         f"/extend {number} 3",
+        f"/tag {number}",
+        f"/merge {number}",
     ):
         outcome = await desk.handle(incoming(CARDS_LEAD, text), NOW)
         assert outcome is not None

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.cases.calendar import WorkingCalendar
 from core.cases.case import Case
-from core.cases.classification import Channel
+from core.cases.classification import Cause, Channel
 from core.cases.deadlines import DeadlinePolicy
 from core.cases.values import CaseStatus, CaseType, Decision
 from core.channel.io import Incoming, Text
@@ -79,6 +79,7 @@ async def file(engine: AsyncEngine, calendar: WorkingCalendar, **overrides: obje
         calendar=calendar,
         policy=DeadlinePolicy(),
         now=at("2026-11-02 10:00"),
+        cause=Cause.FACILITIES,
     )
     return case.number
 
@@ -231,9 +232,23 @@ async def test_every_command_that_claims_a_change_recorded_it(
     complaint = await file(engine, calendar)
     suggestion = await file(engine, calendar, type=CaseType.SUGGESTION, customer=ANNA)
     other = await file(engine, calendar, type=CaseType.SUGGESTION, customer=BAO)
+    repeat = await file(engine, calendar)
     script = [
         (AGENT_A, f"/take {complaint}"),
         (AGENT_B, f"/take {complaint}"),
+        (AGENT_B, f"/classify {complaint} 1"),
+        (AGENT_A, f"/classify {complaint} 1"),
+        (AGENT_A, f"/classify {complaint} 1"),
+        (AGENT_A, f"/classify {complaint} 天气"),
+        (AGENT_A, f"/channel {complaint} 2"),
+        (AGENT_A, f"/channel {complaint} 2"),
+        (AGENT_A, f"/tag {complaint} 吞卡"),
+        (AGENT_A, f"/tag {complaint} 吞卡"),
+        (AGENT_A, f"/untag {complaint} 吞卡"),
+        (AGENT_A, f"/untag {complaint} 吞卡"),
+        (LEAD, f"/merge {repeat} {suggestion}"),
+        (LEAD, f"/merge {repeat} {complaint}"),
+        (LEAD, f"/merge {repeat} {complaint}"),
         (AGENT_A, f"/note {complaint} 已联系网点"),
         (AGENT_A, f"/ask {complaint} 具体时间？"),
         (AGENT_A, f"/take {complaint}"),
@@ -269,7 +284,7 @@ async def test_every_command_that_claims_a_change_recorded_it(
             assert events > before[0], (command, reply)
         else:
             assert (events, messages) == before, (command, reply)
-    assert claimed >= 12  # the script exercises successes as well as refusals
+    assert claimed >= 17  # the script exercises successes as well as refusals
 
 
 async def test_refusals_are_in_the_staff_members_words_with_what_to_do(

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
 from core.cases.calendar import WorkingCalendar
-from core.cases.classification import Channel
+from core.cases.classification import Cause, Channel
 from core.cases.deadlines import DeadlinePolicy
 from core.cases.values import ERASED, FORGOTTEN_ACTOR, Attachment, CaseStatus
 from core.channel.answer import Outcome
@@ -59,6 +59,7 @@ class World:
             calendar=self.calendar,
             policy=DeadlinePolicy(),
             now=NOW,
+            cause=Cause.FACILITIES,
         )
         return case.number
 

@@ -42,6 +42,7 @@ async def test_only_abandoned_answers_are_forgotten(
             Choice("t:complaint"),
             Choice("b:loans"),
             Choice("r:online"),
+            Choice("w:online_banking"),
             Text("A fee appeared on my loan statement."),
             Choice("d:next"),
             Choice("o:skip"),

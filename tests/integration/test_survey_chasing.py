@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
 from core.cases.calendar import WorkingCalendar
-from core.cases.classification import Channel
+from core.cases.classification import Cause, Channel
 from core.cases.deadlines import DeadlinePolicy
 from core.cases.values import CaseStatus
 from core.channel.io import Incoming, Text
@@ -45,6 +45,7 @@ async def resolved_case(engine: AsyncEngine, calendar: WorkingCalendar, when: da
         calendar=calendar,
         policy=DeadlinePolicy(),
         now=when - timedelta(hours=1),
+        cause=Cause.FACILITIES,
     )
     desk = desk_service(engine, calendar)
     done = await desk.handle(

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.cases.calendar import WorkingCalendar
 from core.cases.case import Case
+from core.cases.classification import Cause
 from core.cases.deadlines import DeadlinePolicy
 from core.cases.values import Attachment, CaseStatus, CaseType
 from core.errors import ConcurrentUpdate
@@ -144,6 +145,9 @@ async def test_changes_and_their_audit_trail_are_stored(
     )
     await change_stored_case(uow, case.number, lambda c: c.start(actor=STAFF, now=now))
     await change_stored_case(
+        uow, case.number, lambda c: c.classify(cause=Cause.FACILITIES, actor=STAFF, now=now)
+    )
+    await change_stored_case(
         uow,
         case.number,
         lambda c: c.resolve(
@@ -160,7 +164,7 @@ async def test_changes_and_their_audit_trail_are_stored(
         "agent-7",
     )
     assert stored.resolved_at == now + timedelta(hours=2)
-    assert stored.version == 3
+    assert stored.version == 4
 
     async with uow:
         history = await uow.cases.history(case.number)
@@ -168,11 +172,12 @@ async def test_changes_and_their_audit_trail_are_stored(
         ("filed", "customer:telegram:1001"),
         ("assigned", STAFF),
         ("started", STAFF),
+        ("classified", STAFF),
         ("resolved", STAFF),
     ]
     assert history[1].before == {"status": "new", "department": None, "assignee": None}
     assert history[1].after == {"status": "assigned", "department": "cards", "assignee": "agent-7"}
-    assert history[3].at == now + timedelta(hours=2)
+    assert history[4].at == now + timedelta(hours=2)
 
 
 async def test_a_refused_change_leaves_no_trace(

@@ -132,6 +132,7 @@ DATA = [
     _spec("P1", P, CAROL, "2026-11-16 10:00", "2026-11-23 10:00", A.COUNTER, B.DEPOSITS,
           steps=[("answer", "2026-11-16 15:00", None)]),
     _spec("Y1", C, BOB, "2025-11-10 10:00", "2025-11-13 10:00", A.COUNTER, B.DEPOSITS,
+          Cause.SERVICE,
           steps=[("answer", "2025-11-11 10:00", None)]),
 ]  # fmt: skip
 
@@ -453,3 +454,29 @@ async def test_an_empty_database_gives_zeros_and_no_rates(
     assert q4["targets"]["on_time"] == {"target": 0.9, "value": None, "met": None}
     assert q4["common_problems"] == []
     assert all(rows == [] for rows in q4["breakdowns"].values())
+
+
+async def test_a_complaint_merged_through_the_desk_is_counted_once(
+    engine: AsyncEngine, calendar: WorkingCalendar
+) -> None:
+    """Merged as `/merge` merges it (the aggregate, stored through the repository), a
+    repeated complaint leaves the earlier one counted alone, answered on time."""
+    first, repeat = (
+        _build(_spec(n, C, ALICE, received, due, A.COUNTER, B.DEBIT_CARD))
+        for n, received, due in (
+            ("CP-1", "2026-11-02 10:00", "2026-11-05 10:00"),
+            ("CP-2", "2026-11-03 10:00", "2026-11-06 10:00"),
+        )
+    )
+    repeat.merge_into(first, actor=STAFF, now=at("2026-11-03 11:00"))
+    first.classify(cause=Cause.SERVICE, actor=STAFF, now=at("2026-11-04 09:00"))
+    _do(first, "answer", at("2026-11-04 10:00"), None)
+    async with SqlUnitOfWork(engine) as uow:
+        for case in (first, repeat):
+            await uow.cases.add(case)
+        await uow.commit()
+    november = await _report(SqlFigures(engine), calendar, Period.parse_month("2026-11"))
+    assert november["received"] == 1
+    assert november["on_time"] == {"rate": 1.0, "answered": 1, "on_time": 1, "late_open": 0}
+    assert november["repeat_complainants"] == {"customers": 0, "complaints": 0}
+    assert november["overdue_now"] == 0

@@ -118,7 +118,13 @@ async def test_a_dump_of_the_database_holds_no_contact_data(
     await flow.staff(LEAD, f"/reveal {number}")
     await flow.deliver()
     await flow.say(Choice("t:suggestion"))  # a second intake under way, its draft kept
-    for step in (Choice("b:loans"), Choice("r:online"), DESCRIPTION, Choice("d:next")):
+    for step in (
+        Choice("b:loans"),
+        Choice("r:online"),
+        Choice("w:mobile_app"),
+        DESCRIPTION,
+        Choice("d:next"),
+    ):
         await flow.say(step)
     await flow.say(Choice("c:yes"))
     await flow.say(NAME)

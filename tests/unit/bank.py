@@ -82,6 +82,7 @@ async def file_by_dialogue(
         Choice(f"t:{kind}"),
         Choice("b:debit_card"),
         Choice("r:online"),
+        Choice("w:self_service"),
         "The ATM kept my card and nobody at the branch helped.",
         Choice("d:next"),
         *contact,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from core.cases.calendar import WorkingCalendar
+from core.cases.classification import Cause
 from core.cases.deadlines import DeadlinePolicy
 from core.cases.values import CaseStatus
 from core.desk.service import DeskService
@@ -30,6 +31,7 @@ async def number(db: InMemoryDatabase, calendar: WorkingCalendar) -> str:
         calendar=calendar,
         policy=DeadlinePolicy(),
         now=FILED,
+        cause=Cause.FACILITIES,
     )
     return case.number
 

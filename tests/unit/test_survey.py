@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from core.cases.calendar import WorkingCalendar
+from core.cases.classification import Cause
 from core.cases.deadlines import DeadlinePolicy
 from core.cases.values import CaseStatus
 from core.channel.io import Choice
@@ -33,6 +34,7 @@ async def number(db: InMemoryDatabase, calendar: WorkingCalendar, desk: DeskServ
         calendar=calendar,
         policy=DeadlinePolicy(),
         now=at("2026-11-02 10:00"),
+        cause=Cause.FACILITIES,
     )
     await command(desk, AGENT, f"/take {case.number}", RESOLVED)
     await command(desk, AGENT, f"/resolve {case.number} The card is back.", RESOLVED)

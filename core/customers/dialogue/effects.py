@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.cases.classification import BusinessType
+from core.cases.classification import BusinessType, Channel
 from core.cases.values import Attachment, CaseType
 from core.channel.io import Reply
 from core.customers.dialogue.state import Dialogue, Material
@@ -20,6 +20,9 @@ from core.identity import Contact
 class SubmitCase:
     type: CaseType
     business_type: BusinessType
+    # Where the business happened, from the customer's answers; None (an intake begun
+    # before they were asked): the chat platform's.
+    channel: Channel | None
     branch: str | None
     description: str
     attachments: tuple[Attachment, ...]

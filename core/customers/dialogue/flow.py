@@ -65,6 +65,10 @@ def language_options() -> tuple[Option, ...]:
     return tuple(Option(button_key(LANGUAGE, code), t(code, "language.name")) for code in LANGUAGES)
 
 
+# Steps that complete the answer of the step before them, also when it is edited.
+_SAME_ANSWER = frozenset({Step.NAME, Step.PHONE, Step.ONLINE_CHANNEL})
+
+
 @dataclass(frozen=True, slots=True)
 class Context:
     """What a handler or command needs to answer: the settings and the steps' table."""
@@ -80,11 +84,12 @@ class Context:
 
     def advance(self, d: Dialogue) -> Turn:
         """Move past the current step; while editing, return to the summary after it (the
-        contact details are one answer, so consent -> name -> phone run through)."""
+        contact details are one answer, so consent -> name -> phone run through, as does
+        "online" -> which e-channel)."""
         spec = self.steps[d.step]
         # A step without a next one leads to nothing but the summary.
         following = spec.next(d) if spec.next is not None else Step.SUMMARY
-        if d.editing and following in (Step.NAME, Step.PHONE):
+        if d.editing and following in _SAME_ANSWER:
             d.step = following
             return Turn(d, (self.prompt(d),))
         if d.editing:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from core.cases.naming import type_name
+from core.cases.naming import channel_name, type_name
 from core.cases.values import CaseType
 from core.channel.io import Choice, Input, Option
 from core.customers.dialogue.effects import SubmitCase, Turn
@@ -57,12 +57,21 @@ def _summary(d: Dialogue, _settings: DialogueSettings) -> str:
         "summary",
         type=type_word(d),
         business=t(lang, f"business.{d.business_type.value}") if d.business_type else none,
-        branch=d.branch or t(lang, "branch.online"),
+        branch=_where(d),
         description=d.description or none,
         attachments=len(d.attachments),
         outcome=outcome,
         contact=contact,
     )
+
+
+def _where(d: Dialogue) -> str:
+    """The branch, or the e-channel the business was done through."""
+    if d.branch:
+        return d.branch
+    if d.channel is not None:
+        return t(d.language, "summary.online", channel=channel_name(d.language, d.channel))
+    return t(d.language, "branch.online")
 
 
 def _summary_options(d: Dialogue, _settings: DialogueSettings) -> tuple[Option, ...]:
@@ -102,6 +111,7 @@ def _submission(d: Dialogue) -> SubmitCase | None:
     return SubmitCase(
         type=d.case_type,
         business_type=d.business_type,
+        channel=d.channel,
         branch=d.branch,
         description=d.description,
         attachments=tuple(d.attachments),

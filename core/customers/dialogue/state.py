@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from core.cases.classification import BusinessType
+from core.cases.classification import BusinessType, Channel
 from core.cases.values import Attachment, CaseType
 from core.channel.io import Option
 from core.messages import DEFAULT_LANGUAGE
@@ -17,6 +17,7 @@ class Step(StrEnum):
     IDLE = "idle"
     BUSINESS = "business"
     BRANCH = "branch"
+    ONLINE_CHANNEL = "online_channel"  # not at a branch: which of the bank's e-channels
     DESCRIPTION = "description"
     OUTCOME = "outcome"
     CONSENT = "consent"
@@ -75,6 +76,9 @@ class Dialogue:
     case_type: CaseType | None = None
     business_type: BusinessType | None = None
     branch: str | None = None
+    # Where the business happened (JR/T 0169 axis A): the counter when a branch was
+    # named, else the e-channel the customer chose.
+    channel: Channel | None = None
     description: str | None = None
     attachments: list[Attachment] = field(default_factory=list)
     desired_outcome: str | None = None
@@ -117,6 +121,7 @@ class Dialogue:
             "case_type": self.case_type.value if self.case_type else None,
             "business_type": self.business_type.value if self.business_type else None,
             "branch": self.branch,
+            "channel": self.channel.value if self.channel else None,
             "description": self.description,
             "attachments": [[a.kind, a.ref, a.caption] for a in self.attachments],
             "desired_outcome": self.desired_outcome,
@@ -143,6 +148,7 @@ class Dialogue:
             case_type=CaseType(data["case_type"]) if data["case_type"] else None,
             business_type=(BusinessType(data["business_type"]) if data["business_type"] else None),
             branch=data["branch"],
+            channel=Channel(data["channel"]) if data.get("channel") else None,
             description=data["description"],
             attachments=[Attachment(k, r, c) for k, r, c in data["attachments"]],
             desired_outcome=data["desired_outcome"],

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from core.cases.classification import BusinessType
+from core.cases.classification import BusinessType, Channel
+from core.cases.naming import channel_name
 from core.cases.numbering import normalize_case_number
 from core.cases.values import Attachment, CaseType
 from core.channel.io import Choice, Input, Media, Option, Reply, SharedContact, Text
@@ -34,6 +35,18 @@ BRANCH_MAX = 64
 BUSINESS = "b"  # b:<business type>
 BRANCH = "r"  # r:<index into the configured branches>
 ONLINE = button_key(BRANCH, "online")
+WHERE = "w"  # w:<channel>, for business done online or by machine
+# The bank's channels a customer can name besides a branch's counter.
+E_CHANNELS = (
+    Channel.ONLINE_BANKING,
+    Channel.MOBILE_APP,
+    Channel.PUBLIC_PLATFORM,
+    Channel.PHONE,
+    Channel.SELF_SERVICE,
+    Channel.SMS,
+    Channel.THIRD_PARTY,
+    Channel.OTHER,
+)
 NEXT = "d:next"  # the description is complete
 SKIP_OUTCOME = "o:skip"
 CONSENT = "c:yes"
@@ -120,21 +133,39 @@ def _branch_options(d: Dialogue, settings: DialogueSettings) -> tuple[Option, ..
 
 
 def _branch(d: Dialogue, message: Input, _now: datetime, ctx: Context) -> Turn:
+    """A branch, chosen or typed, is where the business happened: at its counter.
+    "Online" asks next which of the bank's e-channels it was."""
     if isinstance(message, Choice):
         if message.key == ONLINE:
-            d.branch = None
+            d.branch, d.channel = None, None
             return ctx.advance(d)
         index = button_value(BRANCH, message.key)
         branches = ctx.settings.branches
         if index is not None and index.isdecimal() and int(index) < len(branches):
-            d.branch = branches[int(index)]
+            d.branch, d.channel = branches[int(index)], Channel.COUNTER
             return ctx.advance(d)
     if isinstance(message, Text) and message.text.strip():
         name = " ".join(message.text.split())
         if len(name) > BRANCH_MAX:
             return ctx.refuse(d, "branch.too_long", max=BRANCH_MAX)
-        d.branch = name
+        d.branch, d.channel = name, Channel.COUNTER
         return ctx.advance(d)
+    return ctx.not_understood(d)
+
+
+def _online_channel_options(d: Dialogue, _settings: DialogueSettings) -> tuple[Option, ...]:
+    return tuple(
+        Option(button_key(WHERE, c.value), channel_name(d.language, c)) for c in E_CHANNELS
+    )
+
+
+def _online_channel(d: Dialogue, message: Input, _now: datetime, ctx: Context) -> Turn:
+    if isinstance(message, Choice):
+        value = button_value(WHERE, message.key)
+        chosen = next((c for c in E_CHANNELS if c.value == value), None)
+        if chosen is not None:
+            d.channel = chosen
+            return ctx.advance(d)
     return ctx.not_understood(d)
 
 
@@ -268,6 +299,12 @@ STEPS: dict[Step, StepSpec] = {
         question=lambda d, _s: t(d.language, "ask.branch"),
         options=_branch_options,
         handle=_branch,
+        next=lambda d: Step.DESCRIPTION if d.channel is Channel.COUNTER else Step.ONLINE_CHANNEL,
+    ),
+    Step.ONLINE_CHANNEL: StepSpec(
+        question=lambda d, _s: t(d.language, "ask.online_channel"),
+        options=_online_channel_options,
+        handle=_online_channel,
         next=lambda _d: Step.DESCRIPTION,
     ),
     Step.DESCRIPTION: StepSpec(

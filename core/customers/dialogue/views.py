@@ -24,6 +24,7 @@ _PUBLIC_ACTIONS = frozenset(
         "reopened",
         "withdrawn",
         "extended",
+        "merged",
     }
 )
 

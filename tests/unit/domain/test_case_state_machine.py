@@ -34,6 +34,9 @@ MOVES: dict[CaseStatus, Callable[[Case], None]] = {
         reason="Still not fixed", due_at=NOW + timedelta(days=3), actor="customer:x", now=NOW
     ),
     CaseStatus.WITHDRAWN: lambda c: c.withdraw(reason="sorted out", actor="customer:x", now=NOW),
+    CaseStatus.MERGED: lambda c: c.merge_into(
+        new_case("CP-20261101-0001", received_at=at("2026-11-01 10:00")), actor=STAFF, now=NOW
+    ),
 }
 
 

@@ -59,7 +59,7 @@ def test_typed_commands_take_a_case_number_as_declared() -> None:
 
 def test_pressed_commands_round_trip_through_their_button_keys() -> None:
     pressable = [d for d in declarations() if d.pressed is not None]
-    assert {d.name for d in pressable} == {"case", "take", "queue"}
+    assert {d.name for d in pressable} == {"case", "take", "queue", "classify", "channel"}
     for declared in pressable:
         args = [NUMBER, *range(1, declared.pressed_args)] if declared.on_case else ["dept", 2]
         parsed = parse_button(declared.button(*args))
@@ -67,5 +67,7 @@ def test_pressed_commands_round_trip_through_their_button_keys() -> None:
     # Keys already sent keep working: the older words stay.
     assert parse_button(f"k:view:{NUMBER}") == parse_text(f"/case {NUMBER}")
     assert parse_button("k:q:overdue:3") == parse_text("/queue overdue 3")
+    # A cause or a channel is pressed by its number in the list, as typed on WeChat.
+    assert parse_button(f"k:classify:{NUMBER}:3") == parse_text(f"/classify {NUMBER} 3")
     for key in (f"k:note:{NUMBER}", f"k:take:{NUMBER}:extra", "k:q:dept", "take:x"):
         assert parse_button(key) is None, key

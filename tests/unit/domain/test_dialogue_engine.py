@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.cases.classification import BusinessType
+from core.cases.classification import BusinessType, Channel
 from core.cases.values import Attachment, CaseType
 from core.channel.io import Choice, Input, Media, Option, SharedContact, Text, Unsupported
 from core.customers.dialogue.effects import (
@@ -71,6 +71,11 @@ class Chat:
         assert self.last is not None
         return [o.key for r in self.last.replies for o in r.options]
 
+    @property
+    def labels(self) -> list[str]:
+        assert self.last is not None
+        return [o.label for r in self.last.replies for o in r.options]
+
 
 def complaint_up_to_summary(chat: Chat) -> None:
     chat.say("/start")
@@ -106,12 +111,63 @@ def test_a_complaint_from_greeting_to_submission() -> None:
     assert turn.effect.type is CaseType.COMPLAINT
     assert turn.effect.business_type is BusinessType.DEBIT_CARD
     assert turn.effect.branch == "Pudong Lujiazui"
+    assert turn.effect.channel is Channel.COUNTER  # a branch: its counter
     assert turn.effect.attachments == (Attachment("photo", "AgACAgUAAx-photo-1", "the ATM"),)
     assert turn.effect.desired_outcome == "Give my card back today"
     assert turn.effect.contact.name == "张三"
     assert turn.effect.contact.phone == "13812348000"
     assert turn.effect.contact.consent_at is not None
     assert turn.dialogue.step is Step.IDLE  # answered, ready for the next one
+
+
+def test_online_business_is_asked_which_e_channel_and_an_edit_asks_it_again() -> None:
+    chat = Chat()
+    chat.press("t:complaint")
+    chat.press("b:debit_card")
+    chat.press("r:online")
+    assert chat.dialogue.step is Step.ONLINE_CHANNEL
+    assert chat.text == t("zh", "ask.online_channel")
+    assert chat.keys == [
+        "w:online_banking",
+        "w:mobile_app",
+        "w:public_platform",
+        "w:phone",
+        "w:self_service",
+        "w:sms",
+        "w:third_party",
+        "w:other",
+    ]
+    assert "手机银行" in chat.labels and "mobile_app" not in " ".join(chat.labels)
+    chat.press("w:counter")  # not an e-channel: asked again
+    assert chat.dialogue.step is Step.ONLINE_CHANNEL and chat.dialogue.channel is None
+    chat.say("2")  # WeChat: by number
+    assert chat.dialogue.step is Step.DESCRIPTION and chat.dialogue.channel is Channel.MOBILE_APP
+    chat.say("The app charged the card twice for one payment.")
+    chat.press("d:next")
+    chat.press("o:skip")
+    chat.press("c:yes")
+    chat.say("张三")
+    chat.say("13812348000")
+    assert "线上：手机银行" in chat.text
+    # Editing where it happened: "online" goes through the e-channel again.
+    chat.press("s:edit")
+    chat.press("e:branch")
+    chat.press("r:online")
+    assert chat.dialogue.step is Step.ONLINE_CHANNEL
+    chat.press("w:online_banking")
+    assert chat.dialogue.step is Step.SUMMARY and "线上：网上银行" in chat.text
+    turn = chat.press("s:submit")
+    assert isinstance(turn.effect, SubmitCase)
+    assert (turn.effect.branch, turn.effect.channel) == (None, Channel.ONLINE_BANKING)
+
+
+def test_a_typed_branch_is_the_counter_and_survives_storage() -> None:
+    chat = Chat()
+    chat.press("t:complaint")
+    chat.press("b:loans")
+    chat.say("浦东陆家嘴支行")
+    assert chat.dialogue.step is Step.DESCRIPTION and chat.dialogue.channel is Channel.COUNTER
+    assert Dialogue.from_json(chat.dialogue.to_json()) == chat.dialogue
 
 
 def test_numbers_and_words_answer_a_menu_as_on_wechat() -> None:
@@ -127,6 +183,7 @@ def test_a_suggestion_skips_the_desired_outcome() -> None:
     chat.press("t:suggestion")
     chat.press("b:payment_settlement")
     chat.press("r:online")
+    chat.press("w:mobile_app")
     chat.say("Please let me name my regular transfer templates.")
     chat.press("d:next")
     assert chat.dialogue.step is Step.CONSENT
@@ -159,6 +216,7 @@ def test_description_length_is_checked(text: str, key: str) -> None:
     chat.press("t:complaint")
     chat.press("b:loans")
     chat.press("r:online")
+    chat.press("w:mobile_app")
     chat.say(text)
     assert chat.dialogue.step is Step.DESCRIPTION and chat.dialogue.description is None
     assert chat.text.startswith(CATALOGS["zh"][key].split("{")[0])
@@ -169,6 +227,7 @@ def test_more_text_is_appended_within_the_limit() -> None:
     chat.press("t:complaint")
     chat.press("b:loans")
     chat.press("r:online")
+    chat.press("w:mobile_app")
     chat.say("First part of the story.")
     chat.say("Second part.")
     assert chat.dialogue.description == "First part of the story.\nSecond part."
@@ -213,6 +272,7 @@ def complaint_up_to_name(chat: Chat) -> None:
     chat.press("t:complaint")
     chat.press("b:loans")
     chat.press("r:online")
+    chat.press("w:mobile_app")
     chat.say("The loan statement shows a fee nobody told me about.")
     chat.press("d:next")
     chat.press("o:skip")
@@ -226,8 +286,11 @@ def test_back_returns_step_by_step_and_cancel_forgets_everything() -> None:
     chat.press("t:complaint")
     chat.press("b:loans")
     chat.press("r:online")
+    chat.press("w:mobile_app")
     assert chat.dialogue.step is Step.DESCRIPTION
     chat.say("返回")
+    assert chat.dialogue.step is Step.ONLINE_CHANNEL
+    chat.say("/back")
     assert chat.dialogue.step is Step.BRANCH
     chat.say("/back")
     assert chat.dialogue.step is Step.BUSINESS
@@ -416,6 +479,8 @@ KEYS = [
     "r:9",
     "r:online",
     "r:x",
+    "w:mobile_app",
+    "w:counter",
     "d:next",
     "o:skip",
     "c:yes",
