@@ -37,7 +37,6 @@ from storage.rekey import rotate, unknown_key
 from storage.unit_of_work import SqlUnitOfWork
 
 T = TypeVar("T")
-DEFAULT_REPORTS = Path("reports")  # where `intake report` writes its files
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -208,7 +207,8 @@ def _parser() -> argparse.ArgumentParser:
     cmd.add_argument(
         "--out",
         type=Path,
-        help="where the HTML, XLSX and CSV files go (default ./reports/, made if missing)",
+        help="where the HTML, XLSX and CSV files go (default INTAKE_REPORTS_DIR, which is"
+        " ./reports/; made if missing)",
     )
     cmd.add_argument(
         "--reveal",
@@ -527,7 +527,7 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
             settings,
             period,
             now=now,
-            out_dir=args.out or DEFAULT_REPORTS,
+            out_dir=args.out or settings.intake_reports_dir,
             reveal=args.reveal,
             actor=CLI_ACTOR,
             progress=progress,

@@ -27,6 +27,7 @@ from reports.segmenting import segmenter
 from storage.analytics import SqlFigures
 from storage.case_export import CaseExportRow, cases_received, record_reveals
 from storage.problem_texts import problem_texts
+from storage.unit_of_work import SqlUnitOfWork
 
 if TYPE_CHECKING:
     from reports.workbook import ReportWorkbook
@@ -89,7 +90,19 @@ async def figures_of(
         department=department,
         problems=problems,
     )
-    return report.as_json()
+    figures = report.as_json()
+    await _name_departments(engine, figures)
+    return figures
+
+
+async def _name_departments(engine: AsyncEngine, figures: dict[str, Any]) -> None:
+    """Department rows carry the department's name beside its code (`name`), for the
+    people reading the report; a department since removed keeps its code alone."""
+    async with SqlUnitOfWork(engine) as uow:
+        names = {d.code: d.name for d in await uow.staff.departments()}
+    for period in (figures, *figures["comparisons"].values()):
+        for row in period["breakdowns"].get("department", []):
+            row["name"] = names.get(row["key"])
 
 
 # Who the audit trail says revealed contact data in files the command line wrote.

@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.identity import Contact, mask_name, mask_phone, redact
+from reports.figure_rows import CATALOG_PREFIX, key_name
 from storage.case_export import EXPORTED, CaseExportRow
 
 # Chinese first for the bank's readers, the stored field's name after it.
@@ -50,6 +51,7 @@ _TAGS = _AT["tags"]
 _TIMES = [i for i, column in enumerate(EXPORTED) if column.name.endswith("_at")]
 _USER_ID, _NAME, _PHONE = _AT["customer_user_id"], _AT["contact_name"], _AT["contact_phone"]
 _TEXTS = [_AT["description"], _AT["desired_outcome"], _AT["resolution"]]
+_CODED = [(i, column.name) for i, column in enumerate(EXPORTED) if column.name in CATALOG_PREFIX]
 
 
 def case_values(row: CaseExportRow, tz: ZoneInfo, *, reveal: bool) -> list[Any]:
@@ -57,6 +59,9 @@ def case_values(row: CaseExportRow, tz: ZoneInfo, *, reveal: bool) -> list[Any]:
     spreadsheet cell has none)."""
     values = list(row)
     values[_TAGS] = ", ".join(values[_TAGS] or ())
+    for i, name in _CODED:
+        if values[i] is not None:
+            values[i] = key_name(name, values[i])
     for i in _TIMES:
         moment: datetime | None = values[i]
         values[i] = None if moment is None else moment.astimezone(tz).replace(tzinfo=None)

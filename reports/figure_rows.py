@@ -75,8 +75,19 @@ DIMENSIONS = {
     "department": ("部门", "department"),
 }
 
-# Dimensions whose keys have words in the message catalogs.
-_CATALOG_PREFIX = {"type": "type", "business_type": "business"}
+# Stored codes that have words in the message catalogs, by field, and their prefix there:
+# breakdown keys and exported columns are shown in words, the code beside them.
+CATALOG_PREFIX = {
+    "type": "type",
+    "status": "status",
+    "priority": "priority",
+    "intake_channel": "intake",
+    "channel": "channel",
+    "business_type": "business",
+    "cause": "cause",
+    "decision": "decision",
+    "customer_platform": "platform",
+}
 
 
 def dimension_name(dimension: str) -> str:
@@ -85,13 +96,21 @@ def dimension_name(dimension: str) -> str:
 
 
 def key_name(dimension: str, key: str | None, language: str = "zh") -> str:
-    """A breakdown key as the reader knows it: 借记卡 (debit_card); none: not set."""
+    """A breakdown key (or a coded column's value) as the reader knows it: 借记卡
+    (debit_card); none: not set; a value with no words (a branch, a department) as it is."""
     if key is None:
         return "未设置 (none)" if language == "zh" else "(none)"
-    prefix = _CATALOG_PREFIX.get(dimension)
+    prefix = CATALOG_PREFIX.get(dimension)
     if prefix is not None and has_text(language, f"{prefix}.{key}"):
         return f"{t(language, f'{prefix}.{key}')} ({key})"
     return key
+
+
+def row_name(dimension: str, row: dict[str, Any], language: str = "zh") -> str:
+    """A breakdown row's key as the reader knows it; a department by its name."""
+    if row.get("name"):
+        return f"{row['name']} ({row['key']})"
+    return key_name(dimension, row["key"], language)
 
 
 def shown(value: Any, *, rate: bool) -> str:

@@ -16,6 +16,7 @@ from reports.figure_rows import (
     TARGETS,
     dimension_name,
     key_name,
+    row_name,
     shown,
 )
 
@@ -138,7 +139,7 @@ def _charts(figures: dict[str, Any]) -> str:
             zh_name, en_name = DIMENSIONS[dimension]
             images.append(
                 charts.bars_chart(
-                    [key_name(dimension, r["key"], "zh" if zh else "en") for r in rows],
+                    [row_name(dimension, r, "zh" if zh else "en") for r in rows],
                     [r["received"] for r in rows],
                     title=label(f"{zh_name} 受理量", f"received by {en_name}"),
                     font=font,
@@ -191,7 +192,7 @@ def _breakdowns(figures: dict[str, Any]) -> str:
         head = [escape(dimension_name(dimension)), *(_both(f.zh, f.en) for f in FIGURES)]
         body = [
             [
-                escape(key_name(dimension, row["key"])),
+                escape(row_name(dimension, row)),
                 *(escape(shown(f.of(row), rate=f.is_rate)) for f in FIGURES),
             ]
             for row in rows

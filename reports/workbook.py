@@ -23,7 +23,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from reports.case_rows import COLUMNS
-from reports.figure_rows import DIMENSIONS, FIGURES, TARGETS, Figure, dimension_name, key_name
+from reports.figure_rows import DIMENSIONS, FIGURES, TARGETS, Figure, dimension_name, row_name
 from reports.sheet_xml import SheetXml
 
 EXCEL_ROWS = 1_048_576
@@ -83,7 +83,7 @@ class ReportWorkbook:
             for row in rows:
                 sheet.append(
                     [
-                        key_name(dimension, row["key"]),
+                        row_name(dimension, row),
                         *(self._cell(sheet, f, row) for f in FIGURES),
                     ]
                 )

@@ -24,8 +24,12 @@ from tests.factories import at
 LEAD = 5002
 
 
-async def test_a_lead_gets_the_report_of_their_department_as_one_album(desk: Desk) -> None:
+async def test_a_lead_gets_the_report_of_their_department_as_one_album(
+    desk: Desk, tmp_path: Path
+) -> None:
     api = desk.api
+    await desk.stop()
+    await desk.start(intake_reports_dir=str(tmp_path / "reports"))
     codes = await set_up_desk(desk)
     await desk.say(LEAD, f"/register {codes['王主管']}")
     number = await file_debit_card_complaint(desk)
@@ -44,6 +48,13 @@ async def test_a_lead_gets_the_report_of_their_department_as_one_album(desk: Des
     # The department's cases, masked: the complaint is there, its customer's name is not.
     assert html.file is not None and xlsx.file is not None
     assert "2026-11" in html.file.decode("utf-8")
+    [folder] = (tmp_path / "reports" / "chat").iterdir()  # the report's own folder
+    assert sorted(p.name for p in folder.iterdir()) == [
+        ".expires",
+        "cases-2026-11.csv",
+        "report-2026-11.html",
+        "report-2026-11.xlsx",
+    ]
     book = load_workbook(io.BytesIO(xlsx.file), read_only=True)
     cells = [str(c) for sheet in book for row in sheet.iter_rows(values_only=True) for c in row]
     assert number in cells

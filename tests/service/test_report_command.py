@@ -178,11 +178,12 @@ async def test_report_lists_the_common_problems_of_the_quarter(
     code, out, err = await run_intake("report", "--quarter", "2026Q4", cwd=tmp_path, env=env)
     assert code == 0, err
     lines = out.splitlines()
-    assert lines[5:] == [
+    assert lines[5:8] == [
         "common problems (count, share, change against the previous period):",
         "手机银行 / 转账\tpayment_settlement\t4\t57.1%\t+3\trising",
         "信用卡 / 年费\tcredit_card\t2\t28.6%\t+0",
     ]
+    assert [line.split(": ", 1)[0] for line in lines[8:]] == ["written"] * 3
 
 
 async def test_report_takes_the_banks_own_words(tmp_path: Path, engine: AsyncEngine) -> None:
