@@ -2,7 +2,8 @@
 
 A scratch database is migrated and loaded with N generated cases received evenly over
 2.5 years (2024-07-01 to 2026-12-31, bank time), of every type, intake channel, JR/T
-axis, branch and department, with their trail: filed, resolved, rated, extended
+axis, branch and department, with their trail (what the figures read of it, and more):
+resolved, rated, extended
 (deadline and legal ceiling), reopened, suggestions adopted or declined and implemented;
 some complaints are merged into an earlier one. PostgreSQL is loaded with COPY and
 ANALYZEd; SQLite with Core inserts in chunks of 10,000 and left without statistics, as
@@ -169,7 +170,6 @@ def generate(cases: int, seed: int = 14) -> Iterator[Generated]:
             "version": 1,
         }
         made = Generated(row)
-        made.record(received, "filed", due_at=due)
         if kind is CaseType.COMPLAINT and complaints and rng.random() < 0.01:
             row.update(merged_into=rng.choice(complaints), status="closed", closed_at=received)
             made.record(received, "closed")

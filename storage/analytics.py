@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import (
     CTE,
     ColumnElement,
-    Select,
+    CompoundSelect,
     Table,
     and_,
     case,
@@ -102,7 +102,7 @@ def _rolled_up(
     finest: CTE,
     totals: Callable[[], list[Any]],
     within: Sequence[str] = (),
-) -> Select[Any]:
+) -> CompoundSelect[Any]:
     """The finest groups summed up overall and per dimension: each row starts with the
     dimension's index (`_OVERALL` for all cases) and its key, then the `within` columns
     (kept apart inside each group), then `totals` (aggregates over `finest`)."""
@@ -154,7 +154,7 @@ def _groups(
     found: dict[Group, GroupCounts] = {}
     for group in set(cases) | set(events) | set(days) | {(_OVERALL, None)}:
         fields, overdue = cases.get(group, (nothing, 0))
-        happened = events.get(group, [{} for _ in periods])
+        happened: list[dict[str, Any]] = events.get(group, [{} for _ in periods])
         answers = days.get(group, [{} for _ in periods])
         per_period = tuple(
             CaseCounts(**fields[i], **happened[i], answer_days=answers[i]) for i in periods
