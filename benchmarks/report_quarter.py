@@ -2,8 +2,7 @@
 
 A scratch database is migrated and loaded with N generated cases received evenly over
 2.5 years (2024-07-01 to 2026-12-31, bank time), of every type, intake channel, JR/T
-axis, branch and department, with their trail (what the figures read of it, and more):
-resolved, rated, extended
+axis, branch and department, with the trail the figures read: resolved, rated, extended
 (deadline and legal ceiling), reopened, suggestions adopted or declined and implemented;
 some complaints are merged into an earlier one. PostgreSQL is loaded with COPY and
 ANALYZEd; SQLite with Core inserts in chunks of 10,000 and left without statistics, as

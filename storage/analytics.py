@@ -7,11 +7,11 @@ group per combination of the breakdowns' columns, a number bounded by the values
 columns take, not by the number of cases), and the same statement rolls those groups up
 in SQL, once overall and once per breakdown (a materialized CTE, then UNION ALL: the same
 SQL on both databases, which GROUPING SETS is not). So it goes for the cases, for the
-trail (extensions) and for the time-to-answer histogram; a fourth statement counts
-repeat complainants. No case row comes back to be counted. Counts of distinct customers
-("you said, we did" announcements) cannot be summed across groups, so the finest grain
-of the cases keeps the customer of each implemented suggestion apart and the roll-up
-counts them distinct.
+trail (extensions), for the time-to-answer histogram and for the customers told "you
+said, we did" (whose finest groups keep each customer apart: distinct customers do not
+add up across groups, so the roll-up counts them distinct; only implemented suggestions
+are read, by their index); a fifth statement counts repeat complainants. No case row
+comes back to be counted.
 
 Time to answer is counted as a histogram: answers per (day received, day answered) in
 bank time, a few thousand buckets at most for a quarter, which
@@ -31,7 +31,6 @@ from sqlalchemy import (
     CompoundSelect,
     Table,
     and_,
-    case,
     distinct,
     func,
     literal_column,
@@ -52,17 +51,16 @@ from core.analytics.counting import (
 )
 from core.analytics.periods import Window
 from core.cases.values import FORGOTTEN_USER, OPEN_STATUSES, CaseType, Decision
-from storage.dialect import local_day
+from storage.dialect import local_day, unindexed
 from storage.tables import CaseEventRow, CaseRow
 
 _CASE_TABLE: Table = CaseRow.__table__  # type: ignore[attr-defined]
 _EVENT_TABLE: Table = CaseEventRow.__table__  # type: ignore[attr-defined]
 _CASES, _EVENTS = _CASE_TABLE.c, _EVENT_TABLE.c
 _OPEN = _CASES.status.in_(sorted(s.value for s in OPEN_STATUSES))
-# A merged case counts as the one it joined. Written as an expression so that no index
-# serves it: nearly every case is unmerged, and SQLite (without statistics) would read the
-# whole table through the index on merged_into rather than in one pass.
-_UNMERGED = func.coalesce(_CASES.merged_into, "") == ""
+# A merged case counts as the one it joined. Nearly every case is unmerged: no index
+# on merged_into may serve this.
+_UNMERGED = unindexed(_CASES.merged_into).is_(None)
 _RATINGS = range(1, 6)
 # The trail's actions the figures count (core.cases.case records them).
 _REOPENED, _POSTPONED, _EXTENDED = "reopened", "postponed", "extended"
@@ -169,10 +167,6 @@ async def _case_counts(
     c, now, periods = _CASES, request.now, request.periods
     reopened = select(_EVENTS.case_number).where(_EVENTS.action == _REOPENED)
     suggestion = c.type == CaseType.SUGGESTION.value
-    # The customer of a suggestion implemented in a period, to count them distinct.
-    customer = case(
-        (_in_any(c.implemented_at, periods), c.customer_platform + ":" + c.customer_user_id)
-    ).label("customer")
     columns: list[Any] = []
     names: list[list[str]] = []
     for i, (window, months) in enumerate(zip(periods, request.months, strict=True)):
@@ -216,31 +210,57 @@ async def _case_counts(
     )
     dimensions = _dimensions(request)
     finest = (
-        select(*dimensions, customer, *columns, _count(_OPEN, c.due_at < now).label("overdue"))
+        select(*dimensions, *columns, _count(_OPEN, c.due_at < now).label("overdue"))
         .where(_counted(request), relevant)
-        .group_by(*dimensions, customer)
+        .group_by(*dimensions)
         .cte("finest_cases")
         .prefix_with("MATERIALIZED")
     )
     summed = [name for period_names in names for name in period_names] + ["overdue"]
-
-    def totals() -> list[Any]:
-        announced = [
-            func.count(distinct(finest.c.customer)).filter(finest.c[f"p{i}_implemented"] > 0)
-            for i in range(len(periods))
-        ]
-        return _sums(finest, summed)() + announced
-
+    announced = await _announced(conn, request)
     found: dict[Group, tuple[list[dict[str, Any]], int]] = {}
-    for index, key, *values in await conn.execute(_rolled_up(request, finest, totals)):
-        sums, announced = values[: len(summed)], values[len(summed) :]
+    for index, key, *sums in await conn.execute(_rolled_up(request, finest, _sums(finest, summed))):
+        group = (int(index), key)
+        told = announced.get(group, [0] * len(periods))
         per_period, at = [], 0
         for i, period_names in enumerate(names):
             raw = {n.split("_", 1)[1]: v for n, v in zip(period_names, sums[at:], strict=False)}
             at += len(period_names)
-            per_period.append({**_case_fields(raw), "announced": int(announced[i])})
-        found[(int(index), key)] = (per_period, int(sums[-1]))
+            per_period.append({**_case_fields(raw), "announced": told[i]})
+        found[group] = (per_period, int(sums[-1]))
     return found
+
+
+async def _announced(conn: AsyncConnection, request: CountRequest) -> dict[Group, list[int]]:
+    """Customers told "you said, we did" in each period: the finest groups keep each
+    customer apart, and the roll-up counts them distinct (distinct customers do not add
+    up across groups). Only suggestions implemented in a period are read."""
+    c, periods = _CASES, request.periods
+    dimensions = _dimensions(request)
+    customer = (c.customer_platform + ":" + c.customer_user_id).label("customer")
+    finest = (
+        select(
+            *dimensions,
+            customer,
+            *(
+                _count(_within(c.implemented_at, w)).label(f"implemented{i}")
+                for i, w in enumerate(periods)
+            ),
+        )
+        .where(_counted(request), _in_any(c.implemented_at, periods))
+        .group_by(*dimensions, c.customer_platform, c.customer_user_id)
+        .cte("finest_announced")
+        .prefix_with("MATERIALIZED")
+    )
+
+    def totals() -> list[Any]:
+        return [
+            func.count(distinct(finest.c.customer)).filter(finest.c[f"implemented{i}"] > 0)
+            for i in range(len(periods))
+        ]
+
+    rows = await conn.execute(_rolled_up(request, finest, totals))
+    return {(int(index), key): [int(n) for n in told] for index, key, *told in rows}
 
 
 def _case_fields(raw: dict[str, Any]) -> dict[str, Any]:
