@@ -19,19 +19,19 @@ PG_BENCH_DB = "intake_bench"
 
 
 @asynccontextmanager
-async def scratch_database(kind: str) -> AsyncIterator[str]:
-    """A fresh, empty database URL, removed afterwards."""
+async def scratch_database(kind: str, pg_name: str = PG_BENCH_DB) -> AsyncIterator[str]:
+    """A fresh, empty database URL, removed afterwards (on PostgreSQL, `pg_name`)."""
     if kind == "sqlite":
         with tempfile.TemporaryDirectory() as folder:
             yield f"sqlite+aiosqlite:///{folder}/bench.sqlite3"
         return
     admin = await asyncpg.connect(PG_ADMIN)
     try:
-        await admin.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
-        await admin.execute(f"CREATE DATABASE {PG_BENCH_DB}")
-        yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{PG_BENCH_DB}"
+        await admin.execute(f"DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)")
+        await admin.execute(f"CREATE DATABASE {pg_name}")
+        yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{pg_name}"
     finally:
-        await admin.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
+        await admin.execute(f"DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)")
         await admin.close()
 
 

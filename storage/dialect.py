@@ -1,5 +1,5 @@
-"""The two expressions that differ between SQLite and PostgreSQL: INSERT ... ON CONFLICT,
-and the local day of a timestamp."""
+"""The expressions that differ between SQLite and PostgreSQL: INSERT ... ON CONFLICT, the
+local day of a timestamp, and a column that no index may serve."""
 
 from __future__ import annotations
 
@@ -49,3 +49,26 @@ def _local_day_postgresql(element: local_day, compiler: SQLCompiler, **kw: Any) 
     return (
         f"CAST(floor((extract(epoch FROM {column}) + {element.offset_seconds}) / 86400) AS INTEGER)"
     )
+
+
+class unindexed(FunctionElement[Any]):
+    """A column as a term no index serves: `unindexed(CaseRow.merged_into).is_(None)`.
+    SQLite, without statistics, takes any index on an equality for selective, and would
+    read nearly all of a table through one (SQLite's unary `+` is its documented way to
+    keep an index out); PostgreSQL weighs its statistics, so it gets the column itself."""
+
+    inherit_cache = True
+
+    def __init__(self, column: Any) -> None:
+        self.type = column.type
+        super().__init__(column)
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"+{compiler.process(element.clauses, **kw)}"
+
+
+@compiles(unindexed, "postgresql")
+def _unindexed_postgresql(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return str(compiler.process(element.clauses, **kw))

@@ -36,6 +36,7 @@ class CaseRow(SQLModel, table=True):
         Index("ix_cases_resolved_at", "resolved_at"),
         Index("ix_cases_original_due_at", "original_due_at"),
         Index("ix_cases_rated_at", "rated_at"),
+        Index("ix_cases_implemented_at", "implemented_at"),
     )
 
     number: str = Field(primary_key=True, max_length=32)

@@ -97,14 +97,22 @@ def met(value: float | None, target: float) -> bool | None:
 
 
 def working_days_taken(
-    calendar: WorkingCalendar, answer_days: Mapping[tuple[int, int], int]
+    calendar: WorkingCalendar,
+    answer_days: Mapping[tuple[int, int], int],
+    known: dict[tuple[int, int], int] | None = None,
 ) -> Counter[int]:
     """The histogram of (received day, answered day) -> answers turned into working
     days taken -> answers: the working days after the day of receipt up to and with the
-    day of the answer (an answer on the day of receipt took 0)."""
+    day of the answer (an answer on the day of receipt took 0). `known` keeps the pairs
+    of days already counted, for a report that reads the same pairs for every group."""
+    known = {} if known is None else known
     taken: Counter[int] = Counter()
-    for (received, answered), answers in answer_days.items():
-        taken[calendar.working_days_between(day_of(received), day_of(answered))] += answers
+    for pair, answers in answer_days.items():
+        days = known.get(pair)
+        if days is None:
+            days = calendar.working_days_between(day_of(pair[0]), day_of(pair[1]))
+            known[pair] = days
+        taken[days] += answers
     return taken
 
 

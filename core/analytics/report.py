@@ -8,7 +8,7 @@ object `intake report --json` prints (its keys are listed in the README).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -39,14 +39,19 @@ from core.problems.grouping import Problem
 
 
 def group_figures(
-    counts: CaseCounts, *, calendar: WorkingCalendar, satisfaction: SatisfactionDefinition
+    counts: CaseCounts,
+    *,
+    calendar: WorkingCalendar,
+    satisfaction: SatisfactionDefinition,
+    known_days: dict[tuple[int, int], int] | None = None,
 ) -> dict[str, Any]:
-    """The figures of one group of cases in one period, by the definitions."""
+    """The figures of one group of cases in one period, by the definitions
+    (`known_days`: see `working_days_taken`)."""
     counted = counts.answered + counts.late_open
     ratings = ratings_of(counts.ratings)
     rated = sum(ratings.values())
     satisfied = satisfaction.satisfied(ratings)
-    taken = working_days_taken(calendar, counts.answer_days)
+    taken = working_days_taken(calendar, counts.answer_days, known_days)
     return {
         "received": counts.received,
         "on_time": {
@@ -116,6 +121,8 @@ class Report:
     department: str | None = None  # the department reported on; None: the whole bank
     # The reported period's recurring problems (core.problems), found from the texts.
     problems: tuple[Problem, ...] = ()
+    # Working days between pairs of days, counted once for all the groups.
+    known_days: dict[tuple[int, int], int] = field(default_factory=dict, compare=False)
 
     def _period(self, index: int) -> dict[str, Any]:
         period = self.periods[index]
@@ -138,7 +145,12 @@ class Report:
         return figures
 
     def _figures(self, counts: CaseCounts) -> dict[str, Any]:
-        return group_figures(counts, calendar=self.calendar, satisfaction=self.satisfaction)
+        return group_figures(
+            counts,
+            calendar=self.calendar,
+            satisfaction=self.satisfaction,
+            known_days=self.known_days,
+        )
 
     @staticmethod
     def _now(group: GroupCounts, index: int) -> dict[str, int]:
