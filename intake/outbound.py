@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bots.telegram import delivery as telegram
 from bots.telegram.channel import TelegramChannel
+from bots.web.delivery import WebDelivery
 from bots.wechat import delivery as wechat
 from bots.wechat.channel import WeChatChannel
 from core.channel.outbox import OutboundMessage, Undeliverable
@@ -17,6 +18,7 @@ class ChannelDelivery:
     def __init__(self) -> None:
         self.telegram: TelegramChannel | None = None
         self.wechat: WeChatChannel | None = None
+        self.web: WebDelivery | None = None
 
     def down_platforms(self) -> frozenset[str]:
         """Platforms whose channel cannot reach them now: their messages wait, unclaimed,
@@ -31,5 +33,7 @@ class ChannelDelivery:
             await telegram.deliver(self.telegram, address, message.reply)
         elif recipient.platform is Platform.WECHAT and self.wechat is not None:
             await wechat.deliver(self.wechat, address, message)
+        elif recipient.platform is Platform.WEB and self.web is not None:
+            await self.web.deliver(message)
         else:
             raise Undeliverable(f"no {recipient.platform.value} channel is configured")

@@ -255,4 +255,4 @@ def _message(row: OutboxRow) -> OutboundMessage:
         Platform(p["media_platform"]) if p["media_platform"] else None,
         p.get("continued"),  # absent from messages queued before it existed
     )
-    return OutboundMessage(recipient, reply, row.case_number)
+    return OutboundMessage(recipient, reply, row.case_number, key=row.idempotency_key)

@@ -10,7 +10,7 @@ outage delays a message, but never loses it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
@@ -26,6 +26,9 @@ class OutboundMessage:
     recipient: Recipient
     reply: Reply
     case_number: str | None = None  # what it is about (WeChat templates show it)
+    # The outbox's name for it once queued: a delivery that stores what it sends (the
+    # web) stores a redelivered message once.
+    key: str | None = field(default=None, compare=False)
 
 
 class Outbox(Protocol):
