@@ -7,6 +7,7 @@ import asyncio
 import json
 import re
 import uuid
+from datetime import UTC
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -139,7 +140,7 @@ def _session(session: Session) -> web.Response:
     return web.json_response(
         {
             "token": session.token,
-            "expires_at": session.expires.isoformat(),
+            "expires_at": session.expires.astimezone(UTC).isoformat(),
             "replies": _replies(session.replies),
         },
         status=201,
