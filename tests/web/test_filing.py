@@ -88,7 +88,7 @@ async def test_the_resume_link_continues_the_conversation(client: WebClient) -> 
     back = await client.start(resume=resume)
     assert back["replies"] == await client.messages(session["token"])
     status = await client.send(back["token"], text=f"/status {number}")
-    assert number in status[0]["text"] and "ATM" in status[0]["text"]
+    assert number in status[0]["text"] and "已受理" in status[0]["text"]
     # A resume token opens sessions, it is no session token itself.
     code, answer, _ = await client.request("GET", "/api/v1/messages", resume)
     assert code == 401 and "not a session token" in answer["error"]["message"]
