@@ -106,9 +106,7 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def start_web(
-    engine: AsyncEngine, tmp_path: Path, clock: Clock
-) -> AsyncIterator[Start]:
+async def start_web(engine: AsyncEngine, tmp_path: Path, clock: Clock) -> AsyncIterator[Start]:
     """Starts the service (settings as given) with its web channel; stops it after."""
     stack: list[Callable[[], Awaitable[None]]] = []
 
