@@ -7,9 +7,9 @@ import asyncio
 import json
 import re
 import uuid
-from datetime import UTC
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC
 from typing import Any
 
 from aiohttp import BodyPartReader, web

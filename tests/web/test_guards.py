@@ -8,6 +8,7 @@ import io
 import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -151,7 +152,7 @@ def _customer(token: str) -> CustomerId:
 
 async def test_malformed_requests_get_clear_json_errors(client: WebClient) -> None:
     token = (await client.start())["token"]
-    cases = [
+    cases: list[tuple[str, str, dict[str, Any], int, str]] = [
         (
             "POST",
             "/api/v1/messages",

@@ -40,7 +40,7 @@ class Inbox:
         self.messages: list[Envelope] = []
         self._lock = threading.Lock()
 
-    async def handle_DATA(self, _server: SMTP, _session: Session, envelope: Envelope) -> str:  # noqa: N802
+    async def handle_DATA(self, _server: SMTP, _session: Session, envelope: Envelope) -> str:
         with self._lock:
             self.messages.append(envelope)
         return "250 OK"
