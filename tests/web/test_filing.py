@@ -92,3 +92,21 @@ async def test_the_resume_link_continues_the_conversation(client: WebClient) -> 
     # A resume token opens sessions, it is no session token itself.
     code, answer, _ = await client.request("GET", "/api/v1/messages", resume)
     assert code == 401 and "not a session token" in answer["error"]["message"]
+
+
+async def test_forget_erases_the_web_conversation_too(client: WebClient) -> None:
+    session = await client.start(language="zh")
+    token = session["token"]
+    summary = await walk(client, token, session["replies"], COMPLAINT_ZH)
+    await walk(client, token, summary, [SUBMIT])
+    status, _, _ = await client.request(
+        "PUT", "/api/v1/email", token, json={"email": "wang.wu@example.com"}
+    )
+    assert status == 200
+    asked = await client.send(token, text="/forget")
+    done = await walk(client, token, asked, ["f:yes"])
+    # The history holds only what came after the erasure; no address is kept.
+    assert await client.messages(token) == done
+    assert not any("王五" in m["text"] or "13812348000" in m["text"] for m in done)
+    found = await client.wiring.web.channel.store.conversation(token.split(".")[1])
+    assert found is not None and found.email is None
