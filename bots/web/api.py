@@ -34,6 +34,7 @@ JSON_MAX = 16 * 1024
 HEARTBEAT_S = 20.0
 # Messages one answer of `GET /messages` holds at most; ask again after the last id.
 PAGE = 200
+ID_MAX = 2**31 - 1  # message ids are 32-bit integers on both databases
 # A deliberately loose check: the mail server has the last word on an address.
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 
@@ -184,8 +185,8 @@ async def get_messages(request: web.Request) -> web.StreamResponse:
 
 
 def _after(value: str) -> int:
-    if not value.isascii() or not value.isdecimal() or len(value) > 18:
-        raise ApiError(400, "invalid_request", "'after' must be a message id (0 or more)")
+    if not value.isascii() or not value.isdecimal() or len(value) > 10 or int(value) > ID_MAX:
+        raise ApiError(400, "invalid_request", f"'after' must be a message id, 0 to {ID_MAX}")
     return int(value)
 
 
@@ -335,7 +336,13 @@ ROUTES: tuple[Route, ...] = (
         get_messages,
         "Everything sent to this conversation after message `after` (all without it), in order.",
         {200: _REPLIES, 400: _BAD, 401: _UNAUTHORIZED, 429: _LIMITED},
-        query=(("after", {"type": "integer", "minimum": 0}, "the last message id the client has"),),
+        query=(
+            (
+                "after",
+                {"type": "integer", "minimum": 0, "maximum": ID_MAX},
+                "the last message id the client has",
+            ),
+        ),
     ),
     Route(
         "GET",
@@ -349,7 +356,11 @@ ROUTES: tuple[Route, ...] = (
             429: _LIMITED,
         },
         query=(
-            ("after", {"type": "integer", "minimum": 0}, "the last message id the client has"),
+            (
+                "after",
+                {"type": "integer", "minimum": 0, "maximum": ID_MAX},
+                "the last message id the client has",
+            ),
             ("access_token", {"type": "string"}, "the session token, for EventSource clients"),
         ),
         produces="text/event-stream",
