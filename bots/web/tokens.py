@@ -53,7 +53,11 @@ class Signer:
 
     def verify(self, text: str, kind: Kind, now: datetime) -> Token:
         payload, _, signature = text.rpartition(".")
-        if not payload or not hmac.compare_digest(signature, self._signature(payload)):
+        if (
+            not text.isascii()  # compare_digest compares ASCII strings only
+            or not payload
+            or not hmac.compare_digest(signature, self._signature(payload))
+        ):
             raise TokenRefused("the token is not valid (malformed or not signed by this service)")
         kind_value, conversation, origin, expires = payload.split(".")
         token = Token(

@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from bots.web.key import KEY_FILE, token_key
-from bots.web.tokens import Kind, Signer, Token
+from bots.web.tokens import Kind, Signer, Token, TokenRefused
 from core.cases.classification import IntakeChannel
 from core.identity import CustomerId, Platform
 from intake.logs import SECRETS
@@ -226,6 +226,21 @@ async def test_other_sites_are_refused_unless_configured(start_web: Start) -> No
         "POST", "/api/v1/sessions", json={}, headers={"Origin": client.base}
     )
     assert status == 201
+
+
+def test_a_token_is_checked_before_it_is_read() -> None:
+    signer = Signer(b"k" * 32)
+    expires = datetime(2030, 1, 1, tzinfo=UTC)
+    good = signer.issue(Token(Kind.SESSION, "abc", IntakeChannel.APP, expires))
+    now = datetime(2029, 1, 1, tzinfo=UTC)
+    assert signer.verify(good, Kind.SESSION, now).origin is IntakeChannel.APP
+    for bad in ("", ".", "s.abc.app.1893456000.", good.replace("app", "web"), "s.ä.web.1.x"):
+        with pytest.raises(TokenRefused, match="not signed by this service"):
+            signer.verify(bad, Kind.SESSION, now)
+    with pytest.raises(TokenRefused, match="not a resume token"):
+        signer.verify(good, Kind.RESUME, now)
+    with pytest.raises(TokenRefused, match="expired"):
+        signer.verify(good, Kind.SESSION, expires)
 
 
 def test_an_unset_key_is_generated_once_and_never_logged(
