@@ -13,6 +13,7 @@ from datetime import UTC
 from typing import Any
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from bots.web import schemas
 from bots.web.channel import Session, WebChannel
@@ -241,7 +242,7 @@ async def _form(
                 content, content_type = data, part.headers.get("Content-Type", "")
             else:
                 fields[part.name] = data.decode("utf-8")
-    except (ValueError, AssertionError, UnicodeDecodeError):  # a malformed form
+    except (ValueError, AssertionError, HttpProcessingError):  # a malformed form
         raise ApiError(400, "invalid_request", "the body is not a well-formed form") from None
     return fields, content, content_type
 

@@ -180,6 +180,16 @@ async def test_malformed_requests_get_clear_json_errors(client: WebClient) -> No
         ("GET", "/api/v1/messages?after=-1", {}, 400, "invalid_request"),
         ("POST", "/api/v1/sessions", {"json": {"origin": "fax"}}, 400, "invalid_request"),
         ("PUT", "/api/v1/email", {"json": {"email": "not an address"}}, 400, "invalid_email"),
+        (
+            "POST",
+            "/api/v1/attachments",
+            {
+                "data": b'--b\r\nContent-Disposition: form-data; name="\x17"\r\n\r\nx\r\n--b--\r\n',
+                "headers": {"Content-Type": "multipart/form-data; boundary=b"},
+            },
+            400,
+            "invalid_request",
+        ),
         ("GET", "/api/v1/nothing-here", {}, 404, "not_found"),
         ("PATCH", "/api/v1/messages", {}, 405, "method_not_allowed"),
     ]
