@@ -13,11 +13,25 @@ log = logging.getLogger("bots.web")
 KEY_FILE = "web_token.key"
 
 
+class KeyFileRefused(RuntimeError):
+    """No key is configured and none can be kept in the data folder."""
+
+
 def token_key(configured: str | None, folder: Path) -> str:
     """The configured key, else the one in `folder`, generated there if missing."""
     if configured:
         return configured
-    path = folder / KEY_FILE
+    try:
+        return _kept(folder / KEY_FILE)
+    except OSError as exc:
+        raise KeyFileRefused(
+            f"cannot keep the web channel's token key in {folder} ({exc.strerror or exc}); "
+            "set INTAKE_WEB_TOKEN_KEY"
+        ) from None
+
+
+def _kept(path: Path) -> str:
+    folder = path.parent
     if not path.exists():
         folder.mkdir(parents=True, exist_ok=True)
         try:

@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 from PIL import Image
 
-from bots.web.key import KEY_FILE, token_key
+from bots.web.key import KEY_FILE, KeyFileRefused, token_key
 from bots.web.tokens import Kind, Signer, Token, TokenRefused
 from core.cases.classification import IntakeChannel
 from core.identity import CustomerId, Platform
@@ -263,6 +263,9 @@ def test_an_unset_key_is_generated_once_and_never_logged(
     assert token_key("configured-key-value", tmp_path / "data") == "configured-key-value"
     [warning] = caplog.records
     assert "INTAKE_WEB_TOKEN_KEY" in warning.getMessage() and key not in warning.getMessage()
+    (tmp_path / "not-a-folder").write_text("")
+    with pytest.raises(KeyFileRefused, match="set INTAKE_WEB_TOKEN_KEY"):
+        token_key(None, tmp_path / "not-a-folder")
 
 
 async def test_the_generated_key_is_masked_in_logs(tmp_path: Path) -> None:
