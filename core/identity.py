@@ -9,10 +9,12 @@ from enum import StrEnum
 
 
 class Platform(StrEnum):
-    """The chat platform a customer or staff member writes from."""
+    """The chat platform a customer or staff member writes from. The web (the bank's
+    site, app and kiosks) has customers only: its ids are random conversation ids."""
 
     TELEGRAM = "telegram"
     WECHAT = "wechat"
+    WEB = "web"
 
 
 @dataclass(frozen=True, slots=True)

@@ -99,6 +99,28 @@ class Settings(BaseSettings):
         default=1.0, gt=0, description="First pause before a channel reconnects; doubles to 60 s."
     )
 
+    intake_web_token_key: SecretStr | None = Field(
+        default=None,
+        description="Signs the web channel's tokens; empty: a key generated into the data folder.",
+    )
+    intake_web_origins: str = Field(
+        default="", description="Other sites that may call the web API, comma-separated."
+    )
+    intake_web_public_url: str | None = Field(
+        default=None, description="Where customers open the page; links in e-mails start so."
+    )
+    intake_web_session_hours: int = Field(default=12, ge=1)
+    intake_web_resume_days: int = Field(default=180, ge=1)
+    intake_web_rate_per_token: int = Field(default=30, ge=1, description="requests a minute")
+    intake_web_rate_per_ip: int = Field(default=120, ge=1, description="requests a minute")
+    intake_web_upload_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    intake_smtp_host: str | None = None
+    intake_smtp_port: int = Field(default=587, ge=1, le=65535)
+    intake_smtp_user: str | None = None
+    intake_smtp_password: SecretStr | None = None
+    intake_smtp_from: str = "feedback@bank.example"
+    intake_smtp_starttls: bool = True
+
     wechat_token: SecretStr | None = None
     wechat_app_id: str | None = None
     wechat_app_secret: SecretStr | None = None
@@ -122,6 +144,11 @@ class Settings(BaseSettings):
         "redis_url",
         "intake_data_keys",
         "intake_public_url",
+        "intake_web_token_key",
+        "intake_web_public_url",
+        "intake_smtp_host",
+        "intake_smtp_user",
+        "intake_smtp_password",
         mode="before",
     )
     @classmethod
@@ -222,6 +249,8 @@ class Settings(BaseSettings):
                 self.wechat_token,
                 self.wechat_app_secret,
                 self.wechat_aes_key,
+                self.intake_web_token_key,
+                self.intake_smtp_password,
             )
             if secret is not None
         ]
@@ -233,6 +262,27 @@ class Settings(BaseSettings):
             if password:
                 values += [password, unquote(password)]
         return values
+
+    @property
+    def web_origins(self) -> frozenset[str]:
+        return frozenset(
+            o.strip().rstrip("/") for o in self.intake_web_origins.split(",") if o.strip()
+        )
+
+    @property
+    def page_url(self) -> str:
+        """Where customers open the web page (links in e-mails and resume links)."""
+        if self.intake_web_public_url:
+            return self.intake_web_public_url.rstrip("/") + "/"
+        return f"http://{self.intake_http_host}:{self.intake_http_port}/"
+
+    @property
+    def data_folder(self) -> Path:
+        """Where the service keeps files of its own: beside a SQLite database, else ./data."""
+        url = make_url(self.database_url)
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            return Path(url.database or "").parent
+        return Path("data")
 
     @property
     def branches(self) -> tuple[str, ...]:

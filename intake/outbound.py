@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from bots.telegram import delivery as telegram
 from bots.telegram.channel import TelegramChannel
+from bots.web.delivery import WebDelivery
 from bots.wechat import delivery as wechat
 from bots.wechat.channel import WeChatChannel
 from core.channel.outbox import MadeReport, OutboundMessage, ReportOrder, Undeliverable
@@ -22,6 +23,7 @@ class ChannelDelivery:
     def __init__(self) -> None:
         self.telegram: TelegramChannel | None = None
         self.wechat: WeChatChannel | None = None
+        self.web: WebDelivery | None = None
         self.reports: ReportMaker | None = None
 
     def down_platforms(self) -> frozenset[str]:
@@ -49,5 +51,7 @@ class ChannelDelivery:
                 await wechat.deliver(self.wechat, address, message)
             else:
                 await wechat.deliver_report(self.wechat, address, message, report)
+        elif recipient.platform is Platform.WEB and self.web is not None:
+            await self.web.deliver(message)
         else:
             raise Undeliverable(f"no {recipient.platform.value} channel is configured")

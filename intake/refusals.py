@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from telegram.error import InvalidToken, NetworkError
 from wechatpy.exceptions import WeChatClientException
 
+from bots.web.key import KeyFileRefused
 from bots.wechat.client import TokenUnavailable
 from core.errors import DomainError
 from intake.admin import AdminError
@@ -28,7 +29,15 @@ from storage.crypto import Undecryptable
 
 # Refusals whose message already names the problem and the fix.
 # Undecryptable: a stored value needs a key INTAKE_DATA_KEYS does not list.
-_EXPLAINED = (DomainError, StartupRefused, AdminError, SchedulerRefused, Undecryptable)
+# KeyFileRefused: no INTAKE_WEB_TOKEN_KEY, and the data folder cannot keep a generated one.
+_EXPLAINED = (
+    DomainError,
+    StartupRefused,
+    AdminError,
+    SchedulerRefused,
+    Undecryptable,
+    KeyFileRefused,
+)
 _UNDEFINED_TABLE = "42P01"  # PostgreSQL's SQLSTATE for a missing table
 
 

@@ -13,6 +13,8 @@ from sqlalchemy import text
 
 from bots.supervisor import ChannelState
 from bots.telegram.webhook import add_webhook_route
+from bots.web.routes import add_web_routes
+from intake.config import Settings
 from intake.wiring import Wiring
 from storage.database import is_sqlite, ping
 from storage.migrate import pending_revisions, upgrade
@@ -49,7 +51,19 @@ def build_web_app(wiring: Wiring) -> web.Application:
         add_webhook_route(app, telegram, telegram.webhook.secret, wiring.rejected_inputs)
     if wiring.wechat is not None:
         wiring.wechat.add_routes(app)
+    add_web_routes(app, wiring.web)
     return app
+
+
+def page_url(settings: Settings, port: int) -> str:
+    """The page's address: the public one if configured, else this listener's."""
+    if settings.intake_web_public_url:
+        return settings.page_url
+    host = settings.intake_http_host
+    # Listening on every interface: this machine is reached by its loopback address.
+    everywhere = host in ("", "0.0.0.0", "::")  # noqa: S104
+    shown = "127.0.0.1" if everywhere else f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/"
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -182,6 +196,8 @@ async def serve(wiring: Wiring) -> None:
         ) from None
     port = runner.addresses[0][1]
     log.info("listening", extra={"host": settings.intake_http_host, "port": port})
+    # On stdout, apart from the logs: where a newcomer tries the chat in the browser.
+    print(f"Open {page_url(settings, port)} in a browser to try the chat.", flush=True)
     stop = _stop_on_signals()
     await wiring.start(scheduler=settings.intake_scheduler == "embedded")
 

@@ -16,6 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bots.rejections import RejectedInputs
 from bots.supervisor import Health, Supervisor
 from bots.telegram.channel import TelegramChannel, WebhookConfig
+from bots.web.api import Api, Limits
+from bots.web.channel import WebChannel
+from bots.web.delivery import WebDelivery
+from bots.web.events import Listeners
+from bots.web.key import token_key
+from bots.web.mail import Mailer, SmtpSettings
+from bots.web.ratelimit import RateLimit
+from bots.web.tokens import Signer
 from bots.wechat.channel import WeChatChannel
 from bots.wechat.client import BankWeChatClient, TokenStore, WeChatApi
 from bots.wechat.codec import WeChatCodec
@@ -34,6 +42,7 @@ from intake.alerts import AdminAlerts
 from intake.calendar_source import CalendarFileWatch, build_calendar
 from intake.chat_reports import ChatReports
 from intake.config import Settings
+from intake.logs import SECRETS
 from intake.outbound import ChannelDelivery
 from scheduler.dispatcher import Dispatcher
 from scheduler.runner import SingleSchedulerLock, build_scheduler
@@ -41,6 +50,7 @@ from storage.database import create_engine
 from storage.outbox import SqlOutboxQueue
 from storage.redis_tokens import RedisTokenStore
 from storage.unit_of_work import SqlUnitOfWork
+from storage.web import SqlWebStore
 from storage.wechat import SqlWeChatStore
 
 log = logging.getLogger("intake")
@@ -65,6 +75,7 @@ class Wiring:
     alerts: AdminAlerts
     rejected_inputs: RejectedInputs
     reports: ChatReports
+    web: Api
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _running: list[asyncio.Task[None]] = field(default_factory=list)
     _scheduler: AsyncIOScheduler | None = None
@@ -197,6 +208,8 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> W
     delivery.wechat = _wechat(
         settings, engine, router, calendar, clock, dispatcher.wake, rejected_inputs
     )
+    web_api = _web(settings, engine, router, clock)
+    delivery.web = WebDelivery(web_api.channel, web_api.listeners, _mailer(settings))
     return Wiring(
         settings=settings,
         engine=engine,
@@ -211,6 +224,46 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> W
         alerts=alerts,
         rejected_inputs=rejected_inputs,
         reports=delivery.reports,
+        web=web_api,
+    )
+
+
+def _web(
+    settings: Settings, engine: AsyncEngine, router: Router, clock: Callable[[], datetime]
+) -> Api:
+    configured = settings.intake_web_token_key
+    key = token_key(configured.get_secret_value() if configured else None, settings.data_folder)
+    SECRETS.add([key])  # a generated key is no configured secret, yet must never be logged
+    channel = WebChannel(
+        router,
+        SqlWebStore(engine),
+        Signer(key.encode()),
+        clock=clock,
+        page_url=settings.page_url,
+        session_lifetime=timedelta(hours=settings.intake_web_session_hours),
+        resume_lifetime=timedelta(days=settings.intake_web_resume_days),
+    )
+    limits = Limits(
+        per_token=RateLimit(settings.intake_web_rate_per_token),
+        per_ip=RateLimit(settings.intake_web_rate_per_ip),
+        upload_max=settings.intake_web_upload_max_bytes,
+    )
+    return Api(channel, Listeners(), limits, settings.web_origins)
+
+
+def _mailer(settings: Settings) -> Mailer | None:
+    if settings.intake_smtp_host is None:
+        return None
+    password = settings.intake_smtp_password
+    return Mailer(
+        SmtpSettings(
+            host=settings.intake_smtp_host,
+            port=settings.intake_smtp_port,
+            sender=settings.intake_smtp_from,
+            user=settings.intake_smtp_user,
+            password=password.get_secret_value() if password else None,
+            starttls=settings.intake_smtp_starttls,
+        )
     )
 
 

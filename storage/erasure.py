@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, delete, select, update
 from sqlalchemy import case as sql_case
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -22,7 +22,16 @@ from core.cases.values import ERASED
 from core.identity import CustomerId, Platform
 from storage.database import rowcount
 from storage.outbox import CANCELLED, PENDING, SENT
-from storage.tables import DeliveryRow, DialogueRow, HeldMessageRow, OutboxRow, RewardEntryRow
+from storage.tables import (
+    DeliveryRow,
+    DialogueRow,
+    HeldMessageRow,
+    OutboxRow,
+    RewardEntryRow,
+    WebAttachmentRow,
+    WebConversationRow,
+    WebMessageRow,
+)
 
 # What a redacted message becomes: still a well-formed payload, with nothing in it.
 REDACTED_PAYLOAD: dict[str, Any] = {
@@ -43,6 +52,8 @@ class SqlPersonalTraces:
         await self._erase_replies(customer, forgotten)
         if customer.platform is Platform.WECHAT:
             await self._drop_held(customer.user_id, forgotten, now)
+        if customer.platform is Platform.WEB:
+            await self._erase_web(customer.user_id)
         if forgotten:
             # The points stay the customer's; the entry no longer ties them to the case.
             await self._session.execute(
@@ -50,6 +61,18 @@ class SqlPersonalTraces:
                 .where(col(RewardEntryRow.case_number).in_(forgotten))
                 .values(case_number=None)
             )
+
+    async def _erase_web(self, conversation: str) -> None:
+        """A web conversation's history, uploads and e-mail address: all of it is theirs."""
+        for table in (WebMessageRow, WebAttachmentRow):
+            await self._session.execute(
+                delete(table).where(col(table.conversation) == conversation)
+            )
+        await self._session.execute(
+            update(WebConversationRow)
+            .where(col(WebConversationRow.id) == conversation)
+            .values(email=None)
+        )
 
     async def expire(
         self, *, messages_before: datetime, replies_before: datetime, now: datetime, limit: int

@@ -279,5 +279,7 @@ def _message(row: OutboxRow) -> OutboundMessage:
         Platform(p["media_platform"]) if p["media_platform"] else None,
         p.get("continued"),  # absent from messages queued before it existed
     )
-    # Absent from messages queued before reports were sent this way.
-    return OutboundMessage(recipient, reply, row.case_number, _report(p.get("report")))
+    # A report order is absent from messages queued before reports were sent this way.
+    return OutboundMessage(
+        recipient, reply, row.case_number, _report(p.get("report")), key=row.idempotency_key
+    )

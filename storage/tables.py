@@ -383,3 +383,53 @@ class CaseAlertRow(SQLModel, table=True):
     kind: str = Field(primary_key=True, max_length=24)
     deadline: datetime = Field(sa_column=Column(UtcDateTime(), primary_key=True))
     sent_at: datetime = _ts()
+
+
+class WebConversationRow(SQLModel, table=True):
+    """A conversation on the web channel (site, app, kiosk): nothing personal but the
+    e-mail address a customer chose to give for news of their case."""
+
+    __tablename__ = "web_conversations"
+
+    id: str = Field(primary_key=True, max_length=64)
+    origin: str = Field(max_length=8)  # web, app or kiosk (core IntakeChannel)
+    email: str | None = Field(
+        default=None, sa_column=Column(EncryptedText("web_conversations.email"))
+    )
+    created_at: datetime = _ts()
+    # Last sign of the customer (a request, an open event stream): who is not online
+    # is told of news by e-mail, once until they come back.
+    seen_at: datetime = _ts()
+    emailed_at: datetime | None = _ts(nullable=True)
+    ended_at: datetime | None = _ts(nullable=True)
+
+
+class WebMessageRow(SQLModel, table=True):
+    """Everything sent to a web conversation, in order: answers and later pushes."""
+
+    __tablename__ = "web_messages"
+    __table_args__ = (Index("ix_web_messages_conversation_id", "conversation", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation: str = Field(max_length=64)
+    # What it answers or delivers (the request's delivery key, an outbox message): a
+    # retried request or a redelivered push stores it once.
+    source: str = Field(max_length=DELIVERY_KEY_MAX + 40, unique=True)
+    body: dict[str, Any] = Field(
+        sa_column=Column(EncryptedJSON("web_messages.body"), nullable=False)
+    )
+    created_at: datetime = _ts()
+
+
+class WebAttachmentRow(SQLModel, table=True):
+    """A file a web customer uploaded, referenced from their case as `web:<id>`."""
+
+    __tablename__ = "web_attachments"
+
+    id: str = Field(primary_key=True, max_length=64)
+    conversation: str = Field(max_length=64, index=True)
+    content_type: str = Field(max_length=64)
+    size: int
+    # Base64 of the file, encrypted like message text: photos of documents are personal.
+    content: str = Field(sa_column=Column(EncryptedText("web_attachments.content"), nullable=False))
+    created_at: datetime = _ts()

@@ -7,9 +7,9 @@ Telegram as inline keyboards, WeChat as numbered text menus. Option keys are sho
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from core.cases.classification import Channel
+from core.cases.classification import Channel, IntakeChannel
 from core.cases.values import Attachment
 from core.identity import CustomerId, Platform
 
@@ -71,6 +71,9 @@ class Incoming:
     channel: Channel  # the JR/T 0169 channel axis, set by the adapter
     language_hint: str | None = None
     delivery_key: str | None = None  # the platform's id of this delivery, for deduplication
+    # Where the feedback comes in when the platform alone does not say it (the web's
+    # site, app or kiosk); None: the platform's own intake channel.
+    intake_channel: IntakeChannel | None = None
 
 
 # Placeholders of `Reply.continued`, filled in by the platform that splits the text.
@@ -96,6 +99,9 @@ class Reply:
     # line, its `{part}` and `{parts}` filled in (「（续 2/3）CP-…」): staff reading a long
     # answer know what every piece belongs to.
     continued: str | None = None
+    # The case this reply confirms was filed: a channel may add what lets the customer
+    # come back to it (the web's resume link). Not part of what the reply says.
+    filed: str | None = field(default=None, compare=False)
 
 
 def continuation(template: str, part: int, parts: int) -> str:

@@ -10,7 +10,7 @@ outage delays a message, but never loses it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -50,6 +50,9 @@ class OutboundMessage:
     case_number: str | None = None  # what it is about (WeChat templates show it)
     # A report to make and send along: `reply` is then its heading.
     report: ReportOrder | None = None
+    # The outbox's name for it once queued: a delivery that stores what it sends (the
+    # web) stores a redelivered message once.
+    key: str | None = field(default=None, compare=False)
 
 
 class Outbox(Protocol):

@@ -167,6 +167,7 @@ class ConversationService:
                     desired_outcome=effect.desired_outcome,
                     attachments=effect.attachments,
                     department=route(await uow.staff.departments(), effect.business_type),
+                    intake_channel=incoming.intake_channel,
                 )
                 case = await open_case(
                     uow, draft, calendar=self._calendar, policy=self._policy, now=now
@@ -175,7 +176,7 @@ class ConversationService:
                 if year is not None:
                     await self._alerts.alert_admins(missing_calendar_year(year), uow)
                 sends.extend(await announce(uow, case, tz))
-                replies = [Reply(views.confirmation(case, lang, tz))]
+                replies = [Reply(views.confirmation(case, lang, tz), filed=case.number)]
                 reason = _FILING_REWARDS.get(case.type)
                 if reason is not None:
                     earned = await reward(

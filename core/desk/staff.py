@@ -19,6 +19,8 @@ from core.identity import Platform
 
 NAME_MAX = 128  # a staff member's or a department's name
 CODE_MAX = 64  # a department's code
+# Where staff chats are: the web has customers only.
+STAFF_PLATFORMS = (Platform.TELEGRAM, Platform.WECHAT)
 
 
 class Role(IntEnum):
@@ -61,13 +63,15 @@ def typed_chat_address(text: str) -> ChatAddress:
     Stored addresses are read with the lenient `ChatAddress.parse`: one saved before these
     checks must not stop the department from loading."""
     platform, colon, chat_id = text.strip().partition(":")
-    known = " or ".join(f"{p.value}:CHAT_ID" for p in Platform)
+    known = " or ".join(f"{p.value}:CHAT_ID" for p in STAFF_PLATFORMS)
     if not colon or not chat_id.strip():
         raise DomainError(
             f"not a chat: {text!r}; write PLATFORM:CHAT_ID, e.g. telegram:-1001234567890"
         )
     try:
         where = Platform(platform.strip().lower())
+        if where not in STAFF_PLATFORMS:
+            raise ValueError(where)
     except ValueError:
         raise DomainError(f"unknown platform {platform!r} in {text!r}; use {known}") from None
     chat_id = chat_id.strip()
