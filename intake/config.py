@@ -90,7 +90,7 @@ class Settings(BaseSettings):
     )
     intake_public_url: str | None = Field(
         default=None,
-        description="The service's address as staff reach it, for links to report files.",
+        description="The service's address as people reach it: the page, links to files.",
     )
     intake_report_link_hours: int = Field(
         default=72, ge=1, description="How long a report file sent by link can be fetched."
@@ -105,9 +105,6 @@ class Settings(BaseSettings):
     )
     intake_web_origins: str = Field(
         default="", description="Other sites that may call the web API, comma-separated."
-    )
-    intake_web_public_url: str | None = Field(
-        default=None, description="Where customers open the page; links in e-mails start so."
     )
     intake_web_session_hours: int = Field(default=12, ge=1)
     intake_web_resume_days: int = Field(default=180, ge=1)
@@ -145,7 +142,6 @@ class Settings(BaseSettings):
         "intake_data_keys",
         "intake_public_url",
         "intake_web_token_key",
-        "intake_web_public_url",
         "intake_smtp_host",
         "intake_smtp_user",
         "intake_smtp_password",
@@ -272,8 +268,8 @@ class Settings(BaseSettings):
     @property
     def page_url(self) -> str:
         """Where customers open the web page (links in e-mails and resume links)."""
-        if self.intake_web_public_url:
-            return self.intake_web_public_url.rstrip("/") + "/"
+        if self.intake_public_url:
+            return self.intake_public_url.rstrip("/") + "/"
         return f"http://{self.intake_http_host}:{self.intake_http_port}/"
 
     @property

@@ -57,7 +57,7 @@ def build_web_app(wiring: Wiring) -> web.Application:
 
 def page_url(settings: Settings, port: int) -> str:
     """The page's address: the public one if configured, else this listener's."""
-    if settings.intake_web_public_url:
+    if settings.intake_public_url:
         return settings.page_url
     host = settings.intake_http_host
     # Listening on every interface: this machine is reached by its loopback address.

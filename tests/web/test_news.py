@@ -142,7 +142,7 @@ async def test_an_offline_customer_is_told_once_by_e_mail(
         extra = {"intake_smtp_host": "127.0.0.1", "intake_smtp_port": port}
         extra |= {
             "intake_smtp_starttls": False,
-            "intake_web_public_url": "https://bank.example/chat",
+            "intake_public_url": "https://bank.example/chat",
         }
         async with desk_with_web(tmp_path, clock, **extra) as (desk, client):
             token, number = await file_complaint(desk, client)
