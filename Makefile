@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-unit lint migrate lock pot bench-wechat bench-sweep bench-dispatch fuzz clean
+.PHONY: run test test-unit lint migrate lock pot fonts bench-wechat bench-sweep bench-dispatch fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,13 @@ lint: $(VENV)/.dev
 lock:
 	uv pip compile pyproject.toml --extra build --python-version 3.11 --generate-hashes -o requirements.lock
 	uv pip compile pyproject.toml --extra build --extra dev --python-version 3.11 --generate-hashes -o requirements-dev.lock
+
+# What the browser tests drive: Debian's Chromium, and CJK fonts so Chinese renders in
+# it (and in the figures' charts). Needs root or sudo; nothing happens if both are there.
+fonts:
+	@if [ -x /usr/bin/chromium ] && fc-list :lang=zh | grep -q .; then exit 0; fi; \
+	SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	$$SUDO apt-get update -q && $$SUDO apt-get install -y -q --no-install-recommends chromium fonts-noto-cjk
 
 # The translators' template, core/messages/locale/messages.pot, from the .po files.
 pot: $(VENV)/.runtime
