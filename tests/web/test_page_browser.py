@@ -198,7 +198,7 @@ async def test_a_suggestion_in_english_after_switching_language(
     await expect(page.locator("#log .msg.bank", has_text=number).last).to_contain_text(
         re.compile("received|suggestion", re.I)
     )
-    await page.screenshot(path=tmp_path / "english.png", full_page=True)
+    await page.screenshot(path=tmp_path / "english.png")
     case = await stored_case(wiring, number)
     assert case.type is CaseType.SUGGESTION and case.intake_channel is IntakeChannel.WEB
     # A reload keeps the conversation: the token is in this tab's sessionStorage.
@@ -265,10 +265,16 @@ async def test_the_result_and_survey_arrive_after_staff_resolve_on_telegram(
         await expect(page.locator("#log .msg.bank", has_text=RESULT)).to_be_visible(timeout=20_000)
         survey = page.locator(f'#log button.option[data-key="v:{number}:5"]')
         await expect(survey).to_be_visible()
-        await page.screenshot(path=tmp_path / "result-and-survey.png", full_page=True)
-        await walk(page, [f"v:{number}:5"])
-        await expect(page.locator("#log .msg.bank").last).to_contain_text(number)
+        await page.screenshot(path=tmp_path / "result-and-survey.png")
+        # Coming back later by the resume link, the customer finds both and can answer.
+        link = await page.locator("#log a.resume").last.get_attribute("href")
+        assert link is not None
         await page.context.close()
+        back = await open_page(browser, client.base + "/?" + link.split("?", 1)[1])
+        await expect(back.locator("#log .msg.bank", has_text=RESULT)).to_be_visible()
+        await walk(back, [f"v:{number}:5"])
+        await expect(back.locator("#log .msg.bank").last).to_contain_text(number)
+        await back.context.close()
 
 
 async def test_keyboard_only_and_the_live_region(
