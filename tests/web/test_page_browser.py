@@ -177,6 +177,12 @@ async def test_a_complaint_in_chinese_on_a_phone(
     await expect(back.locator("#log .msg.bank", has_text=number).first).to_be_visible()
     assert back.url == base + "/"
     await walk(back, [f">/status {number}"])
+    # A link that is not valid (any more) says so and starts a new conversation.
+    stale = await (await browser.new_context(locale="zh-CN")).new_page()
+    await stale.goto(base + "/?resume=r.not-a-token")
+    await expect(stale.locator("#status")).to_contain_text("此链接已失效")
+    await expect(stale.locator("#log .msg.bank")).to_have_count(1)
+    await stale.context.close()
     await expect(back.locator("#log .msg.bank").last).to_contain_text("已受理")
     await back.context.close()
     await page.context.close()
@@ -261,20 +267,31 @@ async def test_the_result_and_survey_arrive_after_staff_resolve_on_telegram(
         number = await shown_number(page)
         await desk.api.wait_for_message(AGENT)  # the new-case alert
 
-        await resolve(desk, number)
-        await expect(page.locator("#log .msg.bank", has_text=RESULT)).to_be_visible(timeout=20_000)
-        survey = page.locator(f'#log button.option[data-key="v:{number}:5"]')
-        await expect(survey).to_be_visible()
-        await page.screenshot(path=tmp_path / "result-and-survey.png")
-        # Coming back later by the resume link, the customer finds both and can answer.
+        # The same conversation open in a second browser where the event stream is
+        # refused: that page polls instead.
         link = await page.locator("#log a.resume").last.get_attribute("href")
         assert link is not None
+        context = await browser.new_context(locale="zh-CN")
+        await context.route(
+            re.compile(r"/api/v1/events"), lambda route: route.fulfill(status=503, body="")
+        )
+        polling = await context.new_page()
+        await polling.goto(client.base + "/?" + link.split("?", 1)[1])
+        await expect(polling.locator("#log .msg.bank", has_text=number).first).to_be_visible()
+
+        await resolve(desk, number)
+        for shown in (page, polling):
+            result = shown.locator("#log .msg.bank", has_text=RESULT)
+            await expect(result).to_be_visible(timeout=20_000)
+            survey = shown.locator(f'#log button.option[data-key="v:{number}:5"]')
+            await expect(survey).to_be_visible()
+        await page.screenshot(path=tmp_path / "result-and-survey.png")
         await page.context.close()
-        back = await open_page(browser, client.base + "/?" + link.split("?", 1)[1])
-        await expect(back.locator("#log .msg.bank", has_text=RESULT)).to_be_visible()
-        await walk(back, [f"v:{number}:5"])
-        await expect(back.locator("#log .msg.bank").last).to_contain_text(number)
-        await back.context.close()
+        # The customer answers the survey where they are.
+        await walk(polling, [f"v:{number}:5"])
+        await expect(polling.locator("#log .msg.bank").last).to_contain_text(number)
+        await polling.screenshot(path=tmp_path / "survey-answered.png")
+        await context.close()
 
 
 async def test_keyboard_only_and_the_live_region(

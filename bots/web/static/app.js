@@ -25,6 +25,7 @@
       limited: "操作太频繁，请 {s} 秒后再试。",
       failed: "发送失败，请稍后再试。",
       restarted: "之前的对话已结束，已为您开始新的对话。",
+      expiredLink: "此链接已失效或已过期，已为您开始新的对话。",
       tooLarge: "文件太大。",
       badType: "只接受 JPEG、PNG、GIF、WebP 图片或 PDF 文件。",
     },
@@ -46,6 +47,7 @@
       limited: "Too many requests; try again in {s} s.",
       failed: "That did not go through; please try again.",
       restarted: "The earlier conversation had ended; this is a new one.",
+      expiredLink: "That link has expired or is not valid; this is a new conversation.",
       tooLarge: "That file is too large.",
       badType: "Only JPEG, PNG, GIF or WebP photos and PDF files are accepted.",
     },
@@ -203,10 +205,13 @@
     return item;
   }
 
+  // Renders what is new; returns the first choice of the last reply given, which the
+  // event stream may have shown already.
   function renderAll(replies) {
-    const shown = replies.map(render).filter(Boolean);
-    const last = shown[shown.length - 1];
-    return last ? last.querySelector("button.option") : null;
+    replies.forEach(render);
+    const last = replies[replies.length - 1];
+    const item = last ? log.querySelector(`.msg[data-id="${last.id}"]`) : null;
+    return item ? item.querySelector("button.option:not(:disabled)") : null;
   }
 
   function mine(textShown, label = "you") {
@@ -225,29 +230,32 @@
     return say("failed");
   }
 
+  // True when the service took the message.
   async function answered(answer) {
     if (answer.status === 200) {
       notice("");
       // Keyboard users land on the new choices, or back in the text box.
       (renderAll(answer.data.replies) || text).focus();
-      return;
+      return true;
     }
     if (answer.status === 401) {
       await restart();
       notice(say("restarted"));
-      return;
+      return false;
     }
     notice(refused(answer));
+    return false;
   }
 
   async function send(body, shown) {
-    if (!state.token) return;
+    if (!state.token) return false;
     mine(shown);
     const request = { ...body, client_message_id: messageId() };
     try {
-      await answered(await callOnce("POST", "/messages", request));
+      return await answered(await callOnce("POST", "/messages", request));
     } catch (_) {
       notice(say("failed"));
+      return false;
     }
   }
 
@@ -410,12 +418,17 @@
         $("composer").requestSubmit();
       }
     });
-    log.addEventListener("click", (event) => {
+    log.addEventListener("click", async (event) => {
       const button = event.target.closest("button.option");
       if (!button || button.disabled) return;
-      for (const other of button.parentElement.querySelectorAll("button")) other.disabled = true;
+      const group = [...button.parentElement.querySelectorAll("button")];
+      for (const other of group) other.disabled = true;
       button.classList.add("chosen");
-      send({ option: button.dataset.key }, button.textContent);
+      if (!(await send({ option: button.dataset.key }, button.textContent))) {
+        // Not taken: the choice can be made again.
+        for (const other of group) other.disabled = false;
+        button.classList.remove("chosen");
+      }
     });
     for (const button of document.querySelectorAll("button.lang")) {
       button.addEventListener("click", () => switchLanguage(button.dataset.lang));
@@ -449,6 +462,7 @@
       const rest = params.toString();
       history.replaceState(null, "", location.pathname + (rest ? `?${rest}` : ""));
       if (await open({ resume })) return;
+      notice(say("expiredLink"));
     }
     if (kept && kept.token) {
       await reopen(kept.token);
