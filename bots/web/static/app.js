@@ -230,8 +230,10 @@
     return say("failed");
   }
 
-  // True when the service took the message.
-  async function answered(answer) {
+  // True when the service took the message. An answer to a conversation the page has
+  // since left (a kiosk cleared meanwhile) is dropped.
+  async function answered(answer, token) {
+    if (token !== state.token) return false;
     if (answer.status === 200) {
       notice("");
       // Keyboard users land on the new choices, or back in the text box.
@@ -250,9 +252,10 @@
   async function send(body, shown) {
     if (!state.token) return false;
     mine(shown);
+    const token = state.token;
     const request = { ...body, client_message_id: messageId() };
     try {
-      return await answered(await callOnce("POST", "/messages", request));
+      return await answered(await callOnce("POST", "/messages", request), token);
     } catch (_) {
       notice(say("failed"));
       return false;
@@ -268,8 +271,9 @@
     form.append("client_message_id", messageId());
     mine(caption ? `${file.name}: ${caption}` : file.name, "file");
     text.value = "";
+    const token = state.token;
     try {
-      await answered(await callOnce("POST", "/attachments", form));
+      await answered(await callOnce("POST", "/attachments", form), token);
     } catch (_) {
       notice(say("failed"));
     }
@@ -336,10 +340,11 @@
   function startPolling() {
     if (state.poll !== null) return;
     state.poll = setInterval(async () => {
-      if (!state.token) return;
+      const token = state.token;
+      if (!token) return;
       try {
         const answer = await call("GET", `/messages?after=${state.lastId}`);
-        if (answer.status === 200) renderAll(answer.data.replies);
+        if (answer.status === 200 && token === state.token) renderAll(answer.data.replies);
       } catch (_) {
         notice(say("offline"));
       }
