@@ -64,8 +64,9 @@ lock:
 	uv pip compile pyproject.toml --extra build --python-version 3.11 --generate-hashes -o requirements.lock
 	uv pip compile pyproject.toml --extra build --extra dev --python-version 3.11 --generate-hashes -o requirements-dev.lock
 
-# What the report needs from Debian (run as root): a CJK font for the charts' Chinese
-# labels, and Chromium for the test that opens the HTML report. Skipped when present.
+# What the report and the browser tests need from Debian: a CJK font for the charts'
+# Chinese labels (and the pages in Chromium), and Chromium for the tests that open the
+# HTML report and drive the chat page. Skipped when present; apt-get needs root.
 FONT_PACKAGES := fonts-noto-cjk chromium
 fonts:
 	@missing=""; for p in $(FONT_PACKAGES); do \
