@@ -72,6 +72,9 @@ async def file_complaint(desk: Desk, client: WebClient) -> tuple[str, str]:
 
 
 async def resolve(desk: Desk, number: str) -> None:
+    """The agent sets the complaint's cause (the second on the list), then answers it."""
+    classified = await desk.say(AGENT, f"/classify {number} 2")
+    assert number in (classified.text or "")
     answer = await desk.say(AGENT, f"/resolve {number} {RESULT}")
     assert "已答复" in (answer.text or "")
 

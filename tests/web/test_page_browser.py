@@ -197,7 +197,7 @@ async def test_a_suggestion_in_english_after_switching_language(
     await expect(page.locator("#send")).to_have_text("Send")
     assert await page.get_attribute("html", "lang") == "en"
     await expect(page.locator('#log button.option[data-key="t:suggestion"]').last).to_be_visible()
-    await walk(page, ["t:suggestion", "b:other", "r:online"])
+    await walk(page, ["t:suggestion", "b:other", "r:online", "w:mobile_app"])
     await walk(page, [">Please add more seats in the waiting area.", "d:next", "c:yes"])
     await walk(page, [">Li Lei", ">13912345678", SUBMIT])
     number = await shown_number(page)
