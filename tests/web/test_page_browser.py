@@ -24,6 +24,7 @@ from core.cases.case import Case
 from core.cases.classification import IntakeChannel
 from core.cases.values import CaseType
 from intake.wiring import Wiring, build
+from storage.web import SqlWebStore
 from tests.bots.conftest import free_port
 from tests.bots.test_desk_telegram import AGENT, set_up_desk
 from tests.conftest import database_url, fresh_engine
@@ -168,6 +169,14 @@ async def test_a_complaint_in_chinese_on_a_phone(
     assert "吞卡" in case.description and case.contact.name == "王五"
     assert [a.kind for a in case.attachments] == ["photo"]
     assert case.attachments[0].ref.startswith("web:")
+
+    # The confirmation offers to e-mail news; the address is kept for the conversation.
+    field = page.get_by_label("有新进展时发邮件告诉我（可选）").last
+    await field.fill("wangwu@example.test")
+    await page.locator("#log form.email button").last.click()
+    await expect(page.locator("#status")).to_contain_text("wangwu@example.test")
+    kept = await SqlWebStore(wiring.engine).conversation(case.customer.user_id)
+    assert kept is not None and kept.email == "wangwu@example.test"
 
     # The resume link (the page's address here) brings the conversation back in a
     # browser that has nothing stored, and leaves the address bar at once.

@@ -20,6 +20,10 @@
       you: "我：",
       file: "文件：",
       resume: "保存此链接，以后回来查看处理结果和评价",
+      email: "有新进展时发邮件告诉我（可选）",
+      emailSave: "保存邮箱",
+      emailSaved: "已保存：有新进展时会发邮件到 {e}。",
+      emailBad: "请填写有效的邮箱地址。",
       options: "可选回复",
       offline: "连接中断，正在重试…",
       limited: "操作太频繁，请 {s} 秒后再试。",
@@ -42,6 +46,10 @@
       you: "You: ",
       file: "File: ",
       resume: "Keep this link to come back for the result and the survey",
+      email: "E-mail me when there is news (optional)",
+      emailSave: "Save address",
+      emailSaved: "Saved: news will be e-mailed to {e}.",
+      emailBad: "Please give a valid e-mail address.",
       options: "Possible answers",
       offline: "Connection lost, trying again…",
       limited: "Too many requests; try again in {s} s.",
@@ -184,6 +192,7 @@
       link.href = reply.resume;
       link.textContent = say("resume");
       item.append(link);
+      item.append(emailForm(reply.id));
     }
     if (reply.options && reply.options.length) {
       const group = document.createElement("div");
@@ -203,6 +212,38 @@
     log.append(item);
     item.scrollIntoView({ block: "end" });
     return item;
+  }
+
+  // Offered with a filed case's confirmation (not on a kiosk): the address the service
+  // e-mails when there is news while the customer is away (PUT /email).
+  function emailForm(id) {
+    const form = document.createElement("form");
+    form.className = "email";
+    const field = document.createElement("input");
+    field.type = "email";
+    field.id = `email-${id}`;
+    field.autocomplete = "email";
+    field.required = true;
+    const label = document.createElement("label");
+    label.htmlFor = field.id;
+    label.textContent = say("email");
+    const save = document.createElement("button");
+    save.type = "submit";
+    save.textContent = say("emailSave");
+    form.append(label, field, save);
+    return form;
+  }
+
+  async function saveEmail(form) {
+    const field = form.querySelector("input");
+    const answer = await callOnce("PUT", "/email", { email: field.value.trim() });
+    if (answer.status === 200) {
+      notice(say("emailSaved", { e: field.value.trim() }));
+    } else if (answer.status === 429) {
+      notice(say("limited", { s: answer.retryAfter || "60" }));
+    } else {
+      notice(say("emailBad"));
+    }
   }
 
   // Renders what is new; returns the first choice of the last reply given, which the
@@ -422,6 +463,12 @@
         event.preventDefault();
         $("composer").requestSubmit();
       }
+    });
+    log.addEventListener("submit", (event) => {
+      const form = event.target.closest("form.email");
+      if (!form) return;
+      event.preventDefault();
+      saveEmail(form);
     });
     log.addEventListener("click", async (event) => {
       const button = event.target.closest("button.option");
