@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.rejections import RejectedInputs
 from bots.supervisor import Health, Supervisor
-from bots.telegram.channel import TelegramChannel, WebhookConfig
+from bots.telegram.channel import TelegramChannel, WebFiles, WebhookConfig
 from bots.web.api import Api, Limits
 from bots.web.channel import WebChannel
 from bots.web.delivery import WebDelivery
@@ -210,6 +210,8 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> W
     )
     web_api = _web(settings, engine, router, clock)
     delivery.web = WebDelivery(web_api.channel, web_api.listeners, _mailer(settings))
+    if delivery.telegram is not None:
+        delivery.telegram.web_files = _web_files(SqlWebStore(engine))
     return Wiring(
         settings=settings,
         engine=engine,
@@ -249,6 +251,14 @@ def _web(
         upload_max=settings.intake_web_upload_max_bytes,
     )
     return Api(channel, Listeners(), limits, settings.web_origins)
+
+
+def _web_files(store: SqlWebStore) -> WebFiles:
+    async def web_file(file_id: str) -> tuple[str, bytes] | None:
+        found = await store.file(file_id)
+        return None if found is None else (found.content_type, found.content)
+
+    return web_file
 
 
 def _mailer(settings: Settings) -> Mailer | None:

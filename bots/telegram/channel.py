@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import Bot, BotCommand, CallbackQuery, InlineKeyboardMarkup, Update
+from telegram import Bot, BotCommand, CallbackQuery, InlineKeyboardMarkup, InputFile, Update
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
@@ -27,6 +27,7 @@ from bots.supervisor import ChannelState, Supervisor
 from bots.telegram.convert import to_incoming
 from bots.telegram.render import MAX_TEXT, render
 from bots.text import utf16_length
+from bots.web import WEB_REF
 from core.cases.values import Attachment
 from core.channel.answer import Outcome
 from core.channel.io import Reply
@@ -41,6 +42,11 @@ log = logging.getLogger("bots.telegram")
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 # How long a getUpdates waits for updates on Telegram's side before answering empty.
 LONG_POLL = timedelta(seconds=10)
+
+
+# A file a customer uploaded on the web, by its id: (content type, content), or None when
+# it is gone (the customer asked to be forgotten).
+WebFiles = Callable[[str], Awaitable[tuple[str, bytes] | None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +69,8 @@ class TelegramChannel:
         """`retry_s`: the first pause before connecting again after a failure (it doubles,
         up to a minute); `on_up` is called whenever the channel (re)connects."""
         self.application = application
+        # Set when the web channel runs: staff get web uploads as files.
+        self.web_files: WebFiles | None = None
         self._router = router
         self._clock = clock
         self.webhook = webhook
@@ -228,6 +236,25 @@ class TelegramChannel:
             if reply.media_platform is Platform.TELEGRAM:
                 for attachment in reply.media:
                     await _send_media(bot, chat_id, attachment)
+            elif reply.media_platform is Platform.WEB and self.web_files is not None:
+                for attachment in reply.media:
+                    await self._send_web_file(bot, chat_id, attachment)
+
+    async def _send_web_file(self, bot: Bot, chat_id: int, attachment: Attachment) -> None:
+        """A web upload, which Telegram has never seen, sent as the file itself."""
+        if self.web_files is None or not attachment.ref.startswith(WEB_REF):
+            return
+        file_id = attachment.ref.removeprefix(WEB_REF)
+        found = await self.web_files(file_id)
+        if found is None:
+            return
+        content_type, content = found
+        extension = content_type.rsplit("/", 1)[-1]
+        upload = InputFile(content, filename=f"{file_id}.{extension}")
+        if attachment.kind == "photo" and content_type.startswith("image/"):
+            await bot.send_photo(chat_id, upload, caption=attachment.caption)
+        else:
+            await bot.send_document(chat_id, upload, caption=attachment.caption)
 
     async def _on_polled_update(self, update: object, _context: ContextTypes.DEFAULT_TYPE) -> None:
         if not isinstance(update, Update):

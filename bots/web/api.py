@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from bots.web import schemas
+from bots.web import WEB_REF, schemas
 from bots.web.channel import Session, WebChannel
 from bots.web.errors import ApiError, check, parse_json
 from bots.web.events import Listeners
@@ -222,7 +222,7 @@ async def upload(request: web.Request) -> web.StreamResponse:
     await channel.store.save_file(
         file_id, token.conversation, checked.content_type, content, channel.clock()
     )
-    media = Media(checked.kind, f"web:{file_id}", fields.get("caption") or None)
+    media = Media(checked.kind, WEB_REF + file_id, fields.get("caption") or None)
     replies = await channel.say(token, media, fields.get("client_message_id"))
     return web.json_response({"replies": _replies(replies)})
 

@@ -29,6 +29,7 @@ from tests.conftest import database_url
 from tests.doubles.telegram_bot_api import BotApiDouble
 from tests.web.conftest import TOKEN_KEY, Clock, WebClient, serving
 from tests.web.steps import COMPLAINT_ZH, SUBMIT, case_number, walk
+from tests.web.test_guards import form, png
 
 RESULT = "已为您退回费用。"
 
@@ -169,3 +170,29 @@ async def test_an_offline_customer_is_told_once_by_e_mail(
     assert number in str(parsed["Subject"]) and number in text
     assert "https://bank.example/chat/?resume=r." in text
     assert RESULT not in text  # no case content beyond its number
+
+
+async def test_staff_on_telegram_get_the_photo_a_web_customer_uploaded(
+    engine: AsyncEngine, tmp_path: Path, clock: Clock
+) -> None:
+    async with desk_with_web(tmp_path, clock) as (desk, client):
+        codes = await set_up_desk(desk)
+        await desk.say(AGENT, f"/register {codes['李坐席']}")
+        session = await client.start(language="zh")
+        token = session["token"]
+        description = COMPLAINT_ZH.index(">ATM 吞卡，卡一直没有退回来。") + 1
+        await walk(client, token, session["replies"], COMPLAINT_ZH[:description])
+        photo = png()
+        status, answer, _ = await client.request(
+            "POST", "/api/v1/attachments", token, data=form(photo, "image/png", "回单")
+        )
+        assert status == 200, answer
+        summary = await walk(client, token, answer["replies"], COMPLAINT_ZH[description:])
+        number = case_number(await walk(client, token, summary, [SUBMIT]))
+        await desk.api.wait_for_message(AGENT)  # the new-case alert
+
+        details = await desk.say(AGENT, f"/case {number}")
+        assert number in (details.text or "")
+        sent = await desk.api.wait_for_call("sendPhoto", timeout=10)
+        assert sent.files["photo"].data == photo  # the upload itself, not a reference
+        assert sent.params.get("caption") == "回单"
