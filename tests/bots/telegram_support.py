@@ -16,6 +16,9 @@ from tests.doubles.telegram_bot_api import BotApiDouble, SentMessage
 from tests.factories import at
 
 ALICE, BOB = 1001, 2002
+# How long an answer may take to arrive: a service just (re)started on a busy machine
+# first long-polls and registers its commands; a passing test never waits this long.
+ANSWER_WAIT = 15.0
 NOW = at("2026-11-02 10:00")  # a Monday
 
 
@@ -59,12 +62,12 @@ class Desk:
 
     async def say(self, user: int, text: str, language: str | None = None) -> SentMessage:
         self.api.user_text(user, text, language)
-        return await self.api.wait_for_message(user)
+        return await self.api.wait_for_message(user, timeout=ANSWER_WAIT)
 
     async def press(self, user: int, prompt: SentMessage, data: str) -> SentMessage:
         assert data in prompt.callback_data, (data, prompt.callback_data)
         self.api.callback(user, data, prompt.message_id)
-        return await self.api.wait_for_message(user)
+        return await self.api.wait_for_message(user, timeout=ANSWER_WAIT)
 
     async def cases(self, user: int) -> list[Case]:
         assert self.wiring is not None
