@@ -190,6 +190,20 @@ class UploadedFile:
     data: bytes
 
 
+def _document(stored: _StoredFile, upload: UploadedFile | None) -> JSONDict:
+    """The Document object of a file sent as a document."""
+    document: JSONDict = {
+        "file_id": stored.file_id,
+        "file_unique_id": stored.file_unique_id,
+        "file_size": len(stored.data),
+    }
+    if upload is not None and upload.filename:
+        document["file_name"] = upload.filename
+    if upload is not None and upload.content_type:
+        document["mime_type"] = upload.content_type
+    return document
+
+
 @dataclass
 class ApiCall:
     """One HTTP request to ``/bot<TOKEN>/<method>`` and how the double answered it."""
@@ -2077,15 +2091,7 @@ class BotApiDouble:
         messages = []
         for item, raw, plain, entities, file_id, upload in checked:
             stored = self._files[file_id]
-            document: JSONDict = {
-                "file_id": stored.file_id,
-                "file_unique_id": stored.file_unique_id,
-                "file_size": len(stored.data),
-            }
-            if upload is not None and upload.filename:
-                document["file_name"] = upload.filename
-            if upload is not None and upload.content_type:
-                document["mime_type"] = upload.content_type
+            document = _document(stored, upload)
             messages.append(
                 self._record_outbound(
                     "sendMediaGroup",
@@ -2110,15 +2116,7 @@ class BotApiDouble:
             "document", params, files, folder="documents", extension="bin"
         )
         stored = self._files[file_id]
-        document: JSONDict = {
-            "file_id": stored.file_id,
-            "file_unique_id": stored.file_unique_id,
-            "file_size": len(stored.data),
-        }
-        if upload is not None and upload.filename:
-            document["file_name"] = upload.filename
-        if upload is not None and upload.content_type:
-            document["mime_type"] = upload.content_type
+        document = _document(stored, upload)
         return self._record_outbound(
             "sendDocument",
             chat_id,

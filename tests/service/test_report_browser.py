@@ -4,13 +4,12 @@ screenshot is a page of the right size with text, colour and charts on it."""
 from __future__ import annotations
 
 import asyncio
-import shutil
 from pathlib import Path
 
-import pytest
 from PIL import Image
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tests.chromium import ARGS, chromium
 from tests.conftest import database_url
 from tests.processes import run_intake
 from tests.service.test_report_command import _one_answered_complaint
@@ -18,23 +17,11 @@ from tests.service.test_report_command import _one_answered_complaint
 WIDTH, HEIGHT = 1200, 2000
 
 
-def _chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None:
-        pytest.fail("no chromium to open the report in: `make fonts` installs it")
-    return found
-
-
 async def _screenshot(page: Path, shot: Path, profile: Path) -> None:
     process = await asyncio.create_subprocess_exec(
-        _chromium(),
+        chromium(),
         "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
+        *ARGS,
         f"--user-data-dir={profile}",
         f"--screenshot={shot}",
         f"--window-size={WIDTH},{HEIGHT}",

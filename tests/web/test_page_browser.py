@@ -27,6 +27,8 @@ from intake.wiring import Wiring, build
 from storage.web import SqlWebStore
 from tests.bots.conftest import free_port
 from tests.bots.test_desk_telegram import AGENT, set_up_desk
+from tests.chromium import ARGS
+from tests.chromium import chromium as find_chromium
 from tests.conftest import database_url, fresh_engine
 from tests.web.conftest import Clock, serving, web_settings
 from tests.web.steps import COMPLAINT_ZH, SUBMIT
@@ -36,15 +38,6 @@ from tests.web.test_news import RESULT, desk_with_web, resolve
 # connection is bound to the loop it was opened in.
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 NUMBER = re.compile(r"(CP|SG|PR)-\d{8}-\d{4}")
 PHONE: ViewportSize = {"width": 375, "height": 667}
 DESKTOP: ViewportSize = {"width": 1024, "height": 768}
@@ -52,15 +45,13 @@ DESKTOP: ViewportSize = {"width": 1024, "height": 768}
 
 @pytest.fixture(scope="module")
 def chromium() -> Path:
-    if not CHROMIUM.exists():
-        pytest.fail(f"no Chromium at {CHROMIUM}: `make fonts` installs it and the CJK fonts")
-    return CHROMIUM
+    return find_chromium()
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def browser(chromium: Path) -> AsyncIterator[Browser]:
     async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=chromium, args=ARGS)
+        launched = await playwright.chromium.launch(executable_path=chromium, args=list(ARGS))
         yield launched
         await launched.close()
 
