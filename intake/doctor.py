@@ -59,7 +59,7 @@ _SMTPS_PORT = 465
 @dataclass(frozen=True, slots=True)
 class Finding:
     status: Status
-    check: str  # the variable (or the part: "database") checked
+    check: str  # the variable checked, or the part: "schema", "stored data", "settings"
     detail: str  # what was found; unless OK, what to do about it
 
     def line(self) -> str:
