@@ -1,6 +1,6 @@
-"""The `intake` command: serve, migrate the database, check the working-day calendar,
-the administrators' commands (staff, departments, gift vouchers, the outbox) and the
-figures of a period."""
+"""The `intake` command: serve, migrate the database, check the configuration and the
+working-day calendar, the administrators' commands (staff, departments, gift vouchers,
+the outbox) and the figures of a period."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from bots.wechat.menu import custom_menu
 from core.analytics.periods import Period
 from core.desk.staff import Role
 from core.messages import LANGUAGES
-from intake import admin, refusals
+from intake import admin, doctor, refusals
 from intake.calendar_source import build_calendar, year_sources
 from intake.config import Settings
 from intake.logs import configure_logging
@@ -41,6 +41,8 @@ T = TypeVar("T")
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.run is None:  # `intake doctor` reads the settings itself: a wrong one is a
+        return doctor.run(system_clock())  # finding of its own, not a refusal
     try:
         settings = Settings()
     except ValidationError as exc:
@@ -90,6 +92,17 @@ def _parser() -> argparse.ArgumentParser:
     cmd = outbox_commands.add_parser("retry", help="send a failed message again")
     cmd.add_argument("id", type=int)
     cmd.set_defaults(run=_outbox_retry)
+
+    cmd = commands.add_parser(
+        "doctor",
+        help="check the settings and the database before a deploy (no platform is called)",
+        description="Check the settings' shapes, the calendar's years, and that the database"
+        " answers, is migrated and can be read with INTAKE_DATA_KEYS: a line per check, OK,"
+        " WARN or FAIL with what to do; exit status 1 if any failed. Nothing leaves the"
+        " machine: tokens and keys are checked for their shape, never against Telegram,"
+        " WeChat or the mail server.",
+    )
+    cmd.set_defaults(run=None)
 
     db = commands.add_parser("db", help="database schema").add_subparsers(required=True)
     cmd = db.add_parser("upgrade", help="apply pending migrations")

@@ -53,12 +53,18 @@ def configuration(exc: ValidationError) -> str:
     pydantic's own text spans lines and repeats the offending values (a database URL with
     its password); only the variable names and the messages are kept.
     """
+    problems = [f"{name}: {message}" if name else message for name, message in wrong(exc)]
+    return f"configuration error: {'; '.join(problems)}; correct it in the environment or .env"
+
+
+def wrong(exc: ValidationError) -> list[tuple[str, str]]:
+    """Each problem of a settings error: the variable ("" for one that spans several,
+    whose message names them) and what is wrong with it."""
     problems = []
     for error in exc.errors():
         message = str(error["msg"]).removeprefix("Value error, ")
-        names = [str(part).upper() for part in error["loc"]]
-        problems.append(f"{'.'.join(names)}: {message}" if names else message)
-    return f"configuration error: {'; '.join(problems)}; correct it in the environment or .env"
+        problems.append((".".join(str(part).upper() for part in error["loc"]), message))
+    return problems
 
 
 def explain(exc: Exception, settings: Settings) -> str | None:
@@ -95,18 +101,18 @@ def explain(exc: Exception, settings: Settings) -> str | None:
 
 
 def _database(exc: Exception, url: str) -> str:
-    where = _where(url)
+    database = where(url)
     original = (exc.orig or exc) if isinstance(exc, DBAPIError) else exc
     reason = _reason(original)
     if "no such table" in reason or getattr(original, "sqlstate", None) == _UNDEFINED_TABLE:
-        return f"the database {where} has no schema yet ({reason}); run `intake db upgrade`"
+        return f"the database {database} has no schema yet ({reason}); run `intake db upgrade`"
     return (
-        f"cannot use the database {where} ({reason}); check DATABASE_URL and that the "
+        f"cannot use the database {database} ({reason}); check DATABASE_URL and that the "
         "database server runs and accepts this user"
     )
 
 
-def _where(url: str) -> str:
+def where(url: str) -> str:
     """Which database, without the password: a file, or host:port/name."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
