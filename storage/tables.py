@@ -362,6 +362,9 @@ class OutboxRow(SQLModel, table=True):
     created_at: datetime = _ts()
     sent_at: datetime | None = _ts(nullable=True)
     redacted_at: datetime | None = _ts(nullable=True)
+    # The request (or scheduler run) that queued it: its log lines and the dispatcher's
+    # carry the same id (README: "Logs"). None for messages queued before it was kept.
+    request_id: str | None = Field(default=None, max_length=128)
 
 
 class ChatPacingRow(SQLModel, table=True):
