@@ -162,8 +162,7 @@ class Dispatcher:
         if item.key.startswith(self._quiet_prefix):
             log.error(report, extra=_about(item))  # an undeliverable alert is not alerted again
         else:
-            log.warning(report, extra=_about(item))
-            await self._alerts.alert_admins(report)
+            await self._alerts.alert_admins(report)  # which logs it too
 
 
 def _about(item: Claimed, **more: object) -> dict[str, object]:
