@@ -1,8 +1,10 @@
 """What the database says operators should watch, read when `/metrics` is scraped: the
 outbox's backlog and failures by platform, overdue cases, provisional deadlines.
 
-A few aggregate reads along existing indexes (the outbox by status, open cases by status
-and deadline, cases by provisional year), so a scrape every few seconds costs little.
+Three aggregate reads, each from an index (the outbox by status and platform, open cases
+by status and deadline, cases by provisional year), so that a scrape every few seconds
+costs little: some 10-25 ms over 200,000 cases (10,000 of them open and overdue) and
+500,000 outbox rows, on either database (README: "Monitoring").
 """
 
 from __future__ import annotations

@@ -333,6 +333,8 @@ class OutboxRow(SQLModel, table=True):
         Index("ix_outbox_status_next_attempt", "status", "next_attempt_at"),
         # Order per recipient: the oldest pending message of a chat goes first.
         Index("ix_outbox_recipient", "platform", "address", "status", "id"),
+        # What /metrics counts: the backlog and the failures per platform, from the index.
+        Index("ix_outbox_status_platform_created", "status", "platform", "created_at"),
         # Messages whose payload is still there: what retention and erasure look at.
         Index(
             "ix_outbox_unredacted",
