@@ -19,11 +19,14 @@ from aiohttp.typedefs import Handler
 from sqlalchemy import text
 
 from bots.supervisor import ChannelState
+from bots.telegram.channel import CHANNEL as TELEGRAM
 from bots.telegram.webhook import PATH as TELEGRAM_PATH
 from bots.telegram.webhook import add_webhook_route
 from bots.web.routes import add_web_routes
 from bots.web.security import API_PREFIX
+from bots.wechat.channel import CHANNEL as WECHAT
 from bots.wechat.channel import PATH as WECHAT_PATH
+from core.identity import Platform
 from intake.config import Settings
 from intake.metrics import add_metrics_route, build_metrics_app
 from intake.wiring import Wiring
@@ -59,10 +62,10 @@ async def no_traceback(request: web.Request, handler: Handler) -> web.StreamResp
 def _channel(path: str) -> str | None:
     """The channel a request is for; None for the rest (health, metrics, the page)."""
     if path == TELEGRAM_PATH:
-        return "telegram"
+        return TELEGRAM
     if path == WECHAT_PATH:
-        return "wechat"
-    return "web" if path.startswith(API_PREFIX) else None
+        return WECHAT
+    return Platform.WEB.value if path.startswith(API_PREFIX) else None
 
 
 @web.middleware
