@@ -3,13 +3,16 @@
 The platforms redeliver whatever is not acknowledged (Telegram retries a non-2xx answer;
 WeChat retries and then shows the customer 「该公众号暂时无法提供服务」), so such an
 input is answered as received, stores nothing, and is logged and counted here instead.
-The counts are per process, since it started, and appear in `/healthz`.
+The counts are per process, since it started, and appear in `/healthz`; the request
+counts as `rejected` in `intake_requests_total`.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
+
+from telemetry.handling import REJECTED, mark
 
 log = logging.getLogger("bots.rejections")
 
@@ -41,6 +44,7 @@ class RejectedInputs:
             extra={"channel": channel, "reason": rejected.reason},
         )
         self._counts.setdefault(channel, Counter())[rejected.reason] += 1
+        mark(REJECTED)
 
     def total(self, channel: str) -> int:
         return sum(self._counts.get(channel, Counter()).values())

@@ -95,6 +95,14 @@ class Settings(BaseSettings):
     intake_report_link_hours: int = Field(
         default=72, ge=1, description="How long a report file sent by link can be fetched."
     )
+    intake_metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token /metrics asks for; set, /metrics is served on the public port.",
+    )
+    intake_metrics_host: str = "127.0.0.1"
+    intake_metrics_port: int | None = Field(
+        default=None, ge=0, le=65535, description="A listener serving /metrics only; unset: none."
+    )
     intake_channel_retry_seconds: float = Field(
         default=1.0, gt=0, description="First pause before a channel reconnects; doubles to 60 s."
     )
@@ -145,6 +153,8 @@ class Settings(BaseSettings):
         "intake_smtp_host",
         "intake_smtp_user",
         "intake_smtp_password",
+        "intake_metrics_token",
+        "intake_metrics_port",
         mode="before",
     )
     @classmethod
@@ -247,6 +257,7 @@ class Settings(BaseSettings):
                 self.wechat_aes_key,
                 self.intake_web_token_key,
                 self.intake_smtp_password,
+                self.intake_metrics_token,
             )
             if secret is not None
         ]

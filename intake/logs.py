@@ -6,6 +6,9 @@ masked before a record is written. Secrets are taken out of every record too —
 message, its extra fields and its exception — by `intake.redaction`: the configured ones
 wherever they appear, and anything shaped like a credential. Libraries that would log a
 line per request (with the request's URL) are held at WARNING unless the level is DEBUG.
+
+A record written while a request is handled carries its `request_id` (`telemetry.handling`):
+the webhook's lines, and the dispatcher's when it delivers what that request queued.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 
 from core.identity import redact
 from intake.redaction import Redactor
+from telemetry.handling import current_request_id
 
 # Attributes every LogRecord has; anything else was passed with `extra=` and is logged.
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
@@ -48,6 +52,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "msg": self._clean(record.getMessage()),
         }
+        request_id = current_request_id()
+        if request_id is not None:
+            entry["request_id"] = request_id
         for key, value in record.__dict__.items():
             if key not in _STANDARD:
                 entry[key] = self._clean(value)

@@ -1,10 +1,17 @@
-"""The one HTTP service: health check now; the chat channels mount their routes here."""
+"""The one HTTP service: health check now; the chat channels mount their routes here.
+
+Every request gets a request id — the proxy's X-Request-Id if well-formed, else a new
+one — sent back in the answer's X-Request-Id and carried by every log line written while
+handling it and by the outbox messages it queues. Each request to a channel (the
+webhooks, the web API) is counted by outcome and logged once.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import signal
+import time
 from datetime import datetime
 
 from aiohttp import web
@@ -12,16 +19,27 @@ from aiohttp.typedefs import Handler
 from sqlalchemy import text
 
 from bots.supervisor import ChannelState
+from bots.telegram.channel import CHANNEL as TELEGRAM
+from bots.telegram.webhook import PATH as TELEGRAM_PATH
 from bots.telegram.webhook import add_webhook_route
 from bots.web.routes import add_web_routes
+from bots.web.security import API_PREFIX
+from bots.wechat.channel import CHANNEL as WECHAT
+from bots.wechat.channel import PATH as WECHAT_PATH
+from core.identity import Platform
 from intake.config import Settings
+from intake.metrics import add_metrics_route, build_metrics_app
 from intake.wiring import Wiring
 from storage.database import is_sqlite, ping
 from storage.migrate import pending_revisions, upgrade
 from storage.rekey import unknown_key
+from telemetry.handling import accepted_request_id, handling
+from telemetry.requests import finish, outcome_of
 
 log = logging.getLogger("intake.server")
 WIRING = web.AppKey("wiring", Wiring)
+REQUEST_ID_HEADER = "X-Request-Id"
+REQUEST_ID = web.RequestKey("request_id", str)
 
 
 class StartupRefused(RuntimeError):
@@ -41,10 +59,50 @@ async def no_traceback(request: web.Request, handler: Handler) -> web.StreamResp
         return web.Response(status=500, text="internal error")
 
 
+def _channel(path: str) -> str | None:
+    """The channel a request is for; None for the rest (health, metrics, the page)."""
+    if path == TELEGRAM_PATH:
+        return TELEGRAM
+    if path == WECHAT_PATH:
+        return WECHAT
+    return Platform.WEB.value if path.startswith(API_PREFIX) else None
+
+
+@web.middleware
+async def request_ids(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Handle the request under its request id; count and log a channel's requests."""
+    request_id = accepted_request_id(request.headers.get(REQUEST_ID_HEADER))
+    request[REQUEST_ID] = request_id
+    channel = _channel(request.path)
+    started = time.perf_counter()
+    with handling(request_id) as current:
+        status = 500
+        try:
+            response = await handler(request)
+            status = response.status
+            return response
+        except web.HTTPException as answer:
+            status = answer.status
+            raise
+        finally:
+            if channel is not None:
+                elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
+                finish(channel, current, outcome_of(status), status=status, ms=elapsed_ms)
+
+
+async def _send_request_id(request: web.Request, response: web.StreamResponse) -> None:
+    """Every answer names its request id, streams and refusals included."""
+    request_id = request.get(REQUEST_ID)
+    if request_id is not None:
+        response.headers[REQUEST_ID_HEADER] = request_id
+
+
 def build_web_app(wiring: Wiring) -> web.Application:
-    app = web.Application(client_max_size=1024 * 1024, middlewares=[no_traceback])
+    app = web.Application(client_max_size=1024 * 1024, middlewares=[request_ids, no_traceback])
     app[WIRING] = wiring
+    app.on_response_prepare.append(_send_request_id)
     app.router.add_get("/healthz", healthz)
+    add_metrics_route(app, wiring)
     wiring.reports.add_routes(app)
     telegram = wiring.telegram
     if telegram is not None and telegram.webhook is not None:
@@ -146,15 +204,40 @@ def warn_about_calendar(wiring: Wiring, now: datetime) -> None:
             )
 
 
+async def start_metrics_listener(wiring: Wiring) -> web.AppRunner | None:
+    """Serve /metrics on INTAKE_METRICS_HOST:INTAKE_METRICS_PORT, if a port is set."""
+    settings = wiring.settings
+    if settings.intake_metrics_port is None:
+        return None
+    runner = web.AppRunner(build_metrics_app(wiring), handle_signals=False)
+    await runner.setup()
+    host, port = settings.intake_metrics_host, settings.intake_metrics_port
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except OSError as exc:
+        await runner.cleanup()
+        raise StartupRefused(
+            f"cannot listen for /metrics on {host}:{port} ({exc.strerror or exc}); stop what "
+            "uses that port or set INTAKE_METRICS_HOST and INTAKE_METRICS_PORT (each process "
+            "needs a port of its own)"
+        ) from None
+    log.info("metrics listening", extra={"host": host, "port": runner.addresses[0][1]})
+    return runner
+
+
 async def run_scheduler(wiring: Wiring) -> None:
-    """`intake scheduler`: chase deadlines and deliver the outbox, without serving HTTP."""
+    """`intake scheduler`: chase deadlines and deliver the outbox, without serving HTTP
+    (but /metrics, when INTAKE_METRICS_PORT is set)."""
     await prepare_database(wiring)
     await check_data_keys(wiring)
+    metrics = await start_metrics_listener(wiring)
     stop = _stop_on_signals()
     await wiring.start(receive=False, scheduler=True)
     try:
         await _until(stop)
     finally:
+        if metrics is not None:
+            await metrics.cleanup()
         await wiring.stop()
         await wiring.close()
         log.info("stopped")
@@ -196,6 +279,12 @@ async def serve(wiring: Wiring) -> None:
         ) from None
     port = runner.addresses[0][1]
     log.info("listening", extra={"host": settings.intake_http_host, "port": port})
+    try:
+        metrics = await start_metrics_listener(wiring)
+    except StartupRefused:
+        await runner.cleanup()
+        await wiring.close()
+        raise
     # On stdout, apart from the logs: where a newcomer tries the chat in the browser.
     print(f"Open {page_url(settings, port)} in a browser to try the chat.", flush=True)
     stop = _stop_on_signals()
@@ -205,6 +294,8 @@ async def serve(wiring: Wiring) -> None:
         await _until(stop)
     finally:
         await runner.cleanup()
+        if metrics is not None:
+            await metrics.cleanup()
         await wiring.stop()
         await wiring.close()
         log.info("stopped")

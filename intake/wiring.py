@@ -43,6 +43,7 @@ from intake.calendar_source import CalendarFileWatch, build_calendar
 from intake.chat_reports import ChatReports
 from intake.config import Settings
 from intake.logs import SECRETS
+from intake.measured import MeasuredRouter
 from intake.outbound import ChannelDelivery
 from scheduler.dispatcher import Dispatcher
 from scheduler.runner import SingleSchedulerLock, build_scheduler
@@ -202,7 +203,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> W
         rewards=settings.rewards,
         after_commit=dispatcher.wake,
     )
-    router = Router(desk, conversations)
+    router = MeasuredRouter(desk, conversations)
     delivery.telegram = _telegram(settings, router, clock, dispatcher.wake)
     rejected_inputs = RejectedInputs()
     delivery.wechat = _wechat(

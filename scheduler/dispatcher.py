@@ -7,6 +7,9 @@ exponential backoff after a 5xx, a timeout or a network error), or failed (the p
 said no for good, or the attempts ran out), which the administrators are told about.
 While a channel cannot reach its platform at all, that platform's messages are left
 unclaimed: an outage delays them without using up their attempts.
+
+Each delivery runs under the request id of the request that queued the message, so its
+log lines (sent, retried, given up) carry the same `request_id` as the webhook's.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from core.channel.outbox import Delivery, OutboundMessage, RetryLater, Undeliver
 from core.identity import Platform
 from core.ports import Alerts
 from storage.outbox import Claimed, SqlOutboxQueue
+from telemetry.handling import handling
+from telemetry.series import DELIVERIES, FAILED, RETRY, SENT
 
 log = logging.getLogger("scheduler.dispatcher")
 
@@ -112,6 +117,10 @@ class Dispatcher:
         return True
 
     async def _deliver(self, item: Claimed) -> None:
+        with handling(item.request_id):
+            await self._attempt(item)
+
+    async def _attempt(self, item: Claimed) -> None:
         message = item.message
         platform = message.recipient.platform
         try:
@@ -119,7 +128,7 @@ class Dispatcher:
         except RetryLater as wait:
             at = self._clock() + timedelta(seconds=wait.seconds)
             self._paused_until[platform.value] = at
-            await self._queue.retry(item.id, at, str(wait))
+            await self._retry(item, at, str(wait))
         except Undeliverable as refusal:
             await self._give_up(item, f"undeliverable: {refusal}")
         except Exception as error:  # 5xx, timeouts, network: try again later
@@ -128,19 +137,38 @@ class Dispatcher:
             else:
                 delay = min(BACKOFF_CAP_S, self._backoff_base_s * 2 ** (item.attempts - 1))
                 at = self._clock() + timedelta(seconds=delay)
-                await self._queue.retry(item.id, at, f"{type(error).__name__}: {error}")
+                await self._retry(item, at, f"{type(error).__name__}: {error}")
         else:
             now = self._clock()
             interval = self._chat_interval.get(platform, timedelta(0))
             await self._queue.sent(item.id, now, chat_free_at=now + interval)
+            DELIVERIES.labels(platform.value, SENT).inc()
+            log.info("outbox message sent", extra=_about(item))
+
+    async def _retry(self, item: Claimed, at: datetime, reason: str) -> None:
+        await self._queue.retry(item.id, at, reason)
+        platform = item.message.recipient.platform.value
+        DELIVERIES.labels(platform, RETRY).inc()
+        log.info(
+            "outbox message to be sent again",
+            extra=_about(item, reason=reason, at=at.isoformat()),
+        )
 
     async def _give_up(self, item: Claimed, reason: str) -> None:
         await self._queue.fail(item.id, reason)
+        platform = item.message.recipient.platform.value
+        DELIVERIES.labels(platform, FAILED).inc()
         report = _failure_report(item.id, item.message, reason)
         if item.key.startswith(self._quiet_prefix):
-            log.error(report)  # an undeliverable alert is not alerted about again
+            log.error(report, extra=_about(item))  # an undeliverable alert is not alerted again
         else:
-            await self._alerts.alert_admins(report)
+            await self._alerts.alert_admins(report)  # which logs it too
+
+
+def _about(item: Claimed, **more: object) -> dict[str, object]:
+    """What the dispatcher's log lines say about a message: never its words."""
+    platform = item.message.recipient.platform.value
+    return {"outbox_id": item.id, "platform": platform, "attempt": item.attempts, **more}
 
 
 def _failure_report(message_id: int, message: OutboundMessage, reason: str) -> str:

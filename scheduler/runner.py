@@ -32,6 +32,7 @@ from core.chasing.retention import forget_abandoned_intakes, redact_delivered
 from core.chasing.rules import BusinessHours
 from core.ports import Alerts, UnitOfWork
 from core.survey.satisfaction import chase_surveys
+from telemetry.jobs import measured
 
 log = logging.getLogger("scheduler")
 
@@ -141,7 +142,13 @@ def build_scheduler(
     )
     for job, name, trigger, grace in jobs:
         # coalesce + one instance: a slow sweep is never run twice at once or caught up.
+        # Counted and timed by name (`intake_scheduler_job_*`).
         scheduler.add_job(
-            job, trigger, id=name, coalesce=True, max_instances=1, misfire_grace_time=grace
+            measured(name, job),
+            trigger,
+            id=name,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=grace,
         )
     return scheduler

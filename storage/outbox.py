@@ -26,6 +26,7 @@ from core.identity import CustomerId, Platform
 from storage.database import rowcount, session_factory
 from storage.dialect import upsert
 from storage.tables import ChatPacingRow, OutboxRow
+from telemetry.handling import current_request_id
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 # Never sent: it concerned a case the customer had forgotten (`storage.erasure`).
@@ -41,6 +42,7 @@ class SqlOutbox:
     async def add(self, messages: list[OutboundMessage], *, now: datetime, key: str) -> None:
         if not messages:
             return
+        request_id = current_request_id()
         rows = [
             {
                 **_recipient(m),
@@ -51,6 +53,7 @@ class SqlOutbox:
                 "attempts": 0,
                 "next_attempt_at": now,
                 "created_at": now,
+                "request_id": request_id,
             }
             for i, m in enumerate(messages)
         ]
@@ -69,6 +72,7 @@ class Claimed:
     message: OutboundMessage
     attempts: int
     key: str
+    request_id: str | None = None  # of the request that queued it
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +147,7 @@ class SqlOutboxQueue:
                 .all()
             )
             return [
-                Claimed(_id(r), _message(r), r.attempts, r.idempotency_key)
+                Claimed(_id(r), _message(r), r.attempts, r.idempotency_key, r.request_id)
                 for r in sorted(rows, key=_id)
             ]
 

@@ -333,6 +333,8 @@ class OutboxRow(SQLModel, table=True):
         Index("ix_outbox_status_next_attempt", "status", "next_attempt_at"),
         # Order per recipient: the oldest pending message of a chat goes first.
         Index("ix_outbox_recipient", "platform", "address", "status", "id"),
+        # What /metrics counts: the backlog and the failures per platform, from the index.
+        Index("ix_outbox_status_platform_created", "status", "platform", "created_at"),
         # Messages whose payload is still there: what retention and erasure look at.
         Index(
             "ix_outbox_unredacted",
@@ -362,6 +364,9 @@ class OutboxRow(SQLModel, table=True):
     created_at: datetime = _ts()
     sent_at: datetime | None = _ts(nullable=True)
     redacted_at: datetime | None = _ts(nullable=True)
+    # The request (or scheduler run) that queued it: its log lines and the dispatcher's
+    # carry the same id (README: "Logs"). None for messages queued before it was kept.
+    request_id: str | None = Field(default=None, max_length=128)
 
 
 class ChatPacingRow(SQLModel, table=True):

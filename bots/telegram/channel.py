@@ -26,6 +26,7 @@ from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 from bots.supervisor import ChannelState, Supervisor
 from bots.telegram.convert import to_incoming
 from bots.telegram.render import MAX_TEXT, render
+from bots.telegram.request import CountingRequest
 from bots.text import utf16_length
 from bots.web import WEB_REF
 from core.cases.values import Attachment
@@ -36,8 +37,12 @@ from core.customers.dialogue.commands import LISTED
 from core.desk.staff import ChatAddress
 from core.identity import Platform
 from core.messages import DEFAULT_LANGUAGE, LANGUAGES, language_from_code, t
+from telemetry.handling import ERROR, HANDLED, handling
+from telemetry.requests import finish
 
 log = logging.getLogger("bots.telegram")
+
+CHANNEL = "telegram"
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 # How long a getUpdates waits for updates on Telegram's side before answering empty.
@@ -111,9 +116,14 @@ class TelegramChannel:
             .base_file_url(f"{base}/file/bot")
             # Polling is this channel's own loop (see `_poll`), restarted by its supervisor.
             .updater(None)
-            .connect_timeout(timeout_s)
-            .read_timeout(timeout_s)
-            .write_timeout(timeout_s)
+            # Clients that count the Bot API's errors; the long poll's keeps the library's
+            # default timeouts, as before.
+            .request(
+                CountingRequest(
+                    connect_timeout=timeout_s, read_timeout=timeout_s, write_timeout=timeout_s
+                )
+            )
+            .get_updates_request(CountingRequest(connection_pool_size=1))
             # Keeps to the Bot API's overall and group limits; a 429 is not retried here
             # but reaches the dispatcher, which reschedules the message.
             # A bucket of one, refilled 30 times a second: never a burst above the limit
@@ -259,12 +269,17 @@ class TelegramChannel:
     async def _on_polled_update(self, update: object, _context: ContextTypes.DEFAULT_TYPE) -> None:
         if not isinstance(update, Update):
             return
-        try:
-            await self.handle_update(update)
-        except Exception:
-            # Polling has no retry: tell the customer rather than stay silent.
-            log.exception("update failed", extra={"update_id": update.update_id})
-            await self._apologise(update)
+        # A polled update is a request of its own: its id ties its log lines and replies.
+        with handling() as current:
+            try:
+                await self.handle_update(update)
+            except Exception:
+                # Polling has no retry: tell the customer rather than stay silent.
+                log.exception("update failed", extra={"update_id": update.update_id})
+                await self._apologise(update)
+                finish(CHANNEL, current, ERROR, update_id=update.update_id)
+            else:
+                finish(CHANNEL, current, HANDLED, update_id=update.update_id)
 
     async def _apologise(self, update: Update) -> None:
         user, chat = update.effective_user, update.effective_chat

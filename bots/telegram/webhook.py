@@ -15,14 +15,13 @@ import logging
 from aiohttp import web
 
 from bots.rejections import Rejected, RejectedInputs
-from bots.telegram.channel import TelegramChannel
+from bots.telegram.channel import CHANNEL, TelegramChannel
 from bots.telegram.gate import read_update
 
 log = logging.getLogger("bots.telegram.webhook")
 
 PATH = "/telegram/webhook"
 AUTH_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-CHANNEL = "telegram"
 
 
 def add_webhook_route(

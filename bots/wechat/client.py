@@ -6,7 +6,8 @@ in worker threads so the event loop never blocks, and the token comes from the s
 store: fetched once, refreshed before expiry, and refreshed exactly once more when
 WeChat says it is invalid (40001/40014) or expired (42001), followed by one retry.
 A failed fetch raises `TokenUnavailable`, whose text carries no secret (the request's
-URL, which error texts quote, holds the AppSecret).
+URL, which error texts quote, holds the AppSecret). Every errcode WeChat answers, and
+every fetch that got no answer, is counted (`intake_platform_errors_total`).
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
 from bots.supervisor import describe
+from telemetry.series import PLATFORM_ERRORS
 
 T = TypeVar("T")
+PLATFORM = "wechat"
 TOKEN_REJECTED = frozenset({40001, 40014, 42001})
 # Refresh this long before expiry, so no call goes out with a token about to lapse.
 REFRESH_MARGIN = timedelta(minutes=5)
@@ -65,8 +68,10 @@ class BankWeChatClient(WeChatClient):
             response.raise_for_status()
             result = dict(response.json())
         except (OSError, ValueError) as error:  # requests' errors are OSErrors
+            PLATFORM_ERRORS.labels(PLATFORM, "network").inc()
             raise TokenUnavailable(describe(error, (self.secret,))) from None
         if result.get("errcode", 0) != 0 or "access_token" not in result:
+            PLATFORM_ERRORS.labels(PLATFORM, str(result.get("errcode", "no_token"))).inc()
             raise TokenUnavailable(f"errcode {result.get('errcode')}: {result.get('errmsg')}")
         return result
 
@@ -120,7 +125,13 @@ class WeChatApi:
     async def _run(self, action: Callable[[BankWeChatClient], T], token: str) -> T:
         context = contextvars.copy_context()
         context.run(_current_token.set, token)
-        return await asyncio.to_thread(context.run, action, self.client)
+        try:
+            return await asyncio.to_thread(context.run, action, self.client)
+        except WeChatClientException as exc:
+            # No errcode: the request failed on the way (unreachable, timed out, a 5xx).
+            code = "network" if exc.errcode is None else str(exc.errcode)
+            PLATFORM_ERRORS.labels(PLATFORM, code).inc()
+            raise
 
     async def _token(self) -> str:
         now = self._clock()

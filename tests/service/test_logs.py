@@ -9,6 +9,7 @@ import sys
 from intake.config import Settings
 from intake.logs import JsonFormatter, configure_logging, redact
 from intake.redaction import Redactor
+from telemetry.handling import accepted_request_id, handling
 
 
 def format_record(message: str, *args: object, **extra: object) -> dict[str, object]:
@@ -161,3 +162,20 @@ def test_per_request_library_logs_are_quiet_unless_debugging() -> None:
         root.setLevel(level)
         for name, former in levels.items():
             logging.getLogger(name).setLevel(former)
+
+
+def test_a_record_logged_while_handling_a_request_carries_its_id() -> None:
+    with handling("edge-0001"):
+        assert format_record("case filed")["request_id"] == "edge-0001"
+        with handling():  # a job run or a delivery inside it: an id of its own
+            inner = str(format_record("alert queued")["request_id"])
+    assert inner != "edge-0001" and len(inner) == 32
+    assert "request_id" not in format_record("outside any request")
+
+
+def test_only_a_well_formed_request_id_is_taken_over() -> None:
+    for good in ("0a1b2c3d4e5f60718293a4b5c6d7e8f9", "lb-7:req.42_a", "x" * 128):
+        assert accepted_request_id(good) == good
+    for bad in ("", "has space", "x" * 129, "-leading", 'quote"', "中文", None):
+        made = accepted_request_id(bad)
+        assert made != bad and len(made) == 32

@@ -7,6 +7,7 @@ import re
 import signal
 from pathlib import Path
 
+from aiohttp import ClientSession
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.channel.io import Reply
@@ -37,6 +38,26 @@ async def test_a_second_scheduler_on_sqlite_refuses_to_start(tmp_path: Path) -> 
     finally:
         first.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(first.wait(), 15) == 0
+
+
+async def test_the_scheduler_serves_metrics_on_a_port_of_its_own(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    env = {"DATABASE_URL": database_url(tmp_path), "INTAKE_METRICS_PORT": "0"}
+    scheduler = await start_intake("scheduler", cwd=tmp_path, env=env, stderr=PIPE)
+    try:
+        listening = await asyncio.wait_for(
+            read_log_until(scheduler.stderr, "metrics listening"), 20
+        )
+        url = f"http://127.0.0.1:{listening['port']}/metrics"
+        async with ClientSession() as http, http.get(url) as answer:
+            assert answer.status == 200
+            text = await answer.text()
+        assert "intake_database_up 1.0" in text
+        assert 'intake_outbox_pending{channel="wechat"} 0.0' in text
+    finally:
+        scheduler.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(scheduler.wait(), 15) == 0
 
 
 async def test_outbox_help_names_every_subcommand(tmp_path: Path) -> None:
