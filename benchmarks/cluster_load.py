@@ -415,17 +415,14 @@ def main() -> None:
         args.minutes, args.customers, args.think, args.down = 0.75, 40, 2.0, 4.0
     loop = asyncio.new_event_loop()
     main_task = loop.create_task(run(args))
-    # SIGTERM like Ctrl-C: cancel the run, so that everything it started is stopped.
-    loop.add_signal_handler(signal.SIGTERM, main_task.cancel)
+    # Ctrl-C and SIGTERM cancel the run, which then stops everything it started.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, main_task.cancel)
     try:
         ok = loop.run_until_complete(main_task)
-    except KeyboardInterrupt:
-        main_task.cancel()
-        with contextlib.suppress(BaseException):
-            loop.run_until_complete(main_task)
-        raise SystemExit(130) from None
     except asyncio.CancelledError:
-        raise SystemExit(143) from None
+        print("interrupted; everything it started is stopped and removed")
+        raise SystemExit(130) from None
     finally:
         loop.close()
     raise SystemExit(0 if ok else 1)
