@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-unit lint migrate lock pot fonts bench-wechat bench-sweep bench-dispatch bench-report fuzz clean
+.PHONY: run test test-unit lint migrate lock pot fonts nginx bench-wechat bench-sweep bench-dispatch bench-report bench-cluster fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ bench-sweep: $(VENV)/.dev
 bench-dispatch: $(VENV)/.dev
 	$(BIN)/python -m benchmarks.dispatcher_rate $(BENCH_ARGS)
 
+# Four `intake serve` behind nginx on a throwaway PostgreSQL cluster of its own (port
+# 55432), through a kill -9 and a database restart; BENCH_ARGS="--smoke" is CI's short run.
+bench-cluster: $(VENV)/.dev
+	$(BIN)/python -m benchmarks.cluster_load $(BENCH_ARGS)
+
 # A quarter's figures over 1,000,000 cases beside one bare GROUP BY; BENCH_ARGS="--smoke"
 # is the quick run CI makes.
 bench-report: $(VENV)/.dev
@@ -74,6 +79,13 @@ fonts:
 	done; \
 	if [ -z "$$missing" ]; then echo "fonts: $(FONT_PACKAGES) already installed"; \
 	else apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; fi
+
+# nginx, the load balancer in front of the processes of `make bench-cluster` (Debian's
+# package; the benchmark runs it with a configuration of its own, never the system one).
+# Skipped when present; apt-get needs root.
+nginx:
+	@if command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; then echo "nginx: already installed"; \
+	else apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nginx; fi
 
 # The translators' template, core/messages/locale/messages.pot, from the .po files.
 pot: $(VENV)/.runtime

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -33,6 +34,11 @@ MAX_ATTEMPTS = 8
 BACKOFF_BASE_S = 2.0
 BACKOFF_CAP_S = 300.0
 IDLE_POLL_S = 1.0
+# Recording a delivered message as sent is retried this often while the database is
+# away, up to the end of its claim (doubling to 2 s).
+MARK_RETRY_S = 0.25
+MARK_RETRY_CAP_S = 2.0
+MARK_MARGIN_S = 1.0  # stop before the lease ends: after it, another dispatcher may send
 
 
 class Dispatcher:
@@ -49,6 +55,7 @@ class Dispatcher:
         backoff_base_s: float = BACKOFF_BASE_S,
         quiet_prefix: str = "\0",
         held: Callable[[], frozenset[str]] = frozenset,
+        mark_retry_s: float = MARK_RETRY_S,
     ) -> None:
         """`quiet_prefix`: outbox keys of messages whose failure is only logged; `held`:
         platforms whose channel is down, whose messages wait without spending attempts."""
@@ -64,6 +71,7 @@ class Dispatcher:
         self._backoff_base_s = backoff_base_s
         self._quiet_prefix = quiet_prefix
         self._held = held
+        self._mark_retry_s = mark_retry_s
         self._wake = asyncio.Event()
         # A platform that answered 429 for the whole bot rests until then.
         self._paused_until: dict[str, datetime] = {}
@@ -121,6 +129,8 @@ class Dispatcher:
             await self._attempt(item)
 
     async def _attempt(self, item: Claimed) -> None:
+        # Measured from just after the claim: the lease ends a little earlier than this.
+        claim_ends = time.monotonic() + self._lease.total_seconds()
         message = item.message
         platform = message.recipient.platform
         try:
@@ -139,11 +149,31 @@ class Dispatcher:
                 at = self._clock() + timedelta(seconds=delay)
                 await self._retry(item, at, f"{type(error).__name__}: {error}")
         else:
+            await self._record_sent(item, platform, claim_ends)
+
+    async def _record_sent(self, item: Claimed, platform: Platform, claim_ends: float) -> None:
+        """The platform has the message: record that, through a database outage too. A
+        message left claimed is sent again once its lease runs out, so until then keep
+        trying; only a process that dies here (or an outage longer than the lease) can
+        still make the platform get it twice."""
+        pause = self._mark_retry_s
+        interval = self._chat_interval.get(platform, timedelta(0))
+        while True:
             now = self._clock()
-            interval = self._chat_interval.get(platform, timedelta(0))
-            await self._queue.sent(item.id, now, chat_free_at=now + interval)
-            DELIVERIES.labels(platform.value, SENT).inc()
-            log.info("outbox message sent", extra=_about(item))
+            try:
+                await self._queue.sent(item.id, now, chat_free_at=now + interval)
+                break
+            except Exception:
+                if time.monotonic() + pause >= claim_ends - MARK_MARGIN_S:
+                    raise
+                log.warning(
+                    "a delivered message could not be recorded as sent; trying again",
+                    extra=_about(item),
+                )
+            await asyncio.sleep(pause)
+            pause = min(2 * pause, MARK_RETRY_CAP_S)
+        DELIVERIES.labels(platform.value, SENT).inc()
+        log.info("outbox message sent", extra=_about(item))
 
     async def _retry(self, item: Claimed, at: datetime, reason: str) -> None:
         await self._queue.retry(item.id, at, reason)

@@ -152,6 +152,33 @@ async def test_retry_later_backoff_and_giving_up(engine: AsyncEngine, caplog: ob
     assert delivery.delivered[-1] == ("chat0", "0:1")
 
 
+class LosingMarks(SqlOutboxQueue):
+    """The database goes away between the send and recording it, for a few tries."""
+
+    def __init__(self, engine: AsyncEngine, failures: int) -> None:
+        super().__init__(engine)
+        self.failures = failures
+
+    async def sent(self, message_id: int, now: datetime, chat_free_at: datetime) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionRefusedError("the database is restarting")
+        await super().sent(message_id, now, chat_free_at=chat_free_at)
+
+
+async def test_a_sent_message_is_recorded_once_the_database_is_back(engine: AsyncEngine) -> None:
+    """Left claimed, it would be sent again when the lease runs out: a duplicate."""
+    await queue_messages(engine, chats=1, per_chat=1)
+    delivery = RecordingDelivery()
+    queue = LosingMarks(engine, failures=3)
+    d = Dispatcher(queue, delivery, RecordingAlerts(), now, chat_interval={}, mark_retry_s=0.0)
+    assert await d.deliver_due() == 1
+    assert queue.failures == 0
+    [item] = await SqlOutboxQueue(engine).listing((SENT,))
+    assert (item.text, item.attempts) == ("0:0", 1)
+    assert delivery.delivered == [("chat0", "0:0")]
+
+
 async def test_a_chat_is_paced(engine: AsyncEngine) -> None:
     await queue_messages(engine, chats=2, per_chat=2)
     delivery = RecordingDelivery()
