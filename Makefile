@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-unit lint migrate lock pot fonts nginx bench-wechat bench-sweep bench-dispatch bench-report bench-cluster fuzz clean
+.PHONY: run test test-unit lint migrate lock pot fonts nginx bench-wechat bench-sweep bench-dispatch bench-report bench-cluster bench-metrics fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,9 @@ bench-dispatch: $(VENV)/.dev
 # 55432), through a kill -9 and a database restart; BENCH_ARGS="--smoke" is CI's short run.
 bench-cluster: $(VENV)/.dev
 	$(BIN)/python -m benchmarks.cluster_load $(BENCH_ARGS)
+
+bench-metrics: $(VENV)/.dev
+	$(BIN)/python -m benchmarks.metrics_scrape $(BENCH_ARGS)
 
 # A quarter's figures over 1,000,000 cases beside one bare GROUP BY; BENCH_ARGS="--smoke"
 # is the quick run CI makes.

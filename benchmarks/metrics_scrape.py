@@ -9,6 +9,9 @@ timed, one scrape after another.
 
     .venv/bin/python -m benchmarks.metrics_scrape
     .venv/bin/python -m benchmarks.metrics_scrape --database sqlite --cases 1000000
+    make bench-metrics BENCH_ARGS="--smoke"    # 2,000 cases, seconds: what CI runs
+
+It exits 1 when a scrape does not count what was loaded.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
+import sys
 import time
 from datetime import UTC, datetime
 
@@ -77,7 +81,9 @@ async def load(engine: AsyncEngine, cases: int, outbox: int) -> None:
         await done.execute(text("VACUUM ANALYZE" if postgres else "ANALYZE"))
 
 
-async def bench(kind: str, cases: int, outbox: int, scrapes: int) -> None:
+async def bench(kind: str, cases: int, outbox: int, scrapes: int) -> bool:
+    """Times the scrapes; whether they counted the overdue cases and the pending messages
+    the load put there."""
     async with scratch_database(kind, PG_DB) as url:
         engine = create_engine(url)
         try:
@@ -97,6 +103,11 @@ async def bench(kind: str, cases: int, outbox: int, scrapes: int) -> None:
         f"scrape reads median {statistics.median(times):.1f} ms, max {max(times):.1f} ms "
         f"over {scrapes} scrapes"
     )
+    pending = outbox // 1000
+    counted = seen.overdue == cases // OPEN_EVERY and sum(seen.pending.values()) == pending
+    if not counted:
+        print(f"{kind:>10}: WRONG: expected {cases // OPEN_EVERY} overdue, {pending} pending")
+    return counted
 
 
 def main() -> None:
@@ -105,10 +116,14 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=200_000)
     parser.add_argument("--outbox", type=int, default=500_000)
     parser.add_argument("--scrapes", type=int, default=50)
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, both databases")
     args = parser.parse_args()
+    if args.smoke:
+        args.database, args.cases, args.outbox, args.scrapes = "both", 2000, 5000, 5
     kinds = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
-    for kind in kinds:
-        asyncio.run(bench(kind, args.cases, args.outbox, args.scrapes))
+    results = [asyncio.run(bench(kind, args.cases, args.outbox, args.scrapes)) for kind in kinds]
+    if not all(results):
+        sys.exit(1)
 
 
 if __name__ == "__main__":
