@@ -245,24 +245,30 @@ async def chase_surveys(
     after = ""
     while True:
         async with unit_of_work() as uow:
-            # A working day is at least a calendar day: older resolutions are candidates.
-            cases = await uow.cases.resolved_before(
-                now - timedelta(days=1), after=after, limit=BATCH
-            )
+            cases = await uow.cases.surveys_due(now, after=after, limit=BATCH)
             if not cases:
                 return queued
             after = cases[-1].number
             reminders: list[tuple[Case, datetime]] = []
+            # When to read each case again: its reminder, else the survey's end.
+            looks: list[tuple[Case, datetime | None]] = []
             for case in cases:
                 resolved_at = case.resolved_at
                 if resolved_at is None:  # never so for a resolved case; the type allows it
                     continue
-                if now - resolved_at >= SURVEY_OPEN_FOR:
-                    await _expire(uow, case, now)
+                expires = resolved_at + SURVEY_OPEN_FOR
+                if now >= expires:
+                    await _expire(uow, case, now)  # closed: nothing more to look at
                     continue
                 due = calendar.add_working_days(resolved_at, 1)
-                if remind and case.satisfaction is None and now >= due:
+                if case.satisfaction is not None:
+                    looks.append((case, expires))
+                elif now < due:
+                    looks.append((case, min(due, expires)))
+                elif remind:
                     reminders.append((case, resolved_at))
+                    looks.append((case, expires))  # reminded now or before
+                # Otherwise the reminder waits for business hours and the case stays due.
             # Claimed per resolution: a case resolved again gets a reminder of its own.
             claimed = await uow.case_alerts.claim(
                 [(c.number, REMINDER_KIND, at) for c, at in reminders], now
@@ -271,6 +277,7 @@ async def chase_surveys(
                 if (case.number, REMINDER_KIND) in claimed:
                     await _remind(uow, case, resolved_at, now)
                     queued += 1
+            await uow.cases.look_again(looks)
             await uow.commit()
 
 
