@@ -10,6 +10,7 @@ from typing import Protocol, Self
 from core.cases.case import Case
 from core.cases.values import CaseEvent
 from core.channel.outbox import Outbox
+from core.chasing.watch import Place
 from core.customers.dialogue.state import Dialogue
 from core.desk.staff import ChatAddress, Department, Role, StaffMember
 from core.identity import CustomerId, Platform
@@ -64,14 +65,19 @@ class CaseRepository(Protocol):
         """The suggestions linked to this one."""
         ...
 
-    async def alerts_due(self, now: datetime, *, after: str, limit: int) -> list[Case]:
+    async def alerts_due(
+        self, now: datetime, *, after: Place | None, limit: int
+    ) -> list[tuple[Place, Case]]:
         """Open cases whose next deadline alert may have come by `now` (see
-        `core.chasing.watch`), in case-number order after `after`."""
+        `core.chasing.watch`), each with its place in the order of moment and number,
+        after `after`."""
         ...
 
-    async def surveys_due(self, now: datetime, *, after: str, limit: int) -> list[Case]:
+    async def surveys_due(
+        self, now: datetime, *, after: Place | None, limit: int
+    ) -> list[tuple[Place, Case]]:
         """Resolved cases whose survey may need its reminder or may have expired by
-        `now`, in case-number order after `after`."""
+        `now`, as `alerts_due` gives them."""
         ...
 
     async def look_again(self, plans: list[tuple[Case, datetime | None]]) -> None:

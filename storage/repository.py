@@ -6,7 +6,18 @@ from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    bindparam,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy import case as sql_case
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -28,13 +39,14 @@ from core.cases.values import (
     Extension,
     Priority,
 )
-from core.chasing.watch import first_look
+from core.chasing.watch import Place, first_look
 from core.errors import ConcurrentUpdate
 from core.identity import Contact, CustomerId, Platform
 from core.queries import DailyFigures, Figures, QueueKind, Scope
 from storage.database import rowcount
 from storage.dialect import upsert
 from storage.tables import CaseCounterRow, CaseEventRow, CaseRow
+from storage.types import UtcDateTime
 
 _OPEN = [s.value for s in OPEN_STATUSES]
 _CASES = CaseRow.metadata.tables["cases"]
@@ -166,11 +178,16 @@ class SqlCaseRepository:
         ).one()
         return Figures(*(int(v) for v in row))
 
-    async def alerts_due(self, now: datetime, *, after: str, limit: int) -> list[Case]:
+    async def alerts_due(
+        self, now: datetime, *, after: Place | None, limit: int
+    ) -> list[tuple[Place, Case]]:
         return await self._due(now, col(CaseRow.status).in_(_OPEN), after, limit)
 
-    async def surveys_due(self, now: datetime, *, after: str, limit: int) -> list[Case]:
-        return await self._due(now, col(CaseRow.status) == CaseStatus.RESOLVED.value, after, limit)
+    async def surveys_due(
+        self, now: datetime, *, after: Place | None, limit: int
+    ) -> list[tuple[Place, Case]]:
+        resolved = col(CaseRow.status) == CaseStatus.RESOLVED.value
+        return await self._due(now, resolved, after, limit)
 
     async def look_again(self, plans: list[tuple[Case, datetime | None]]) -> None:
         if not plans:
@@ -185,15 +202,20 @@ class SqlCaseRepository:
         )
 
     async def _due(
-        self, now: datetime, status: ColumnElement[bool], after: str, limit: int
-    ) -> list[Case]:
-        """Cases of a status whose moment has come, by the partial index on `chase_at`."""
-        return await self._cases(
-            select(CaseRow)
-            .where(col(CaseRow.chase_at) <= now, status, col(CaseRow.number) > after)
-            .order_by(CaseRow.number)
-            .limit(limit)
-        )
+        self, now: datetime, status: ColumnElement[bool], after: Place | None, limit: int
+    ) -> list[tuple[Place, Case]]:
+        """Cases of a status whose moment has come, in the order of the partial index on
+        (`chase_at`, `number`): it bounds the read to the due rows (an order by number
+        alone lets PostgreSQL walk the primary key through every case when none is due)."""
+        moment, number = col(CaseRow.chase_at), col(CaseRow.number)
+        stmt = select(CaseRow).where(moment <= now, status)
+        if after is not None:
+            stmt = stmt.where(
+                tuple_(moment, number)
+                > tuple_(literal(after[0], UtcDateTime()), literal(after[1], String()))
+            )
+        rows = await self._session.scalars(stmt.order_by(moment, number).limit(limit))
+        return [((r.chase_at, r.number), _from_row(r)) for r in rows if r.chase_at is not None]
 
     async def daily_figures(
         self, *, day_start: datetime, day_end: datetime, since: datetime, now: datetime

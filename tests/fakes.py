@@ -21,7 +21,7 @@ from core.cases.case import Case
 from core.cases.values import ERASED, FORGOTTEN_ACTOR, SATISFIED_FROM, CaseEvent, CaseStatus
 from core.channel.io import Reply
 from core.channel.outbox import OutboundMessage, Recipient
-from core.chasing.watch import first_look
+from core.chasing.watch import Place, first_look
 from core.customers.dialogue.state import Dialogue
 from core.desk.service import invitation_hash
 from core.desk.staff import ChatAddress, Department, Invitation, Role, StaffMember
@@ -194,10 +194,14 @@ class FakeCaseRepository:
     async def linked_to(self, number: str) -> list[Case]:
         return self._select(lambda c: c.linked_to == number, _by_number)
 
-    async def alerts_due(self, now: datetime, *, after: str, limit: int) -> list[Case]:
+    async def alerts_due(
+        self, now: datetime, *, after: Place | None, limit: int
+    ) -> list[tuple[Place, Case]]:
         return self._due(now, lambda c: c.status.is_open, after)[:limit]
 
-    async def surveys_due(self, now: datetime, *, after: str, limit: int) -> list[Case]:
+    async def surveys_due(
+        self, now: datetime, *, after: Place | None, limit: int
+    ) -> list[tuple[Place, Case]]:
         return self._due(now, lambda c: c.status is CaseStatus.RESOLVED, after)[:limit]
 
     async def look_again(self, plans: list[tuple[Case, datetime | None]]) -> None:
@@ -205,12 +209,17 @@ class FakeCaseRepository:
             if self._t.cases[case.number].version == case.version:
                 self._t.chase_at[case.number] = at
 
-    def _due(self, now: datetime, status: Callable[[Case], bool], after: str) -> list[Case]:
-        def wanted(c: Case) -> bool:
+    def _due(
+        self, now: datetime, status: Callable[[Case], bool], after: Place | None
+    ) -> list[tuple[Place, Case]]:
+        due = []
+        for c in self._t.cases.values():
             at = self._t.chase_at.get(c.number)
-            return at is not None and at <= now and status(c) and c.number > after
-
-        return self._select(wanted, _by_number)
+            if at is None or at > now or not status(c):
+                continue
+            if after is None or (at, c.number) > after:
+                due.append(((at, c.number), copy.deepcopy(c)))
+        return sorted(due, key=lambda placed: placed[0])
 
     async def daily_figures(
         self, *, day_start: datetime, day_end: datetime, since: datetime, now: datetime

@@ -20,6 +20,7 @@ from core.cases.naming import type_name
 from core.channel.io import Reply
 from core.channel.outbox import OutboundMessage
 from core.chasing.rules import AlertKind, BusinessHours, due_alerts, next_alert_at
+from core.chasing.watch import Place
 from core.desk.notify import tell_staff
 from core.desk.staff import ChatAddress, Role, StaffMember
 from core.desk.taking import view_button
@@ -43,14 +44,15 @@ async def chase_deadlines(
     if not hours.is_open(calendar, now):
         return 0  # nothing at night or on days off: it waits for the next working morning
     raised = 0
-    after = ""
+    after: Place | None = None
     people = _People()
     while True:
         async with unit_of_work() as uow:
-            cases = await uow.cases.alerts_due(now, after=after, limit=BATCH)
-            if not cases:
+            batch = await uow.cases.alerts_due(now, after=after, limit=BATCH)
+            if not batch:
                 return raised
-            after = cases[-1].number
+            after = batch[-1][0]
+            cases = [case for _, case in batch]
             raised += await _raise_alerts(uow, cases, calendar, hours, alerts, people, now)
             # Every alert due now is claimed (here or before): read each case again at
             # its next alert, in the transaction that claimed these.

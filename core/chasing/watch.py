@@ -20,6 +20,12 @@ from core.cases.values import CaseStatus
 SURVEY_QUIET = timedelta(days=1)
 
 
+# Where a case stands in a sweep's order: its moment, then its number. A sweep goes on
+# after the last place it read, so a case it left due (waiting for business hours) is
+# not read twice in one run.
+Place = tuple[datetime, str]
+
+
 def first_look(case: Case) -> datetime | None:
     """The moment to look at the case as stored now: an open case at once (its next
     deadline alert needs the calendar to tell); a resolved one when its survey may need

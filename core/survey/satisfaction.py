@@ -22,6 +22,7 @@ from core.cases.values import SATISFIED_FROM, CaseStatus
 from core.channel.io import Reply
 from core.channel.outbox import OutboundMessage
 from core.chasing.rules import BusinessHours
+from core.chasing.watch import Place
 from core.customers.dialogue import pending
 from core.customers.dialogue.effects import CommentOnRating, RateCase, SettleRating
 from core.customers.dialogue.state import Awaiting, Dialogue, Pending, Step
@@ -242,13 +243,14 @@ async def chase_surveys(
     Reminders go out in business hours only: nobody is woken for a survey."""
     remind = hours.is_open(calendar, now)
     queued = 0
-    after = ""
+    after: Place | None = None
     while True:
         async with unit_of_work() as uow:
-            cases = await uow.cases.surveys_due(now, after=after, limit=BATCH)
-            if not cases:
+            batch = await uow.cases.surveys_due(now, after=after, limit=BATCH)
+            if not batch:
                 return queued
-            after = cases[-1].number
+            after = batch[-1][0]
+            cases = [case for _, case in batch]
             reminders: list[tuple[Case, datetime]] = []
             # When to read each case again: its reminder, else the survey's end.
             looks: list[tuple[Case, datetime | None]] = []
