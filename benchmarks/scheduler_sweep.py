@@ -342,6 +342,9 @@ def shape(sql: str) -> str:
 async def explain(engine: AsyncEngine, statement: Statement) -> str:
     """The plan of a statement, run with the parameters of its slowest execution
     (in a transaction that is rolled back)."""
+    params = statement.params or ()
+    if params and isinstance(params[0], (list, tuple)):
+        params = params[0]  # an executemany: the plan of its first row
     async with engine.connect() as conn:
         raw = (await conn.get_raw_connection()).driver_connection
         if raw is None:
@@ -350,14 +353,13 @@ async def explain(engine: AsyncEngine, statement: Statement) -> str:
             transaction = raw.transaction()
             await transaction.start()
             try:
-                params = statement.params or ()
                 rows = await raw.fetch(
                     "EXPLAIN (ANALYZE, BUFFERS) " + statement.sql, *params, timeout=600
                 )
             finally:
                 await transaction.rollback()
             return "\n".join(f"      {r[0]}" for r in rows)
-        cursor = await raw.execute("EXPLAIN QUERY PLAN " + statement.sql, statement.params or ())
+        cursor = await raw.execute("EXPLAIN QUERY PLAN " + statement.sql, params)
         rows = await cursor.fetchall()
         await cursor.close()
         await conn.rollback()
