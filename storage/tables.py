@@ -21,10 +21,12 @@ class CaseRow(SQLModel, table=True):
     __table_args__ = (
         # Open cases by due time: the desk's queues and the daily digest.
         Index("ix_cases_status_due_at", "status", "due_at"),
-        # What the scheduler's sweeps read, in this order: cases whose next alert or
-        # survey step may have come. Cases that are over have no moment and are not in it.
+        # What the scheduler's sweeps read: cases of a status whose next alert or survey
+        # step may have come. Led by the status, so that SQLite without statistics takes
+        # it over the status index below. Cases that are over have no moment.
         Index(
             "ix_cases_chase_at",
+            "status",
             "chase_at",
             "number",
             sqlite_where=text("chase_at IS NOT NULL"),

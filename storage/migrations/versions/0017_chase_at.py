@@ -1,7 +1,7 @@
 """The scheduler's sweeps read only the cases whose next step may have come.
 
 `cases.chase_at` is when the scheduler is to read a case next, with a partial index on
-(chase_at, number) over the cases that have one: the order the sweeps read them in.
+(status, chase_at, number) over the cases that have one.
 Existing cases get a moment that is early for sure: an open case its receipt, a resolved
 one its resolution. The exact next moment needs the working calendar, which a migration
 does not have, so the first sweeps after the upgrade read these cases once, raise
@@ -43,7 +43,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_cases_chase_at",
         "cases",
-        ["chase_at", "number"],
+        ["status", "chase_at", "number"],
         sqlite_where=sa.text("chase_at IS NOT NULL"),
         postgresql_where=sa.text("chase_at IS NOT NULL"),
     )
