@@ -204,9 +204,10 @@ class SqlCaseRepository:
     async def _due(
         self, now: datetime, status: ColumnElement[bool], after: Place | None, limit: int
     ) -> list[tuple[Place, Case]]:
-        """Cases of a status whose moment has come, in the order of the partial index on
-        (`chase_at`, `number`): it bounds the read to the due rows (an order by number
-        alone lets PostgreSQL walk the primary key through every case when none is due)."""
+        """Cases of a status whose moment has come, by the partial index on (`status`,
+        `chase_at`, `number`), in order of moment and number: the read is bounded to the
+        due rows (ordered by number alone, PostgreSQL walked the primary key through
+        every case when none was due)."""
         moment, number = col(CaseRow.chase_at), col(CaseRow.number)
         stmt = select(CaseRow).where(moment <= now, status)
         if after is not None:
