@@ -11,6 +11,11 @@ whether each chat got each of its messages exactly once, in the order queued.
 
     .venv/bin/python -m benchmarks.dispatcher_rate
     .venv/bin/python -m benchmarks.dispatcher_rate --database postgresql --messages 1200 --chats 120
+    .venv/bin/python -m benchmarks.dispatcher_rate --smoke   # a few messages, seconds (CI)
+
+It exits non-zero when a message is lost, doubled or reordered, or a chat gets more than
+one message within a second; with `--smoke` the rate is shown but not judged (a few
+messages measure the start-up more than the rate).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import sys
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -34,6 +40,8 @@ from storage.unit_of_work import SqlUnitOfWork
 from tests.doubles.telegram_bot_api import BotApiDouble, SentMessage
 
 FIRST_CHAT = 7_000_001
+PG_NAME = "intake_bench_dispatch"
+SMOKE = {"messages": 24, "chats": 8, "chat_interval": 1.0}
 TARGET_RATE = 28.0  # messages a second, all chats together
 WINDOW = timedelta(seconds=1)
 
@@ -117,7 +125,7 @@ async def wait_for_all(api: BotApiDouble, expected: dict[int, list[str]], limit:
 
 async def run(kind: str, messages: int, chats: int, interval: float) -> Result:
     expected = plan(messages, chats)
-    async with scratch_database(kind) as url, BotApiDouble() as api:
+    async with scratch_database(kind, PG_NAME) as url, BotApiDouble() as api:
         settings = Settings(
             _env_file=None,
             database_url=url,
@@ -167,7 +175,8 @@ async def run(kind: str, messages: int, chats: int, interval: float) -> Result:
         )
 
 
-def report(kind: str, chats: int, interval: float, result: Result) -> None:
+def report(kind: str, chats: int, interval: float, result: Result) -> bool:
+    """Print the figures; returns whether delivery and pacing were sound."""
     verdicts = [
         "rate OK" if result.rate >= TARGET_RATE else f"BELOW {TARGET_RATE:.0f}/s",
         "pacing OK" if result.most_in_window <= 1 else "PER-CHAT LIMIT EXCEEDED",
@@ -185,6 +194,7 @@ def report(kind: str, chats: int, interval: float, result: Result) -> None:
         f"smallest gap {result.min_gap:.3f} s; left in outbox {result.left_in_outbox}; "
         f"{'; '.join(verdicts)}"
     )
+    return result.exactly_once_in_order and result.most_in_window <= 1
 
 
 async def main() -> None:
@@ -195,11 +205,21 @@ async def main() -> None:
     parser.add_argument(
         "--chat-interval", type=float, default=1.0, help="seconds between messages to one chat"
     )
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help=f"{SMOKE['messages']} messages to {SMOKE['chats']} chats on both databases (CI)",
+    )
     args = parser.parse_args()
+    if args.smoke:
+        vars(args).update(SMOKE, database="both")
     kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
+    sound = True
     for kind in kinds:
         result = await run(kind, args.messages, args.chats, args.chat_interval)
-        report(kind, args.chats, args.chat_interval, result)
+        sound &= report(kind, args.chats, args.chat_interval, result)
+    if not sound:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from typing import Protocol, Self
 from core.cases.case import Case
 from core.cases.values import CaseEvent
 from core.channel.outbox import Outbox
+from core.chasing.watch import Place
 from core.customers.dialogue.state import Dialogue
 from core.desk.staff import ChatAddress, Department, Role, StaffMember
 from core.identity import CustomerId, Platform
@@ -55,11 +56,6 @@ class CaseRepository(Protocol):
         self, scope: Scope, *, day_start: datetime, month_start: datetime, now: datetime
     ) -> Figures: ...
 
-    async def resolved_before(self, moment: datetime, *, after: str, limit: int) -> list[Case]:
-        """Resolved cases (their survey pending) resolved at or before `moment`, in
-        case-number order after `after`."""
-        ...
-
     async def erase_trail(self, number: str, customer: CustomerId) -> None:
         """Blank the customer's identity and words in the case's audit trail (after
         `Case.forget`); the only change the trail allows."""
@@ -69,16 +65,24 @@ class CaseRepository(Protocol):
         """The suggestions linked to this one."""
         ...
 
-    async def chase_candidates(
-        self,
-        *,
-        reminder_by: datetime,
-        unassigned_since: datetime,
-        legal_by: datetime,
-        after: str,
-        limit: int,
-    ) -> list[Case]:
-        """Open cases that may be due for a deadline alert, by number after `after`."""
+    async def alerts_due(
+        self, now: datetime, *, after: Place | None, limit: int
+    ) -> list[tuple[Place, Case]]:
+        """Open cases whose next deadline alert may have come by `now` (see
+        `core.chasing.watch`), each with its place in the order of moment and number,
+        after `after`."""
+        ...
+
+    async def surveys_due(
+        self, now: datetime, *, after: Place | None, limit: int
+    ) -> list[tuple[Place, Case]]:
+        """Resolved cases whose survey may need its reminder or may have expired by
+        `now`, as `alerts_due` gives them."""
+        ...
+
+    async def look_again(self, plans: list[tuple[Case, datetime | None]]) -> None:
+        """When the scheduler is to read each case next (None: never, unless it
+        changes). A case stored since it was read keeps the moment storing it set."""
         ...
 
     async def daily_figures(

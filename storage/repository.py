@@ -6,7 +6,18 @@ from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    bindparam,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy import case as sql_case
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -28,14 +39,17 @@ from core.cases.values import (
     Extension,
     Priority,
 )
+from core.chasing.watch import Place, first_look
 from core.errors import ConcurrentUpdate
 from core.identity import Contact, CustomerId, Platform
 from core.queries import DailyFigures, Figures, QueueKind, Scope
 from storage.database import rowcount
 from storage.dialect import upsert
 from storage.tables import CaseCounterRow, CaseEventRow, CaseRow
+from storage.types import UtcDateTime
 
 _OPEN = [s.value for s in OPEN_STATUSES]
+_CASES = CaseRow.metadata.tables["cases"]
 # Events of the customer's whose details hold what they sent or wrote.
 _EVENTS_WITH_CONTENT = ("attached", "rating_commented")
 
@@ -164,33 +178,45 @@ class SqlCaseRepository:
         ).one()
         return Figures(*(int(v) for v in row))
 
-    async def chase_candidates(
-        self,
-        *,
-        reminder_by: datetime,
-        unassigned_since: datetime,
-        legal_by: datetime,
-        after: str,
-        limit: int,
-    ) -> list[Case]:
-        """Open cases that may be due for an alert, in case-number order after `after`."""
-        return await self._cases(
-            select(CaseRow)
-            .where(
-                col(CaseRow.status).in_(_OPEN),
-                col(CaseRow.number) > after,
-                or_(
-                    col(CaseRow.due_at) <= reminder_by,
-                    and_(
-                        col(CaseRow.assignee).is_(None),
-                        col(CaseRow.received_at) <= unassigned_since,
-                    ),
-                    col(CaseRow.legal_due_at) <= legal_by,
-                ),
-            )
-            .order_by(CaseRow.number)
-            .limit(limit)
+    async def alerts_due(
+        self, now: datetime, *, after: Place | None, limit: int
+    ) -> list[tuple[Place, Case]]:
+        return await self._due(now, col(CaseRow.status).in_(_OPEN), after, limit)
+
+    async def surveys_due(
+        self, now: datetime, *, after: Place | None, limit: int
+    ) -> list[tuple[Place, Case]]:
+        resolved = col(CaseRow.status) == CaseStatus.RESOLVED.value
+        return await self._due(now, resolved, after, limit)
+
+    async def look_again(self, plans: list[tuple[Case, datetime | None]]) -> None:
+        if not plans:
+            return
+        # By version: a case stored since it was read keeps the moment storing it set.
+        # On the table, not the model: a plain executemany, one statement for the batch.
+        await self._session.execute(
+            update(_CASES)
+            .where(_CASES.c.number == bindparam("n"), _CASES.c.version == bindparam("v"))
+            .values(chase_at=bindparam("at")),
+            [{"n": case.number, "v": case.version, "at": at} for case, at in plans],
         )
+
+    async def _due(
+        self, now: datetime, status: ColumnElement[bool], after: Place | None, limit: int
+    ) -> list[tuple[Place, Case]]:
+        """Cases of a status whose moment has come, by the partial index on (`status`,
+        `chase_at`, `number`), in order of moment and number: the read is bounded to the
+        due rows (ordered by number alone, PostgreSQL walked the primary key through
+        every case when none was due)."""
+        moment, number = col(CaseRow.chase_at), col(CaseRow.number)
+        stmt = select(CaseRow).where(moment <= now, status)
+        if after is not None:
+            stmt = stmt.where(
+                tuple_(moment, number)
+                > tuple_(literal(after[0], UtcDateTime()), literal(after[1], String()))
+            )
+        rows = await self._session.scalars(stmt.order_by(moment, number).limit(limit))
+        return [((r.chase_at, r.number), _from_row(r)) for r in rows if r.chase_at is not None]
 
     async def daily_figures(
         self, *, day_start: datetime, day_end: datetime, since: datetime, now: datetime
@@ -248,18 +274,6 @@ class SqlCaseRepository:
     async def linked_to(self, number: str) -> list[Case]:
         return await self._cases(
             select(CaseRow).where(col(CaseRow.linked_to) == number).order_by(col(CaseRow.number))
-        )
-
-    async def resolved_before(self, moment: datetime, *, after: str, limit: int) -> list[Case]:
-        return await self._cases(
-            select(CaseRow)
-            .where(
-                col(CaseRow.status) == CaseStatus.RESOLVED.value,
-                col(CaseRow.resolved_at) <= moment,
-                col(CaseRow.number) > after,
-            )
-            .order_by(CaseRow.number)
-            .limit(limit)
         )
 
     async def erase_trail(self, number: str, customer: CustomerId) -> None:
@@ -341,6 +355,7 @@ def _to_row(case: Case) -> dict[str, Any]:
         "satisfaction_comment": case.satisfaction_comment,
         "rated_at": case.rated_at,
         "forgotten_at": case.forgotten_at,
+        "chase_at": first_look(case),
         "received_at": case.received_at,
         "due_at": case.due_at,
         "original_due_at": case.original_due_at,

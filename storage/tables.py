@@ -19,15 +19,26 @@ def _ts(nullable: bool = False, index: bool = False) -> Any:
 class CaseRow(SQLModel, table=True):
     __tablename__ = "cases"
     __table_args__ = (
-        # The scheduler's sweep: open cases by due time.
+        # Open cases by due time: the desk's queues and the daily digest.
         Index("ix_cases_status_due_at", "status", "due_at"),
+        # What the scheduler's sweeps read: cases of a status whose next alert or survey
+        # step may have come. Led by the status, so that SQLite without statistics takes
+        # it over the status index below. Cases that are over have no moment.
+        Index(
+            "ix_cases_chase_at",
+            "status",
+            "chase_at",
+            "number",
+            sqlite_where=text("chase_at IS NOT NULL"),
+            postgresql_where=text("chase_at IS NOT NULL"),
+        ),
         # Queues and reports per department.
         Index("ix_cases_department_status_due_at", "department", "status", "due_at"),
         # "My cases" for a customer.
         Index("ix_cases_customer", "customer_platform", "customer_user_id", "received_at"),
         Index("ix_cases_assignee_status", "assignee", "status"),
         Index("ix_cases_status_legal_due_at", "status", "legal_due_at"),
-        # The survey sweep: resolved cases by when they were resolved.
+        # Resolved cases by when they were resolved.
         Index("ix_cases_status_resolved_at", "status", "resolved_at"),
         # Provisional deadlines to count again; a partial index would be smaller, but
         # this one reads the same on both databases.
@@ -93,6 +104,9 @@ class CaseRow(SQLModel, table=True):
     satisfaction_comment: str | None = Field(default=None, sa_column=Column(Text))
     rated_at: datetime | None = _ts(nullable=True)
     forgotten_at: datetime | None = _ts(nullable=True)
+    # When the scheduler is to read the case next (core.chasing.watch); None when the
+    # case is over. Set whenever the case is stored, moved on by the sweeps.
+    chase_at: datetime | None = _ts(nullable=True)
     version: int = Field(default=0)
 
 

@@ -21,6 +21,7 @@ from core.cases.case import Case
 from core.cases.values import ERASED, FORGOTTEN_ACTOR, SATISFIED_FROM, CaseEvent, CaseStatus
 from core.channel.io import Reply
 from core.channel.outbox import OutboundMessage, Recipient
+from core.chasing.watch import Place, first_look
 from core.customers.dialogue.state import Dialogue
 from core.desk.service import invitation_hash
 from core.desk.staff import ChatAddress, Department, Invitation, Role, StaffMember
@@ -97,6 +98,7 @@ class Tables:
     departments: dict[str, Department] = field(default_factory=dict)
     outbox: list[Queued] = field(default_factory=list)
     case_alerts: set[tuple[str, str, datetime]] = field(default_factory=set)
+    chase_at: dict[str, datetime | None] = field(default_factory=dict)  # by case number
 
 
 # -- the repositories ------------------------------------------------------------------------
@@ -175,17 +177,6 @@ class FakeCaseRepository:
             satisfied_this_month=sum((c.satisfaction or 0) >= SATISFIED_FROM for c in rated),
         )
 
-    async def resolved_before(self, moment: datetime, *, after: str, limit: int) -> list[Case]:
-        def wanted(c: Case) -> bool:
-            return (
-                c.status is CaseStatus.RESOLVED
-                and c.resolved_at is not None
-                and c.resolved_at <= moment
-                and c.number > after
-            )
-
-        return self._select(wanted, _by_number)[:limit]
-
     async def erase_trail(self, number: str, customer: CustomerId) -> None:
         mine = f"customer:{customer}"
         self._t.events = [
@@ -203,27 +194,32 @@ class FakeCaseRepository:
     async def linked_to(self, number: str) -> list[Case]:
         return self._select(lambda c: c.linked_to == number, _by_number)
 
-    async def chase_candidates(
-        self,
-        *,
-        reminder_by: datetime,
-        unassigned_since: datetime,
-        legal_by: datetime,
-        after: str,
-        limit: int,
-    ) -> list[Case]:
-        def wanted(c: Case) -> bool:
-            return (
-                c.status.is_open
-                and c.number > after
-                and (
-                    c.due_at <= reminder_by
-                    or (c.assignee is None and c.received_at <= unassigned_since)
-                    or c.legal_due_at <= legal_by
-                )
-            )
+    async def alerts_due(
+        self, now: datetime, *, after: Place | None, limit: int
+    ) -> list[tuple[Place, Case]]:
+        return self._due(now, lambda c: c.status.is_open, after)[:limit]
 
-        return self._select(wanted, _by_number)[:limit]
+    async def surveys_due(
+        self, now: datetime, *, after: Place | None, limit: int
+    ) -> list[tuple[Place, Case]]:
+        return self._due(now, lambda c: c.status is CaseStatus.RESOLVED, after)[:limit]
+
+    async def look_again(self, plans: list[tuple[Case, datetime | None]]) -> None:
+        for case, at in plans:
+            if self._t.cases[case.number].version == case.version:
+                self._t.chase_at[case.number] = at
+
+    def _due(
+        self, now: datetime, status: Callable[[Case], bool], after: Place | None
+    ) -> list[tuple[Place, Case]]:
+        due = []
+        for c in self._t.cases.values():
+            at = self._t.chase_at.get(c.number)
+            if at is None or at > now or not status(c):
+                continue
+            if after is None or (at, c.number) > after:
+                due.append(((at, c.number), copy.deepcopy(c)))
+        return sorted(due, key=lambda placed: placed[0])
 
     async def daily_figures(
         self, *, day_start: datetime, day_end: datetime, since: datetime, now: datetime
@@ -267,6 +263,7 @@ class FakeCaseRepository:
         self._t.events.extend(case.pending_events)
         case.pending_events.clear()
         self._t.cases[case.number] = copy.deepcopy(case)
+        self._t.chase_at[case.number] = first_look(case)
 
     def _select(self, wanted: Callable[[Case], bool], order: Callable[[Case], Any]) -> list[Case]:
         chosen = sorted((c for c in self._t.cases.values() if wanted(c)), key=order)

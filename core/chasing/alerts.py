@@ -2,7 +2,10 @@
 
 They run in any number of scheduler processes at once: an alert is claimed (inserted
 once) in the same transaction that queues its messages, and the digest's messages carry
-an idempotency key per day and person, so nothing goes out twice.
+an idempotency key per day and person, so nothing goes out twice. The deadline sweep
+reads only the cases whose next alert may have come (`core.chasing.watch`) and, having
+claimed what is due, sets when each is to be read again: its cost follows the alerts to
+raise and the cases changed since, not the number of open cases.
 """
 
 from __future__ import annotations
@@ -16,13 +19,8 @@ from core.cases.case import Case
 from core.cases.naming import type_name
 from core.channel.io import Reply
 from core.channel.outbox import OutboundMessage
-from core.chasing.rules import (
-    LEGAL_WARNING,
-    UNASSIGNED_AFTER,
-    AlertKind,
-    BusinessHours,
-    due_alerts,
-)
+from core.chasing.rules import AlertKind, BusinessHours, due_alerts, next_alert_at
+from core.chasing.watch import Place
 from core.desk.notify import tell_staff
 from core.desk.staff import ChatAddress, Role, StaffMember
 from core.desk.taking import view_button
@@ -45,23 +43,22 @@ async def chase_deadlines(
     """Queue the deadline alerts that are due; returns how many alerts were raised."""
     if not hours.is_open(calendar, now):
         return 0  # nothing at night or on days off: it waits for the next working morning
-    horizon = calendar.add_working_days(now, 1)
     raised = 0
-    after = ""
+    after: Place | None = None
     people = _People()
     while True:
         async with unit_of_work() as uow:
-            cases = await uow.cases.chase_candidates(
-                reminder_by=horizon,
-                unassigned_since=now - UNASSIGNED_AFTER,
-                legal_by=now + LEGAL_WARNING,
-                after=after,
-                limit=BATCH,
-            )
-            if not cases:
+            batch = await uow.cases.alerts_due(now, after=after, limit=BATCH)
+            if not batch:
                 return raised
-            after = cases[-1].number
+            after = batch[-1][0]
+            cases = [case for _, case in batch]
             raised += await _raise_alerts(uow, cases, calendar, hours, alerts, people, now)
+            # Every alert due now is claimed (here or before): read each case again at
+            # its next alert, in the transaction that claimed these.
+            await uow.cases.look_again(
+                [(case, next_alert_at(case, now, calendar, hours)) for case in cases]
+            )
             await uow.commit()
 
 

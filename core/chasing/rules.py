@@ -90,3 +90,59 @@ def due_alerts(
     if now >= case.legal_due_at - LEGAL_WARNING:
         alerts.append(DueAlert(AlertKind.LEGAL_CEILING, case.legal_due_at))
     return alerts
+
+
+def next_alert_at(
+    case: Case, now: datetime, calendar: WorkingCalendar, hours: BusinessHours
+) -> datetime | None:
+    """The first moment after `now` at which the case, left as it is, falls due for an
+    alert it is not due for at `now`; None when no further alert can come.
+
+    The sweep reads a case again only then: it has claimed every alert due at `now`, and
+    any change to the case (a new deadline, an assignee, a status) makes it look sooner.
+    Business hours are left out on purpose: an alert due at night waits for the first
+    sweep of the morning, which finds the case due then.
+    """
+    if not case.status.is_open:
+        return None
+    moments = [
+        case.due_at,  # overdue
+        calendar.add_working_days(case.due_at, 1),  # escalation
+        case.legal_due_at - LEGAL_WARNING,
+    ]
+    if now < case.due_at:
+        moments.append(_reminder_from(case.due_at, calendar))
+    if case.assignee is None:
+        moments.append(_unassigned_from(case.received_at, calendar, hours))
+    return min((m for m in moments if m > now), default=None)
+
+
+def _reminder_from(due_at: datetime, calendar: WorkingCalendar) -> datetime:
+    """The first moment one working day from which reaches `due_at`: the reminder's
+    condition in `due_alerts`, solved for `now`."""
+    local = due_at.astimezone(calendar.tz)
+    day = local.date() - timedelta(days=1)
+    while not calendar.is_working_day(day):
+        day -= timedelta(days=1)
+    # From the last working day before the due date on, the next working day is the due
+    # date or later. On that day itself, the same time of day as the deadline reaches it;
+    # a deadline on a day off is reached from the day's very start.
+    if calendar.next_working_day(day) == local.date():
+        return datetime.combine(day, local.timetz())
+    return datetime.combine(day, time(0), calendar.tz)
+
+
+def _unassigned_from(
+    received_at: datetime, calendar: WorkingCalendar, hours: BusinessHours
+) -> datetime:
+    """The moment the case has waited `UNASSIGNED_AFTER` of working time."""
+    first = received_at.astimezone(calendar.tz)
+    left, day = UNASSIGNED_AFTER, first.date()
+    while True:
+        if calendar.is_working_day(day):
+            opens = max(datetime.combine(day, hours.start, calendar.tz), first)
+            closes = datetime.combine(day, hours.end, calendar.tz)
+            if closes - opens >= left:
+                return opens + left
+            left -= max(closes - opens, timedelta(0))
+        day += timedelta(days=1)

@@ -22,6 +22,7 @@ from core.cases.values import SATISFIED_FROM, CaseStatus
 from core.channel.io import Reply
 from core.channel.outbox import OutboundMessage
 from core.chasing.rules import BusinessHours
+from core.chasing.watch import Place
 from core.customers.dialogue import pending
 from core.customers.dialogue.effects import CommentOnRating, RateCase, SettleRating
 from core.customers.dialogue.state import Awaiting, Dialogue, Pending, Step
@@ -242,27 +243,34 @@ async def chase_surveys(
     Reminders go out in business hours only: nobody is woken for a survey."""
     remind = hours.is_open(calendar, now)
     queued = 0
-    after = ""
+    after: Place | None = None
     while True:
         async with unit_of_work() as uow:
-            # A working day is at least a calendar day: older resolutions are candidates.
-            cases = await uow.cases.resolved_before(
-                now - timedelta(days=1), after=after, limit=BATCH
-            )
-            if not cases:
+            batch = await uow.cases.surveys_due(now, after=after, limit=BATCH)
+            if not batch:
                 return queued
-            after = cases[-1].number
+            after = batch[-1][0]
+            cases = [case for _, case in batch]
             reminders: list[tuple[Case, datetime]] = []
+            # When to read each case again: its reminder, else the survey's end.
+            looks: list[tuple[Case, datetime | None]] = []
             for case in cases:
                 resolved_at = case.resolved_at
                 if resolved_at is None:  # never so for a resolved case; the type allows it
                     continue
-                if now - resolved_at >= SURVEY_OPEN_FOR:
-                    await _expire(uow, case, now)
+                expires = resolved_at + SURVEY_OPEN_FOR
+                if now >= expires:
+                    await _expire(uow, case, now)  # closed: nothing more to look at
                     continue
                 due = calendar.add_working_days(resolved_at, 1)
-                if remind and case.satisfaction is None and now >= due:
+                if case.satisfaction is not None:
+                    looks.append((case, expires))
+                elif now < due:
+                    looks.append((case, min(due, expires)))
+                elif remind:
                     reminders.append((case, resolved_at))
+                    looks.append((case, expires))  # reminded now or before
+                # Otherwise the reminder waits for business hours and the case stays due.
             # Claimed per resolution: a case resolved again gets a reminder of its own.
             claimed = await uow.case_alerts.claim(
                 [(c.number, REMINDER_KIND, at) for c, at in reminders], now
@@ -271,6 +279,7 @@ async def chase_surveys(
                 if (case.number, REMINDER_KIND) in claimed:
                     await _remind(uow, case, resolved_at, now)
                     queued += 1
+            await uow.cases.look_again(looks)
             await uow.commit()
 
 

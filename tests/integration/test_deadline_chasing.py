@@ -189,6 +189,7 @@ async def test_two_schedulers_sweep_ten_thousand_cases_once(
         "department": "cards",
         "assignee": "1",
         "received_at": received,
+        "chase_at": received,  # what storing the case through the repository sets
         "due_at": at("2026-04-03 09:00"),
         "original_due_at": at("2026-04-03 09:00"),
         "legal_due_at": received + timedelta(days=15),

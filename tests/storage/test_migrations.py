@@ -65,3 +65,28 @@ async def test_upgrading_gives_stored_cases_their_intake_channel_and_promised_de
         ]
     finally:
         await engine.dispose()
+
+
+async def test_upgrading_has_the_sweeps_read_open_and_resolved_cases_once(
+    tmp_path: Path,
+) -> None:
+    engine = await fresh_engine(database_url(tmp_path), "0016")
+    staff = "staff:1"
+    waiting = new_case("CP-20261102-0001")  # open, unassigned: the sweep must read it
+    answered = new_case("CP-20261102-0002", customer=BOB)
+    answered.assign(department="cards", assignee=staff, actor=staff, now=at("2026-11-02 11:00"))
+    answered.start(actor=staff, now=at("2026-11-02 11:00"))
+    answered.resolve(result="done", actor=staff, now=at("2026-11-03 10:00"))
+    closed = new_case("CP-20261102-0003")
+    closed.withdraw(reason=None, actor="customer:x", now=at("2026-11-02 12:00"))
+    try:
+        for case in (waiting, answered, closed):
+            await store_before_upgrade(engine, case)
+        await upgrade(engine)
+        later = at("2026-11-20 10:00")
+        async with SqlUnitOfWork(engine) as uow:
+            alerts = [c.number for _, c in await uow.cases.alerts_due(later, after=None, limit=9)]
+            surveys = [c.number for _, c in await uow.cases.surveys_due(later, after=None, limit=9)]
+        assert (alerts, surveys) == (["CP-20261102-0001"], ["CP-20261102-0002"])
+    finally:
+        await engine.dispose()
