@@ -1,6 +1,6 @@
 """Benchmark: the WeChat dialogue step beside a bare ORM step, on the same core and database.
 
-In one run, with every server process pinned to one core (`--core`, default 1) and this
+In one run, with every server process pinned to one core (`--core`, default the last) and this
 load generator on the other:
 
   (a) the bare step (`benchmarks.bare_step`: aiohttp, one SELECT + UPDATE + INSERT through
@@ -155,7 +155,8 @@ async def profile(args: argparse.Namespace) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
-    parser.add_argument("--core", type=int, default=1, help="the core of the servers")
+    cores = sorted(os.sched_getaffinity(0))
+    parser.add_argument("--core", type=int, default=cores[-1], help="the servers' core")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--closed-seconds", type=float, default=20.0)
     parser.add_argument("--rate", type=float, default=150.0, help="open loop, messages/s")
@@ -163,7 +164,6 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="the stage table instead")
     parser.add_argument("--smoke", action="store_true", help="seconds; non-zero on errors")
     args = parser.parse_args()
-    cores = sorted(os.sched_getaffinity(0))
     args.load_core = next((c for c in cores if c != args.core), args.core)
     os.sched_setaffinity(0, {args.load_core})
     if args.smoke:
