@@ -2,9 +2,11 @@
 
 Per request it does what the smallest conceivable dialogue step must: read the
 customer's row, write it back, record the message, commit — one SELECT, one UPDATE and
-one INSERT through the same stack as the service (sqlmodel tables, SQLAlchemy async
+one INSERT through the same ORM as the service (sqlmodel tables, SQLAlchemy async
 sessions from `storage.database`, so on SQLite the same pragmas and the same in-process
 writer queue), and answers a short XML text. No signature, no dialogue, no dedupe.
+On SQLite it uses SQLAlchemy's own aiosqlite driver, as a bare application would
+(`--driver project`: the service's, `storage.sqlite_driver`).
 
     python -m benchmarks.bare_step --database-url sqlite+aiosqlite:///tmp/b.sqlite3
 
@@ -21,11 +23,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import JSON, Column, MetaData, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import JSON, Column, MetaData, event, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlmodel import Field, SQLModel, col
 
-from storage.database import create_engine, session_factory
+from storage.database import create_engine, session_factory, sqlite_pragmas
 
 # A metadata of their own: only these two tables are created in the scratch database.
 _METADATA = MetaData()
@@ -91,8 +93,12 @@ class BareStep:
         )
 
 
-async def _serve(database_url: str, customers: int) -> None:
+async def _serve(database_url: str, customers: int, driver: str) -> None:
     engine = create_engine(database_url)
+    if engine.dialect.name == "sqlite" and driver == "aiosqlite":
+        await engine.dispose()
+        engine = create_async_engine(database_url, connect_args={"timeout": 30})
+        event.listen(engine.sync_engine, "connect", sqlite_pragmas)
     async with engine.begin() as conn:
         await conn.run_sync(_METADATA.create_all)
         seeded = [{"user_id": customer_id(n), "state": {}} for n in range(customers)]
@@ -117,8 +123,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--customers", type=int, default=2000, help="rows seeded at start")
+    parser.add_argument("--driver", choices=["aiosqlite", "project"], default="aiosqlite")
     args = parser.parse_args()
-    asyncio.run(_serve(args.database_url, args.customers))
+    asyncio.run(_serve(args.database_url, args.customers, args.driver))
 
 
 if __name__ == "__main__":

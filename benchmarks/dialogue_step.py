@@ -1,7 +1,7 @@
 """Benchmark: the WeChat dialogue step beside a bare ORM step, on the same core and database.
 
-In one run, with every server process pinned to one core (`--core`, default the last) and this
-load generator on the other:
+In one run, with both servers' processes pinned to one core (`--core`, default the last)
+and this load generator on another:
 
   (a) the bare step (`benchmarks.bare_step`: aiohttp, one SELECT + UPDATE + INSERT through
       the same sqlmodel/SQLAlchemy async stack, on a scratch database), its capacity
@@ -10,6 +10,9 @@ load generator on the other:
       customers walking the whole complaint dialogue (`benchmarks.step_load`); every
       answer is checked, and a wrong or non-200 answer is an error;
   (c) both in an open loop at `--rate` (150) messages per second for `--seconds` (60).
+
+Both servers run side by side; the closed loops take turns (`--slices`, 4 each), so a
+machine that is busier at one moment than another weighs on both alike.
 
 It prints req/s, p50/p99/max latency and errors of each, and the ratio service/bare of
 the closed-loop capacities. `--profile` instead runs the service under cProfile and
@@ -51,7 +54,7 @@ SERVICE_ENV = {
 
 
 @asynccontextmanager
-async def bare_server(database_url: str, cpu: int | None) -> AsyncIterator[int]:
+async def bare_server(database_url: str, cpu: int | None, driver: str) -> AsyncIterator[int]:
     """`benchmarks.bare_step` in its own process; yields its port."""
     process = await asyncio.create_subprocess_exec(
         *pinned(cpu),
@@ -60,6 +63,8 @@ async def bare_server(database_url: str, cpu: int | None) -> AsyncIterator[int]:
         "benchmarks.bare_step",
         "--database-url",
         database_url,
+        "--driver",
+        driver,
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
     )
@@ -75,50 +80,62 @@ async def bare_server(database_url: str, cpu: int | None) -> AsyncIterator[int]:
             await process.wait()
 
 
-async def measure(
-    port: int, dialogue: bool, args: argparse.Namespace, redeliver_every: int = 0
-) -> tuple[Tally, Tally | None]:
-    """Warm up, then the closed loop and (unless skipped) the open loop."""
-    url = f"http://127.0.0.1:{port}/wechat"
-    await closed_loop(
-        url, Customers(args.connections, dialogue, 1), connections=args.connections, seconds=2
-    )
-    closed = await closed_loop(
-        url,
-        Customers(args.connections, dialogue, 100_000),
-        connections=args.connections,
-        seconds=args.closed_seconds,
-        redeliver_every=redeliver_every,
-    )
-    if args.seconds <= 0:
-        return closed, None
-    customers = Customers(walking_for(args.rate), dialogue, 200_000)
-    return closed, await open_loop(url, customers, rate=args.rate, seconds=args.seconds)
+async def alternate(bare_url: str, step_url: str, args: argparse.Namespace) -> tuple[Tally, Tally]:
+    """The closed loop, in `--slices` turns of each server, so both see the same
+    machine; the tallies of all turns together."""
+    bare, step = Tally(), Tally()
+    redeliver = 5 if args.smoke else 0
+    for turn in range(args.slices):
+        first = 100_000 * (turn + 1)
+        for url, dialogue, tally, every in (
+            (bare_url, False, bare, 0),
+            (step_url, True, step, redeliver),
+        ):
+            tally.add(
+                await closed_loop(
+                    url,
+                    Customers(args.connections, dialogue, first),
+                    connections=args.connections,
+                    seconds=args.closed_seconds / args.slices,
+                    redeliver_every=every,
+                )
+            )
+    return bare, step
 
 
 async def compare(args: argparse.Namespace) -> int:
     kind = args.database
     print(
         f"{kind}; servers on core {args.core}, load on core {args.load_core}; closed loop "
-        f"{args.connections} connections for {args.closed_seconds:g} s; open loop "
-        f"{args.rate:g} msg/s for {args.seconds:g} s"
+        f"{args.connections} connections, {args.closed_seconds:g} s each in {args.slices} "
+        f"turns; open loop {args.rate:g} msg/s for {args.seconds:g} s each"
     )
-    redeliver = 5 if args.smoke else 0
-    async with scratch_database(kind, PG_STEP_DB) as url, bare_server(url, args.core) as port:
-        bare, bare_open = await measure(port, False, args)
     async with (
-        scratch_database(kind, PG_STEP_DB) as url,
-        running_service(url, SERVICE_ENV, cpu=args.core) as service,
+        scratch_database(kind, f"{PG_STEP_DB}_bare") as bare_db,
+        bare_server(bare_db, args.core, args.bare_driver) as bare_port,
+        scratch_database(kind, PG_STEP_DB) as step_db,
+        running_service(step_db, SERVICE_ENV, cpu=args.core) as service,
     ):
-        step, step_open = await measure(service.port, True, args, redeliver)
+        bare_url = f"http://127.0.0.1:{bare_port}/wechat"
+        step_url = f"http://127.0.0.1:{service.port}/wechat"
+        for url, dialogue in ((bare_url, False), (step_url, True)):  # warm-up
+            await closed_loop(url, Customers(8, dialogue, 1), connections=8, seconds=2)
+        bare, step = await alternate(bare_url, step_url, args)
+        opened: list[tuple[str, Tally]] = []
+        if args.seconds > 0:
+            for name, url, dialogue in (
+                ("WeChat step", step_url, True),
+                ("bare ORM step", bare_url, False),
+            ):
+                customers = Customers(walking_for(args.rate), dialogue, 10_000_000)
+                tally = await open_loop(url, customers, rate=args.rate, seconds=args.seconds)
+                opened.append((name, tally))
     print(f"  closed, bare ORM step:  {bare.line()}")
     print(f"  closed, WeChat step:    {step.line()}")
-    ratio = (len(step.latencies) / step.elapsed) / (len(bare.latencies) / bare.elapsed)
-    print(f"  ratio WeChat/bare: {ratio:.2f}; cases filed {len(step.cases)}")
-    for name, tally in (("bare ORM step", bare_open), ("WeChat step", step_open)):
-        if tally is not None:
-            print(f"  open {args.rate:g}/s, {name + ':':<15} {tally.line()}")
-    tallies = [t for t in (bare, step, bare_open, step_open) if t is not None]
+    print(f"  ratio WeChat/bare: {step.rate() / bare.rate():.2f}; cases filed {len(step.cases)}")
+    for name, tally in opened:
+        print(f"  open {args.rate:g}/s, {name + ':':<15} {tally.line()}")
+    tallies = [bare, step, *(tally for _, tally in opened)]
     errors = sum(t.errors for t in tallies)
     for tally in tallies:
         for sample in tally.error_samples:
@@ -158,16 +175,23 @@ def main() -> None:
     cores = sorted(os.sched_getaffinity(0))
     parser.add_argument("--core", type=int, default=cores[-1], help="the servers' core")
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--closed-seconds", type=float, default=20.0)
+    parser.add_argument("--closed-seconds", type=float, default=20.0, help="per server")
+    parser.add_argument("--slices", type=int, default=4, help="closed-loop turns")
     parser.add_argument("--rate", type=float, default=150.0, help="open loop, messages/s")
     parser.add_argument("--seconds", type=float, default=60.0, help="open loop; 0: none")
+    parser.add_argument(
+        "--bare-driver",
+        choices=["aiosqlite", "project"],
+        default="aiosqlite",
+        help="SQLite driver of the bare step: SQLAlchemy's, or the service's",
+    )
     parser.add_argument("--profile", action="store_true", help="the stage table instead")
     parser.add_argument("--smoke", action="store_true", help="seconds; non-zero on errors")
     args = parser.parse_args()
     args.load_core = next((c for c in cores if c != args.core), args.core)
     os.sched_setaffinity(0, {args.load_core})
     if args.smoke:
-        args.closed_seconds, args.rate, args.seconds = 3.0, 50.0, 3.0
+        args.closed_seconds, args.slices, args.rate, args.seconds = 3.0, 1, 50.0, 3.0
     run = profile if args.profile else compare
     sys.exit(asyncio.run(run(args)))
 

@@ -68,13 +68,22 @@ class Tally:
         if len(self.error_samples) < 3:
             self.error_samples.append(what[:300])
 
+    def add(self, other: Tally) -> None:
+        self.latencies += other.latencies
+        self.errors += other.errors
+        self.error_samples += other.error_samples[: 3 - len(self.error_samples)]
+        self.cases += other.cases
+        self.elapsed += other.elapsed
+
+    def rate(self) -> float:
+        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
+
     def pct(self, p: float) -> float:
         ordered = sorted(self.latencies)
         return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000 if ordered else 0
 
     def line(self) -> str:
-        n = len(self.latencies)
-        rate = n / self.elapsed if self.elapsed else 0.0
+        n, rate = len(self.latencies), self.rate()
         worst = max(self.latencies, default=0.0) * 1000
         return (
             f"{rate:6.1f} req/s  p50 {self.pct(0.5):6.1f} ms  p99 {self.pct(0.99):6.1f} ms  "
