@@ -124,10 +124,18 @@ class SqliteSession(AsyncSession):
             self._after_transaction()
 
 
+# One factory per engine: a unit of work is made for every message.
+_FACTORIES: WeakKeyDictionary[AsyncEngine, async_sessionmaker[AsyncSession]] = WeakKeyDictionary()
+
+
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions for `engine`; on SQLite, ones that queue for the writer slot."""
-    session_class = SqliteSession if is_sqlite(engine) else AsyncSession
-    return async_sessionmaker(engine, class_=session_class, expire_on_commit=False)
+    factory = _FACTORIES.get(engine)
+    if factory is None:
+        session_class = SqliteSession if is_sqlite(engine) else AsyncSession
+        factory = async_sessionmaker(engine, class_=session_class, expire_on_commit=False)
+        _FACTORIES[engine] = factory
+    return factory
 
 
 def inserted_id(value: int | None) -> int:

@@ -1,10 +1,16 @@
-"""`DialogueStore` and `DeliveryLog` on SQL."""
+"""`DialogueStore` and `DeliveryLog` on SQL.
+
+Every customer message runs the statements of this module: they are Core statements on
+the tables, not ORM ones on the mapped classes. The ORM's UPDATE and INSERT go through
+its bulk-statement machinery (matching objects in the session, which these rows never
+are); Core costs about half as much per statement (README: Performance).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -13,6 +19,9 @@ from core.identity import CustomerId, Platform
 from core.ports import LockedDialogue
 from storage.dialect import upsert
 from storage.tables import DeliveryRow, DialogueRow
+
+_DIALOGUES: Table = DialogueRow.__table__  # type: ignore[attr-defined]
+_DELIVERIES: Table = DeliveryRow.__table__  # type: ignore[attr-defined]
 
 
 class SqlDialogueStore:
@@ -32,7 +41,7 @@ class SqlDialogueStore:
             else {}
         )
         stmt = (
-            upsert(self._session, DialogueRow)
+            upsert(self._session, _DIALOGUES)
             .values(
                 platform=customer.platform.value,
                 user_id=customer.user_id,
@@ -43,19 +52,19 @@ class SqlDialogueStore:
             )
             .on_conflict_do_update(
                 index_elements=["platform", "user_id"],
-                set_={"version": DialogueRow.version + 1, **interaction},
+                set_={"version": _DIALOGUES.c.version + 1, **interaction},
             )
-            .returning(DialogueRow.state, DialogueRow.held)
+            .returning(_DIALOGUES.c.state, _DIALOGUES.c.held)
         )
         state, held = (await self._session.execute(stmt)).one()
         return LockedDialogue(Dialogue.from_json(state) if state else None, held)
 
     async def save(self, customer: CustomerId, dialogue: Dialogue) -> None:
         await self._session.execute(
-            update(DialogueRow)
+            update(_DIALOGUES)
             .where(
-                col(DialogueRow.platform) == customer.platform.value,
-                col(DialogueRow.user_id) == customer.user_id,
+                _DIALOGUES.c.platform == customer.platform.value,
+                _DIALOGUES.c.user_id == customer.user_id,
             )
             .values(state=dialogue.to_json(), open_intake=dialogue.unfinished)
         )
@@ -89,17 +98,17 @@ class SqlDeliveryLog:
         # A concurrent insert of the same key waits for the first transaction and then
         # conflicts, so exactly one handler sees True.
         stmt = (
-            upsert(self._session, DeliveryRow)
+            upsert(self._session, _DELIVERIES)
             .values(key=key, at=now)
             .on_conflict_do_nothing(index_elements=["key"])
-            .returning(DeliveryRow.key)
+            .returning(_DELIVERIES.c.key)
         )
         return (await self._session.execute(stmt)).scalar_one_or_none() is not None
 
     async def keep_response(self, key: str, response: str, recipient: CustomerId) -> None:
         await self._session.execute(
-            update(DeliveryRow)
-            .where(col(DeliveryRow.key) == key)
+            update(_DELIVERIES)
+            .where(_DELIVERIES.c.key == key)
             .values(response=response, recipient=str(recipient))
         )
 
