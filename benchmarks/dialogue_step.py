@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import statistics
 import sys
 import tempfile
 from collections.abc import AsyncIterator
@@ -173,7 +174,8 @@ async def profile(args: argparse.Namespace) -> int:
             cpu = CpuSplit.between(service.pid, before, thread_cpu(service.pid))
             last = snapshot(service.pid, out)
         print(f"clocked, {args.database}, one message at a time: {tally.line()}")
-        for line in breakdown(first, last, cpu):
+        mean = statistics.fmean(tally.latencies)
+        for line in breakdown(first, last, cpu, mean):
             print(f"  {line}")
     return 1 if tally.errors else 0
 

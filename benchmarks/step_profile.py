@@ -6,8 +6,9 @@ runs the service as usual, with each stage of the WeChat step (see `STAGES`) wra
 a timer; on SIGUSR1 it writes the seconds spent in each so far, and the messages
 handled, to FILE as JSON. `benchmarks.dialogue_step --profile` runs it on one core with a
 single connection, one message at a time: a stage's wall-clock time is then all the
-time the core spent on it, the database driver's thread included (aiosqlite runs each
-statement there). A profiler that hooks every call (cProfile) was tried first: it
+time the message waited for it, the database driver's thread included (aiosqlite runs
+each statement there) — and, on a machine shared with other work, the time the core was
+busy with something else. A profiler that hooks every call (cProfile) was tried first: it
 inflates SQLAlchemy's deep call chains several times over and, since SQLAlchemy's
 greenlets leave frames on its stack while a statement waits, charges one stage with
 others' time; two clocks per stage cost nothing measurable.
@@ -129,25 +130,31 @@ def snapshot(pid: int, out: Path) -> dict[str, float]:
     return {k: float(v) for k, v in json.loads(out.read_text()).items()}
 
 
-def breakdown(first: dict[str, float], last: dict[str, float], cpu: CpuSplit) -> list[str]:
-    """The table: each stage's time per message between two snapshots, and the rest."""
+def breakdown(
+    first: dict[str, float], last: dict[str, float], cpu: CpuSplit, latency_s: float
+) -> list[str]:
+    """The table between two snapshots: each stage's time per message and its share of
+    the handler's; then what the client waited beyond the handler (aiohttp, the event
+    loop, the network), and the CPU the process used per message."""
     spent = {k: v - first.get(k, 0.0) for k, v in last.items()}
     messages = spent["messages"]
     handler = spent[HANDLER[0]]
-    whole = cpu.loop_s + cpu.others_s
-    lines = [f"{'stage':<30} {'ms/msg':>7} {'share':>6}"]
+    lines = [f"{'stage':<32} {'ms/msg':>7} {'share':>6}"]
 
-    def row(name: str, seconds: float) -> None:
-        lines.append(f"{name:<30} {seconds / messages * 1000:7.3f} {seconds / whole:6.1%}")
+    def row(name: str, seconds: float, share: bool = True) -> None:
+        shown = f"{seconds / handler:6.1%}" if share else ""
+        lines.append(f"{name:<32} {seconds / messages * 1000:7.3f} {shown}")
 
     staged = 0.0
     for name in dict.fromkeys(stage for stage, _, _ in STAGES):
         staged += spent.get(name, 0.0)
         row(name, spent.get(name, 0.0))
     row("rest of the WeChat handler", handler - staged)
-    row("aiohttp, event loop (the rest)", whole - handler)
-    row("total: the process's CPU", whole)
-    lines.append(f"{'  of it in driver threads':<30} {cpu.others_s / messages * 1000:7.3f}")
+    row("the WeChat handler, in all", handler)
+    row("aiohttp, loop, network", latency_s * messages - handler, share=False)
+    row("the client's wait (mean)", latency_s * messages, share=False)
+    row("the process's CPU", cpu.loop_s + cpu.others_s, share=False)
+    row("  of it in driver threads", cpu.others_s, share=False)
     return lines
 
 
