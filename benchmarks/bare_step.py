@@ -6,8 +6,7 @@ one INSERT through the same ORM as the service (sqlmodel tables, SQLAlchemy asyn
 sessions from `storage.database`, so on SQLite the same pragmas and the same in-process
 writer queue), and answers a short XML text. No signature, no dialogue, no dedupe.
 On SQLite it uses SQLAlchemy's own aiosqlite driver, as a bare application would
-(`--driver project`: the service's, `storage.sqlite_driver`). It runs on the event
-loop the service runs on (`--loop`, as `INTAKE_EVENT_LOOP`).
+(`--driver project`: the service's, `storage.sqlite_driver`).
 
     python -m benchmarks.bare_step --database-url sqlite+aiosqlite:///tmp/b.sqlite3
 
@@ -28,7 +27,6 @@ from sqlalchemy import JSON, Column, MetaData, event, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlmodel import Field, SQLModel, col
 
-from intake.event_loop import run_on
 from storage.database import create_engine, session_factory, sqlite_pragmas
 
 # A metadata of their own: only these two tables are created in the scratch database.
@@ -126,9 +124,8 @@ def main() -> None:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--customers", type=int, default=2000, help="rows seeded at start")
     parser.add_argument("--driver", choices=["aiosqlite", "project"], default="aiosqlite")
-    parser.add_argument("--loop", choices=["uvloop", "asyncio"], default="uvloop")
     args = parser.parse_args()
-    run_on(args.loop, _serve(args.database_url, args.customers, args.driver))
+    asyncio.run(_serve(args.database_url, args.customers, args.driver))
 
 
 if __name__ == "__main__":

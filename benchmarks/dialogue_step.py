@@ -54,14 +54,8 @@ SERVICE_ENV = {
 }
 
 
-def service_env(args: argparse.Namespace) -> dict[str, str]:
-    return {**SERVICE_ENV, "INTAKE_EVENT_LOOP": args.loop}
-
-
 @asynccontextmanager
-async def bare_server(
-    database_url: str, cpu: int | None, driver: str, loop: str
-) -> AsyncIterator[int]:
+async def bare_server(database_url: str, cpu: int | None, driver: str) -> AsyncIterator[int]:
     """`benchmarks.bare_step` in its own process; yields its port."""
     process = await asyncio.create_subprocess_exec(
         *pinned(cpu),
@@ -72,8 +66,6 @@ async def bare_server(
         database_url,
         "--driver",
         driver,
-        "--loop",
-        loop,
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
     )
@@ -115,16 +107,15 @@ async def alternate(bare_url: str, step_url: str, args: argparse.Namespace) -> t
 async def compare(args: argparse.Namespace) -> int:
     kind = args.database
     print(
-        f"{kind}, {args.loop}; servers on core {args.core}, load on core {args.load_core}; "
-        "closed loop "
+        f"{kind}; servers on core {args.core}, load on core {args.load_core}; closed loop "
         f"{args.connections} connections, {args.closed_seconds:g} s each in {args.slices} "
         f"turns; open loop {args.rate:g} msg/s for {args.seconds:g} s each"
     )
     async with (
         scratch_database(kind, f"{PG_STEP_DB}_bare") as bare_db,
-        bare_server(bare_db, args.core, args.bare_driver, args.loop) as bare_port,
+        bare_server(bare_db, args.core, args.bare_driver) as bare_port,
         scratch_database(kind, PG_STEP_DB) as step_db,
-        running_service(step_db, service_env(args), cpu=args.core) as service,
+        running_service(step_db, SERVICE_ENV, cpu=args.core) as service,
     ):
         bare_url = f"http://127.0.0.1:{bare_port}/wechat"
         step_url = f"http://127.0.0.1:{service.port}/wechat"
@@ -163,7 +154,7 @@ async def profile(args: argparse.Namespace) -> int:
         clocked = ("-m", "benchmarks.step_profile", "--out", str(out))
         async with (
             scratch_database(args.database, PG_STEP_DB) as url,
-            running_service(url, service_env(args), cpu=args.core, python_args=clocked) as service,
+            running_service(url, SERVICE_ENV, cpu=args.core, python_args=clocked) as service,
         ):
             url = f"http://127.0.0.1:{service.port}/wechat"
             await closed_loop(url, Customers(1, True, 1), connections=1, seconds=2)  # warm-up
@@ -195,9 +186,6 @@ def main() -> None:
         choices=["aiosqlite", "project"],
         default="aiosqlite",
         help="SQLite driver of the bare step: SQLAlchemy's, or the service's",
-    )
-    parser.add_argument(
-        "--loop", choices=["uvloop", "asyncio"], default="uvloop", help="both servers' loop"
     )
     parser.add_argument("--profile", action="store_true", help="the stage table instead")
     parser.add_argument("--smoke", action="store_true", help="seconds; non-zero on errors")

@@ -24,7 +24,6 @@ from core.messages import LANGUAGES
 from intake import admin, refusals
 from intake.calendar_source import build_calendar, year_sources
 from intake.config import Settings
-from intake.event_loop import run_on
 from intake.logs import configure_logging
 from intake.report_summary import summary
 from intake.reporting import CLI_ACTOR, figures_of, write_report
@@ -231,7 +230,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(settings: Settings, _args: argparse.Namespace) -> int:
-    run_on(settings.intake_event_loop, serve(build(settings)))
+    asyncio.run(serve(build(settings)))
     return 0
 
 

@@ -39,10 +39,6 @@ class Settings(BaseSettings):
     )
     intake_http_host: str = "127.0.0.1"
     intake_http_port: int = Field(default=8080, ge=0, le=65535, description="0: any free port")
-    intake_event_loop: Literal["uvloop", "asyncio"] = Field(
-        default="uvloop",
-        description="The event loop `intake serve` runs on (uvloop: where it is installed).",
-    )
     intake_log_level: str = "INFO"
     intake_timezone: str = "Asia/Shanghai"
     intake_calendar_file: Path | None = Field(
