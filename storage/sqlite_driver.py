@@ -6,9 +6,9 @@ close the cursor), each a hand-off to that thread and back through the event loo
 the pool adds a rollback after every commit. On one core those hand-offs, not SQLite,
 were most of a statement's cost. The cursor here does the four in a single call and
 keeps what SQLAlchemy reads afterwards (the rows, the description, rowcount, lastrowid);
-a commit or rollback with no transaction open is skipped. Everything else is SQLAlchemy's aiosqlite
-dialect as it is; `storage.database.create_engine` uses this one for `sqlite+aiosqlite`
-URLs.
+a commit or rollback with no transaction open is skipped. Everything else is SQLAlchemy's
+aiosqlite dialect as it is. `storage.database.create_engine` uses this one for every
+`sqlite+aiosqlite` URL (the engine's URL then names the driver `intake_aiosqlite`).
 """
 
 from __future__ import annotations
