@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-unit lint migrate lock pot fonts nginx bench-wechat bench-sweep bench-dispatch bench-report bench-cluster bench-metrics fuzz clean
+.PHONY: run test test-unit lint migrate lock pot fonts nginx bench-wechat bench-step bench-sweep bench-dispatch bench-report bench-cluster bench-metrics fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ test-unit: $(VENV)/.dev
 # Benchmarks are scripts, not tests: they print their figures (README: "Benchmarks").
 bench-wechat: $(VENV)/.dev
 	$(BIN)/python -m benchmarks.wechat_webhook $(BENCH_ARGS)
+
+# The WeChat dialogue step beside a bare ORM step, on one core; BENCH_ARGS="--smoke" is
+# CI's run of a few seconds, "--profile" the time of each stage of one message.
+bench-step: $(VENV)/.dev
+	$(BIN)/python -m benchmarks.dialogue_step $(BENCH_ARGS)
 
 bench-sweep: $(VENV)/.dev
 	$(BIN)/python -m benchmarks.scheduler_sweep $(BENCH_ARGS)

@@ -7,7 +7,7 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +44,11 @@ async def _run(*args: str, env: dict[str, str]) -> None:
         raise RuntimeError(f"intake {' '.join(args)} failed: {err.decode()[-500:]}")
 
 
+def pinned(cpu: int | None) -> list[str]:
+    """The command prefix that starts a process on one core (`taskset`), or nothing."""
+    return [] if cpu is None else ["taskset", "-c", str(cpu)]
+
+
 @dataclass
 class Service:
     port: int
@@ -56,8 +61,15 @@ class Service:
 
 
 @asynccontextmanager
-async def running_service(database_url: str, extra_env: dict[str, str]) -> AsyncIterator[Service]:
-    """`intake serve` in its own process."""
+async def running_service(
+    database_url: str,
+    extra_env: dict[str, str],
+    *,
+    cpu: int | None = None,
+    python_args: Sequence[str] = (),
+) -> AsyncIterator[Service]:
+    """`intake serve` in its own process; with `cpu`, pinned to that core (every thread
+    of it), and started as `python PYTHON_ARGS -m intake.cli serve` (e.g. under cProfile)."""
     env = {
         **os.environ,
         **extra_env,
@@ -68,7 +80,9 @@ async def running_service(database_url: str, extra_env: dict[str, str]) -> Async
     await _run("db", "upgrade", env=env)
     env["INTAKE_LOG_LEVEL"] = "INFO"  # for the "listening" line; WARNING would hide it
     process = await asyncio.create_subprocess_exec(
+        *pinned(cpu),
         sys.executable,
+        *python_args,
         "-m",
         "intake.cli",
         "serve",

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage import sqlite_driver
 from storage.crypto import DataKeys, use_keys
 
 
@@ -26,16 +27,18 @@ def create_engine(url: str, *, echo: bool = False, keys: DataKeys | None = None)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        # aiosqlite with a statement per trip to its thread (`storage.sqlite_driver`).
+        fast = parsed.set(drivername=f"sqlite+{sqlite_driver.DRIVER}")
         # Writers queue for the lock instead of failing at once.
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        engine = create_async_engine(fast, echo=echo, connect_args={"timeout": 30})
+        event.listen(engine.sync_engine, "connect", sqlite_pragmas)
     else:
         engine = create_async_engine(url, echo=echo, pool_pre_ping=True)
     use_keys(engine, keys)
     return engine
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers (the health check, status queries) run while a writer commits.
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -121,10 +124,18 @@ class SqliteSession(AsyncSession):
             self._after_transaction()
 
 
+# One factory per engine: a unit of work is made for every message.
+_FACTORIES: WeakKeyDictionary[AsyncEngine, async_sessionmaker[AsyncSession]] = WeakKeyDictionary()
+
+
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions for `engine`; on SQLite, ones that queue for the writer slot."""
-    session_class = SqliteSession if is_sqlite(engine) else AsyncSession
-    return async_sessionmaker(engine, class_=session_class, expire_on_commit=False)
+    factory = _FACTORIES.get(engine)
+    if factory is None:
+        session_class = SqliteSession if is_sqlite(engine) else AsyncSession
+        factory = async_sessionmaker(engine, class_=session_class, expire_on_commit=False)
+        _FACTORIES[engine] = factory
+    return factory
 
 
 def inserted_id(value: int | None) -> int:

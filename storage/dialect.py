@@ -16,7 +16,12 @@ from sqlalchemy.sql.functions import FunctionElement
 
 def upsert(session: AsyncSession, table: Any) -> Any:
     """An INSERT with `on_conflict_do_update/nothing` for the session's database."""
-    if session.get_bind().dialect.name == "postgresql":
+    return upsert_for(session.get_bind().dialect.name, table)
+
+
+def upsert_for(dialect: str, table: Any) -> Any:
+    """`upsert` for the database named `dialect` ("sqlite" or "postgresql")."""
+    if dialect == "postgresql":
         return pg_insert(table)
     return sqlite_insert(table)
 
