@@ -42,7 +42,7 @@ from pathlib import Path
 from benchmarks.service import pinned, running_service, scratch_database
 from benchmarks.step_load import Customers, Tally, closed_loop, open_loop, walking_for
 from benchmarks.step_profile import CpuSplit, breakdown, snapshot, thread_cpu
-from benchmarks.wechat_webhook import APP_ID, TOKEN
+from benchmarks.wechat_messages import APP_ID, TOKEN
 
 PG_STEP_DB = "intake_bench_step"
 # Plaintext mode: no WECHAT_AES_KEY. The API base points nowhere: no push is sent.

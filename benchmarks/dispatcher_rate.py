@@ -32,8 +32,9 @@ from benchmarks.service import scratch_database
 from core.channel.io import Reply
 from core.channel.outbox import OutboundMessage
 from core.identity import CustomerId, Platform
+from intake.clock import system_clock
 from intake.config import Settings
-from intake.wiring import build, system_clock
+from intake.wiring import build
 from storage.migrate import upgrade
 from storage.outbox import SqlOutboxQueue
 from storage.unit_of_work import SqlUnitOfWork

@@ -24,23 +24,8 @@ from dataclasses import dataclass, field
 import aiohttp
 
 from benchmarks.bare_step import customer_id
-from benchmarks.wechat_webhook import signed_request
+from benchmarks.wechat_messages import WALK, signed_request
 
-# The complaint, message by message, with a piece of the question each must be answered by.
-WALK: tuple[tuple[str, str], ...] = (
-    ("你好", "请问您想做什么"),
-    ("1", "涉及哪类业务"),
-    ("6", "涉及哪个网点"),
-    ("1", "哪个渠道"),
-    ("5", "请描述具体情况"),
-    ("ATM 吞卡后网点无人处理，等待了一个多小时。", "已收到"),
-    ("1", "处理结果"),
-    ("退卡", "个人信息说明"),
-    ("1", "请输入您的姓名"),
-    ("张三", "手机号"),
-    ("13812348000", "请核对"),
-    ("1", "受理编号"),
-)
 _TO = re.compile(r"<ToUserName><!\[CDATA\[([^\]]*)\]\]></ToUserName>")
 _CASE = re.compile(r"受理编号：(CP-\d{8}-\d{4})")
 

@@ -3,10 +3,13 @@
 The load comes from this process, the service runs in its own; messages are sent on an
 open-loop schedule (the N-th at start + N/rate, whether or not earlier ones have been
 answered), so slow answers show up as latency instead of quietly lowering the load.
-Each simulated customer walks through a complaint, so cases are filed along the way.
+Each simulated customer walks through a complaint (`benchmarks.wechat_messages.WALK`),
+starting at a different step, so cases are filed along the way; the database is asked
+afterwards how many.
 
     .venv/bin/python -m benchmarks.wechat_webhook --database sqlite --rate 200 --messages 4000
     .venv/bin/python -m benchmarks.wechat_webhook --database postgresql --rate 200
+    make bench-wechat BENCH_ARGS="--smoke"    # seconds; exits 1 on an error or no case filed
 """
 
 from __future__ import annotations
@@ -14,34 +17,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
-import secrets
 import statistics
+import sys
 import time
 from dataclasses import dataclass
 
 import aiohttp
-from wechatpy.crypto import WeChatCrypto
+from sqlalchemy import func, select
 
 from benchmarks.service import running_service, scratch_database
-from bots.wechat.codec import sign
+from benchmarks.wechat_messages import AES_KEY, APP_ID, TOKEN, WALK, signed_request
+from storage.database import create_engine
+from storage.tables import CaseRow
 
-TOKEN = "BenchToken"
-APP_ID = "wxbench0000000001"
-AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
-# One customer's complaint, step by step; customers start at different steps.
-SCRIPT = [
-    "你好",
-    "1",
-    "5",
-    "1",
-    "ATM 吞卡后网点无人处理，等待了一个多小时。",
-    "1",
-    "退卡",
-    "1",
-    "张三",
-    "13812348000",
-    "1",
-]
+# One customer's complaint, message by message; customers start at different steps.
+SCRIPT = [text for text, _ in WALK]
 
 
 @dataclass
@@ -49,29 +39,6 @@ class Result:
     latencies: list[float]
     errors: int
     elapsed: float
-
-
-def signed_request(openid: str, text: str, msg_id: int, encrypted: bool) -> tuple[dict, bytes]:
-    now = str(int(time.time()))
-    nonce = secrets.token_hex(6)
-    xml = (
-        f"<xml><ToUserName>gh_bench</ToUserName><FromUserName>{openid}</FromUserName>"
-        f"<CreateTime>{now}</CreateTime><MsgType>text</MsgType>"
-        f"<Content><![CDATA[{text}]]></Content><MsgId>{msg_id}</MsgId></xml>"
-    )
-    query = {
-        "timestamp": now,
-        "nonce": nonce,
-        "openid": openid,
-        "signature": sign(TOKEN, now, nonce),
-    }
-    if not encrypted:
-        return query, xml.encode()
-    sealed = WeChatCrypto(TOKEN, AES_KEY, APP_ID).encrypt_message(xml, nonce, now)
-    encrypt = sealed.split("<Encrypt><![CDATA[")[1].split("]]>")[0]
-    query |= {"encrypt_type": "aes", "msg_signature": sign(TOKEN, now, nonce, encrypt)}
-    body = f"<xml><ToUserName>gh_bench</ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
-    return query, body.encode()
 
 
 async def fire(port: int, messages: int, rate: float, customers: int, encrypted: bool) -> Result:
@@ -113,7 +80,7 @@ async def fire(port: int, messages: int, rate: float, customers: int, encrypted:
         return Result(latencies, errors, time.perf_counter() - start)
 
 
-def report(kind: str, rate: float, result: Result, cpu: float) -> None:
+def report(kind: str, rate: float, result: Result, cpu: float, cases: int) -> None:
     ordered = sorted(result.latencies)
 
     def pct(p: float) -> float:
@@ -124,18 +91,32 @@ def report(kind: str, rate: float, result: Result, cpu: float) -> None:
         f"{len(ordered) / result.elapsed:.1f}/s achieved, errors {result.errors}; "
         f"latency p50 {pct(0.50):.1f} ms, p99 {pct(0.99):.1f} ms, max {ordered[-1] * 1000:.1f} ms"
         f" (mean {statistics.fmean(ordered) * 1000:.1f} ms); "
-        f"service CPU {cpu / len(ordered) * 1000:.2f} ms per message"
+        f"service CPU {cpu / len(ordered) * 1000:.2f} ms per message; {cases} cases filed"
     )
 
 
-async def main() -> None:
+async def cases_filed(database_url: str) -> int:
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            return int((await conn.execute(select(func.count()).select_from(CaseRow))).scalar_one())
+    finally:
+        await engine.dispose()
+
+
+async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--rate", type=float, default=200.0, help="messages per second")
     parser.add_argument("--messages", type=int, default=4000)
     parser.add_argument("--customers", type=int, default=400)
     parser.add_argument("--plaintext", action="store_true", help="no AES (default: safe mode)")
+    parser.add_argument(
+        "--smoke", action="store_true", help="240 messages from 10 customers, both databases"
+    )
     args = parser.parse_args()
+    if args.smoke:
+        args.database, args.rate, args.messages, args.customers = "both", 100.0, 240, 10
     kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
     env = {
         "WECHAT_TOKEN": TOKEN,
@@ -144,16 +125,24 @@ async def main() -> None:
         "WECHAT_AES_KEY": AES_KEY,
         "WECHAT_API_BASE_URL": "http://127.0.0.1:9",
     }
+    broken = False
     for kind in kinds:
-        async with scratch_database(kind) as url, running_service(url, env) as service:
-            encrypted = not args.plaintext
-            await fire(
-                service.port, min(200, args.messages), args.rate, args.customers, encrypted
-            )  # warm-up
-            cpu = service.cpu_seconds()
-            result = await fire(service.port, args.messages, args.rate, args.customers, encrypted)
-            report(kind, args.rate, result, service.cpu_seconds() - cpu)
+        async with scratch_database(kind) as url:
+            async with running_service(url, env) as service:
+                encrypted = not args.plaintext
+                await fire(
+                    service.port, min(200, args.messages), args.rate, args.customers, encrypted
+                )  # warm-up
+                cpu = service.cpu_seconds()
+                result = await fire(
+                    service.port, args.messages, args.rate, args.customers, encrypted
+                )
+                cpu = service.cpu_seconds() - cpu
+            cases = await cases_filed(url)
+            report(kind, args.rate, result, cpu, cases)
+            broken |= result.errors > 0 or cases == 0
+    return 1 if broken else 0
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    sys.exit(asyncio.run(main()))

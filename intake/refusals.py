@@ -10,34 +10,16 @@ refuses. Anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 from pydantic import ValidationError
-from requests import RequestException
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
-from telegram.error import InvalidToken, NetworkError
-from wechatpy.exceptions import WeChatClientException
 
-from bots.web.key import KeyFileRefused
-from bots.wechat.client import TokenUnavailable
 from core.errors import DomainError
 from intake.admin import AdminError
 from intake.calendar_source import CalendarFileError
 from intake.config import Settings
 from intake.logs import scrub
-from intake.server import StartupRefused
-from scheduler.runner import SchedulerRefused
 from storage.crypto import Undecryptable
 
-# Refusals whose message already names the problem and the fix.
-# Undecryptable: a stored value needs a key INTAKE_DATA_KEYS does not list.
-# KeyFileRefused: no INTAKE_WEB_TOKEN_KEY, and the data folder cannot keep a generated one.
-_EXPLAINED = (
-    DomainError,
-    StartupRefused,
-    AdminError,
-    SchedulerRefused,
-    Undecryptable,
-    KeyFileRefused,
-)
 _UNDEFINED_TABLE = "42P01"  # PostgreSQL's SQLSTATE for a missing table
 
 
@@ -69,7 +51,31 @@ def wrong(exc: ValidationError) -> list[tuple[str, str]]:
 
 def explain(exc: Exception, settings: Settings) -> str | None:
     """The refusal for an error the operator can fix, or None for one that is a bug."""
-    if isinstance(exc, _EXPLAINED):
+    # Imported here, on the way out: the service's and the platforms' modules are only
+    # loaded by the commands that use them (see `intake.cli`), and any error they raise
+    # comes from a module already loaded.
+    from requests import RequestException
+    from telegram.error import InvalidToken, NetworkError
+    from wechatpy.exceptions import WeChatClientException
+
+    from bots.web.key import KeyFileRefused
+    from bots.wechat.client import TokenUnavailable
+    from intake.server import StartupRefused
+    from scheduler.runner import SchedulerRefused
+
+    # Refusals whose message already names the problem and the fix.
+    # Undecryptable: a stored value needs a key INTAKE_DATA_KEYS does not list.
+    # KeyFileRefused: no INTAKE_WEB_TOKEN_KEY, and the data folder cannot keep a generated
+    # one.
+    explained = (
+        DomainError,
+        StartupRefused,
+        AdminError,
+        SchedulerRefused,
+        Undecryptable,
+        KeyFileRefused,
+    )
+    if isinstance(exc, explained):
         return str(exc)
     if isinstance(exc, CalendarFileError):
         return f"{exc}; correct INTAKE_CALENDAR_FILE (format: calendars/README.md)"

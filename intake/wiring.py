@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -41,6 +41,7 @@ from intake.alerts import KEY_PREFIX as ALERT_KEY_PREFIX
 from intake.alerts import AdminAlerts
 from intake.calendar_source import CalendarFileWatch, build_calendar
 from intake.chat_reports import ChatReports
+from intake.clock import system_clock
 from intake.config import Settings
 from intake.logs import SECRETS
 from intake.measured import MeasuredRouter
@@ -55,10 +56,6 @@ from storage.web import SqlWebStore
 from storage.wechat import SqlWeChatStore
 
 log = logging.getLogger("intake")
-
-
-def system_clock() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass
