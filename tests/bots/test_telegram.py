@@ -26,6 +26,7 @@ from storage.tables import DeliveryRow
 from tests.bots.conftest import free_port
 from tests.bots.telegram_support import (
     ALICE,
+    ANSWER_WAIT,
     BOB,
     NOW,
     Desk,
@@ -52,6 +53,9 @@ async def test_a_complaint_with_a_photo_and_a_shared_contact(desk: Desk) -> None
 
     business = await desk.press(ALICE, greeting, "t:complaint")
     assert api.unanswered_callbacks() == []
+    # The prompt is edited once the choice is recorded, as the next question goes out
+    # through the outbox: either may reach the platform first.
+    await api.wait_for_call("editMessageText", timeout=ANSWER_WAIT)
     edited = api.message(ALICE, greeting.message_id)
     assert edited is not None and edited["text"].endswith("» 投诉")
     assert "reply_markup" not in edited  # the buttons are gone once used
