@@ -15,7 +15,7 @@ import asyncpg
 from benchmarks.cluster_platforms import Rig
 from bots.telegram.render import render as telegram_render
 from bots.wechat.convert import as_text
-from storage.outbox import _message as outbox_message
+from storage.outbox import stored_message as outbox_message
 from storage.tables import OutboxRow
 
 KILL_WINDOW_S = 1.0  # how long before a kill -9 a send can still have been unrecorded

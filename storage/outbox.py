@@ -147,7 +147,7 @@ class SqlOutboxQueue:
                 .all()
             )
             return [
-                Claimed(_id(r), _message(r), r.attempts, r.idempotency_key, r.request_id)
+                Claimed(_id(r), stored_message(r), r.attempts, r.idempotency_key, r.request_id)
                 for r in sorted(rows, key=_id)
             ]
 
@@ -269,7 +269,8 @@ def _report(stored: dict[str, Any] | None) -> ReportOrder | None:
     return ReportOrder(period, stored["department"], stored["language"])
 
 
-def _message(row: OutboxRow) -> OutboundMessage:
+def stored_message(row: OutboxRow) -> OutboundMessage:
+    """The message a row holds, as the dispatcher hands it to its channel."""
     platform = Platform(row.platform)
     recipient: CustomerId | ChatAddress = (
         CustomerId(platform, row.address) if row.to_customer else ChatAddress(platform, row.address)
