@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -47,7 +46,7 @@ from intake.logs import SECRETS
 from intake.measured import MeasuredRouter
 from intake.outbound import ChannelDelivery
 from scheduler.dispatcher import Dispatcher
-from scheduler.runner import SingleSchedulerLock, build_scheduler
+from scheduler.runner import SingleSchedulerLock, SweepScheduler, build_scheduler
 from storage.database import create_engine
 from storage.outbox import SqlOutboxQueue
 from storage.redis_tokens import RedisTokenStore
@@ -56,6 +55,11 @@ from storage.web import SqlWebStore
 from storage.wechat import SqlWeChatStore
 
 log = logging.getLogger("intake")
+
+
+# How long a running scheduler job may take to finish at stop: well inside the 30 s the
+# systemd units give the whole stop (TimeoutStopSec) before they kill the process.
+JOB_GRACE_S = 15.0
 
 
 @dataclass
@@ -76,7 +80,7 @@ class Wiring:
     web: Api
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _running: list[asyncio.Task[None]] = field(default_factory=list)
-    _scheduler: AsyncIOScheduler | None = None
+    _scheduler: SweepScheduler | None = None
     _scheduler_lock: SingleSchedulerLock | None = None
 
     def unit_of_work(self) -> SqlUnitOfWork:
@@ -135,9 +139,10 @@ class Wiring:
         log.info("scheduler started")
 
     async def stop(self) -> None:
-        """Stop taking traffic, let the dispatcher finish its current message, close."""
+        """Stop taking traffic, let the scheduler's running jobs and the dispatcher's
+        current message finish, close."""
         if self._scheduler is not None:
-            self._scheduler.shutdown(wait=False)
+            await self._scheduler.stop(JOB_GRACE_S)
             self._scheduler = None
         if self._scheduler_lock is not None:
             self._scheduler_lock.release()

@@ -13,7 +13,9 @@ every alert and message single. SQLite allows one, guarded by a lock file.
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
+import functools
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -32,7 +34,7 @@ from core.chasing.retention import forget_abandoned_intakes, redact_delivered
 from core.chasing.rules import BusinessHours
 from core.ports import Alerts, UnitOfWork
 from core.survey.satisfaction import chase_surveys
-from telemetry.jobs import measured
+from telemetry.jobs import Job, measured
 
 log = logging.getLogger("scheduler")
 
@@ -69,6 +71,52 @@ class SingleSchedulerLock:
             self._file = None
 
 
+class SweepScheduler(AsyncIOScheduler):
+    """APScheduler's asyncio scheduler, stopped without cutting a job off in the middle.
+
+    Its own shutdown cancels the jobs that are running and returns at once. A job cut off
+    while it waits on the database leaves the connection to be torn down by SQLAlchemy in
+    a task of its own, after the engine has been closed; on SQLite that task can wait
+    forever on aiosqlite's stopped thread, and the process then never exits. `stop` lets
+    the running jobs end first.
+    """
+
+    def __init__(self, **options: object) -> None:
+        super().__init__(**options)
+        self._in_flight: set[asyncio.Task[object]] = set()
+
+    def tracked(self, job: Job) -> Job:
+        """`job`, known to `stop` while it runs."""
+
+        @functools.wraps(job)
+        async def run() -> None:
+            task = asyncio.current_task()
+            assert task is not None  # APScheduler runs a coroutine job as a task
+            self._in_flight.add(task)
+            try:
+                await job()
+            finally:
+                self._in_flight.discard(task)
+
+        return run
+
+    async def stop(self, grace_s: float) -> None:
+        """No new runs; the running jobs finish, or after `grace_s` are cancelled."""
+        self.pause()
+        running = set(self._in_flight)
+        if running:
+            _, late = await asyncio.wait(running, timeout=grace_s)
+            for task in late:
+                task.cancel()
+            if late:
+                log.warning(
+                    "scheduler jobs cut off at stop",
+                    extra={"jobs": len(late), "grace_s": grace_s},
+                )
+                await asyncio.wait(late, timeout=grace_s)
+        self.shutdown(wait=False)
+
+
 def build_scheduler(
     unit_of_work: Callable[[], UnitOfWork],
     *,
@@ -80,7 +128,7 @@ def build_scheduler(
     dialogue_idle: timedelta,
     message_retention: timedelta,
     refresh_calendar: Callable[[], object] = lambda: None,
-) -> AsyncIOScheduler:
+) -> SweepScheduler:
     async def chase() -> None:
         raised = await chase_deadlines(
             unit_of_work, calendar=calendar, hours=hours, alerts=alerts, now=clock()
@@ -126,7 +174,7 @@ def build_scheduler(
             log.info("survey reminders queued", extra={"reminders": reminded})
             after_commit()
 
-    scheduler = AsyncIOScheduler(timezone=calendar.tz)
+    scheduler = SweepScheduler(timezone=calendar.tz)
     morning = CronTrigger(hour=hours.start.hour, minute=hours.start.minute, timezone=calendar.tz)
     # (job, id, trigger, how late a missed run may still start, in seconds)
     jobs = (
@@ -144,7 +192,7 @@ def build_scheduler(
         # coalesce + one instance: a slow sweep is never run twice at once or caught up.
         # Counted and timed by name (`intake_scheduler_job_*`).
         scheduler.add_job(
-            measured(name, job),
+            scheduler.tracked(measured(name, job)),
             trigger,
             id=name,
             coalesce=True,
