@@ -91,7 +91,9 @@ class SweepScheduler(AsyncIOScheduler):
         @functools.wraps(job)
         async def run() -> None:
             task = asyncio.current_task()
-            assert task is not None  # APScheduler runs a coroutine job as a task
+            if task is None:  # not run as a task (APScheduler always makes one)
+                await job()
+                return
             self._in_flight.add(task)
             try:
                 await job()
