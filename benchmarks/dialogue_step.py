@@ -9,14 +9,17 @@ and this load generator on another:
   (b) the real `intake serve` with WeChat in plaintext mode, the same closed loop, with
       customers walking the whole complaint dialogue (`benchmarks.step_load`); every
       answer is checked, and a wrong or non-200 answer is an error;
-  (c) both in an open loop at `--rate` (150) messages per second for `--seconds` (60).
+  (c) both in an open loop at `--rate` (150) messages per second for `--seconds` (60),
+      the customers' walks spread over the dialogue's steps as customers who came one
+      after another are (`--lockstep`: every walk at the same step, so that all of them
+      file their case in the same 2 s, every 24 s).
 
 Both servers run side by side; the closed loops take turns (`--slices`, 4 each), so a
 machine that is busier at one moment than another weighs on both alike.
 
 It prints req/s, p50/p99/max latency and errors of each, and the ratio service/bare of
-the closed-loop capacities. `--profile` instead runs the service under cProfile and
-prints where one message's CPU time goes, stage by stage (`benchmarks.step_profile`).
+the closed-loop capacities. `--profile` instead puts a clock on every stage of the
+service's step and prints where one message's time goes (`benchmarks.step_profile`).
 `--smoke` is a run of a few seconds that sends every fifth message twice at once (a
 WeChat redelivery racing the original: both must get the same answer) and exits
 non-zero on any error.
@@ -40,7 +43,14 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from benchmarks.service import pinned, running_service, scratch_database
-from benchmarks.step_load import Customers, Tally, closed_loop, open_loop, walking_for
+from benchmarks.step_load import (
+    Customers,
+    Tally,
+    closed_loop,
+    open_loop,
+    walk_in,
+    walking_for,
+)
 from benchmarks.step_profile import CpuSplit, breakdown, snapshot, thread_cpu
 from benchmarks.wechat_messages import APP_ID, TOKEN
 
@@ -109,7 +119,8 @@ async def compare(args: argparse.Namespace) -> int:
     print(
         f"{kind}; servers on core {args.core}, load on core {args.load_core}; closed loop "
         f"{args.connections} connections, {args.closed_seconds:g} s each in {args.slices} "
-        f"turns; open loop {args.rate:g} msg/s for {args.seconds:g} s each"
+        f"turns; open loop {args.rate:g} msg/s for {args.seconds:g} s each, walks "
+        + ("in lockstep" if args.lockstep else "spread over the steps")
     )
     async with (
         scratch_database(kind, f"{PG_STEP_DB}_bare") as bare_db,
@@ -129,7 +140,10 @@ async def compare(args: argparse.Namespace) -> int:
                 ("bare ORM step", bare_url, False),
             ):
                 customers = Customers(walking_for(args.rate), dialogue, 10_000_000)
+                lead = Tally() if args.lockstep else await walk_in(url, customers)
                 tally = await open_loop(url, customers, rate=args.rate, seconds=args.seconds)
+                tally.errors += lead.errors
+                tally.error_samples += lead.error_samples
                 opened.append((name, tally))
     print(f"  closed, bare ORM step:  {bare.line()}")
     print(f"  closed, WeChat step:    {step.line()}")
@@ -186,6 +200,11 @@ def main() -> None:
         choices=["aiosqlite", "project"],
         default="aiosqlite",
         help="SQLite driver of the bare step: SQLAlchemy's, or the service's",
+    )
+    parser.add_argument(
+        "--lockstep",
+        action="store_true",
+        help="open loop with every walk at the same step: all file at once, every 24 s",
     )
     parser.add_argument("--profile", action="store_true", help="the stage table instead")
     parser.add_argument("--smoke", action="store_true", help="seconds; non-zero on errors")
