@@ -20,7 +20,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -90,10 +90,8 @@ class SweepScheduler(AsyncIOScheduler):
 
         @functools.wraps(job)
         async def run() -> None:
-            task = asyncio.current_task()
-            if task is None:  # not run as a task (APScheduler always makes one)
-                await job()
-                return
+            # APScheduler runs a coroutine job as a task of its own.
+            task = cast("asyncio.Task[object]", asyncio.current_task())
             self._in_flight.add(task)
             try:
                 await job()
