@@ -14,10 +14,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.cases.calendar import SHANGHAI
 from scheduler.runner import SweepScheduler
+from telemetry.jobs import Job
 
 
 def _others() -> list[asyncio.Task[object]]:
     return [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+
+
+def _running(job: Job) -> SweepScheduler:
+    """A started scheduler with `job` due at once, as the service's jobs are tracked."""
+    scheduler = SweepScheduler(timezone=SHANGHAI)
+    scheduler.add_job(scheduler.tracked(job), id="job")
+    scheduler.start()
+    return scheduler
 
 
 async def test_a_job_in_the_middle_of_a_transaction_finishes_before_stop_returns(
@@ -35,9 +44,7 @@ async def test_a_job_in_the_middle_of_a_transaction_finishes_before_stop_returns
             await conn.execute(text("SELECT 2"))
             steps.append("second statement")
 
-    scheduler = SweepScheduler(timezone=SHANGHAI)
-    scheduler.add_job(scheduler.tracked(job), id="job")
-    scheduler.start()
+    scheduler = _running(job)
     await started.wait()
     stopping = asyncio.create_task(scheduler.stop(grace_s=30))
     await asyncio.wait([stopping], timeout=0)  # one turn of the loop: stop has begun
@@ -66,9 +73,7 @@ async def test_a_job_that_overstays_the_grace_is_cancelled_and_stop_still_return
                 outcome.append("cancelled")
                 raise
 
-    scheduler = SweepScheduler(timezone=SHANGHAI)
-    scheduler.add_job(scheduler.tracked(job), id="job")
-    scheduler.start()
+    scheduler = _running(job)
     await started.wait()
     await asyncio.wait_for(scheduler.stop(grace_s=0.05), timeout=10)
     assert outcome == ["cancelled"]
